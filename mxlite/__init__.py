@@ -1,0 +1,28 @@
+"""mxlite: Apache MXNet 1.x's symbolic API on NumPy (cpu) and CuPy (gpu).
+
+``import mxlite as mx`` and MXNet 1.x code using ``mx.sym``, ``mx.nd``, executors and ``mx.test_utils``
+runs unchanged.
+"""
+from . import base, context, ops  # noqa: F401  (ops registers every operator)
+from . import ndarray, symbol, name, attribute, random  # noqa: F401
+from . import executor  # noqa: F401
+from .attribute import AttrScope
+from .base import MXNetError
+from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
+from .name import NameManager, Prefix  # noqa: F401
+
+nd = ndarray
+sym = symbol
+
+__version__ = "0.1.0"
+
+__all__ = ["nd", "ndarray", "sym", "symbol", "Context", "cpu", "gpu", "cpu_pinned",
+           "current_context", "num_gpus", "MXNetError", "AttrScope", "random", "test_utils"]
+
+
+def __getattr__(name):
+    # test_utils imports more of the package; load it on first use like MXNet users expect
+    if name == "test_utils":
+        import importlib
+        return importlib.import_module(".test_utils", __name__)
+    raise AttributeError(f"module 'mxlite' has no attribute {name!r}")

@@ -1,0 +1,414 @@
+"""Executor: a Symbol bound to arrays on a context, running its Plan forward and backward.
+
+Everything is decided at bind: the plan, the output buffers, which steps run backward, which arguments
+receive gradients and how (``grad_req`` is applied in exactly one place, ``_store_gradients``). The
+forward and backward loops only walk lists.
+"""
+import numpy as np
+
+from .base import MXNetError
+from .context import Context, array_module, device_scope
+from .graph import Plan
+from .ndarray.ndarray import NDArray, from_data
+from .ops.registry import StepContext
+
+__all__ = ["Executor", "bind", "simple_bind"]
+
+GRAD_REQ_MAP = {"null": 0, "write": 1, "add": 3}
+_HEAD_GRAD_MSG = ("Because the last operator is not Loss function, head_gradient is required when "
+                  "calling backward. If you are attempting to minimize the output as an objective, "
+                  "please modify your network and pass it through the make_loss symbol.")
+
+
+def _check_req(req):
+    if req not in GRAD_REQ_MAP and req != "inplace":
+        raise ValueError(f"grad_req must be in {GRAD_REQ_MAP}")
+    return "write" if req == "inplace" else req
+
+
+def normalize_grad_req(grad_req, arg_names, missing="null"):
+    """grad_req (str, list or dict) as a list aligned with ``arg_names``."""
+    if isinstance(grad_req, str):
+        return [_check_req(grad_req)] * len(arg_names)
+    if isinstance(grad_req, (list, tuple)):
+        # MXNet's bind does not check the list length; missing entries mean 'null'.
+        reqs = [_check_req(r) for r in grad_req]
+        return (reqs + [missing] * len(arg_names))[:len(arg_names)]
+    if isinstance(grad_req, dict):
+        return [_check_req(grad_req.get(n, missing)) for n in arg_names]
+    raise TypeError(f"grad_req must be str, list or dict, got {type(grad_req).__name__}")
+
+
+def _array_list(values, names, what, allow_missing):
+    """``values`` (list or dict of NDArray) as a list aligned with ``names``."""
+    if isinstance(values, (list, tuple)):
+        if len(values) != len(names):
+            raise ValueError(f"Length of {what} does not match the number of arguments")
+        out = list(values)
+    elif isinstance(values, dict):
+        out = []
+        for name in names:
+            if name in values:
+                out.append(values[name])
+            elif allow_missing:
+                out.append(None)
+            else:
+                raise ValueError(f"key `{name}` is missing in `{what}`")
+    else:
+        raise TypeError("Only accept list of NDArrays or dict of str to NDArray")
+    for arr in out:
+        if arr is not None and not isinstance(arr, NDArray):
+            raise TypeError("Only accept list of NDArrays or dict of str to NDArray")
+    return out
+
+
+class Executor:
+    """A bound symbol (``mx.executor.Executor``); made by ``Symbol.bind`` / ``simple_bind``."""
+
+    def __init__(self, symbol, ctx, arg_arrays, grad_arrays, grad_reqs, aux_arrays, group2ctx=None,
+                 grad_req=None, grad_list_given=True):
+        self._symbol = symbol
+        self._ctx = ctx
+        self._grad_req = grad_req
+        self._group2ctx = group2ctx
+        self._plan = plan = Plan(symbol)
+        self._xp = array_module(ctx)
+        self.arg_arrays = list(arg_arrays)
+        self.grad_arrays = list(grad_arrays) if grad_list_given else None
+        self.aux_arrays = list(aux_arrays)
+        self._grad_reqs = grad_reqs
+        self._arg_names = symbol.list_arguments()
+        self._aux_names = symbol.list_auxiliary_states()
+        self._output_names = symbol.list_outputs()
+        self._check_devices(group2ctx)
+        shapes, dtypes = self._infer()
+        self._slot_shapes, self._slot_dtypes = shapes, dtypes
+        with device_scope(ctx):
+            self._out_data = [self._xp.zeros(shapes[s], dtypes[s]) for s in plan.head_slots]
+        self.outputs = [from_data(d, ctx) for d in self._out_data]
+        self._contexts = [StepContext(self._xp, ctx, False, step.name) for step in plan.steps]
+        self._forwards = [_kernel(step.op, ctx, "forward") for step in plan.steps]
+        self._backwards = [_kernel(step.op, ctx, "backward") for step in plan.steps]
+        self._grad_positions = [i for i, r in enumerate(grad_reqs)
+                                if r != "null" and grad_arrays[i] is not None]
+        grad_slots = [plan.arg_slots[i] for i in self._grad_positions]
+        self._bwd_steps, self._grad_slots = plan.backward_steps(grad_slots)
+        self._head_needs = [node.op is None or node.op.needs_head_grad for node, _ in plan.heads]
+        self._release = plan.release_schedule()
+        self._vals = [None] * plan.n_slots
+        self._monitor = None
+        self._monitor_all = False
+        self._dicts = {}
+        self._ran_forward_train = False
+
+    # ----- setup helpers ------------------------------------------------------------------------------
+    def _check_devices(self, group2ctx):
+        allowed = {self._ctx} | set((group2ctx or {}).values())
+        for kind, names, arrays in (("arg", self._arg_names, self.arg_arrays),
+                                    ("aux", self._aux_names, self.aux_arrays),
+                                    ("grad", self._arg_names, self.grad_arrays or [])):
+            for name, arr in zip(names, arrays):
+                if arr is not None and arr.context not in allowed:
+                    raise MXNetError(f"Input array {name} ({kind}) is in {arr.context} while "
+                                     f"binding with ctx={self._ctx}. All arguments must be in "
+                                     f"global context ({self._ctx}) unless group2ctx is "
+                                     f"specified for cross-device graph.")
+                if arr is not None and arr.context.device_typeid != self._ctx.device_typeid:
+                    raise MXNetError(f"Input array {name} ({kind}) is on {arr.context} but the "
+                                     f"executor runs on {self._ctx}: move it with "
+                                     f"as_in_context({self._ctx})")
+
+    def _infer(self):
+        """Shapes and dtypes of every slot, from the bound arrays (MXNetError on inconsistency)."""
+        from .symbol.infer import infer_graph
+        plan = self._plan
+        known_s, known_t = {}, {}
+        nodes = plan.arg_nodes + plan.aux_nodes
+        for node, arr in zip(nodes, self.arg_arrays + self.aux_arrays):
+            known_s[node.name] = arr.shape
+            known_t[node.name] = np.dtype(arr.dtype)
+        # duplicate variable names: feed by node, not by name
+        shapes_by = infer_graph(plan.order, known_s, "shape")
+        types_by = infer_graph(plan.order, known_t, "type")
+        shapes, dtypes = {}, {}
+        for key, slot in plan.slot_of.items():
+            shapes[slot] = shapes_by.get(key)
+            dtypes[slot] = types_by.get(key)
+        for slot, (node, _) in zip(plan.head_slots, plan.heads):
+            if shapes[slot] is None or dtypes[slot] is None:
+                raise MXNetError(f"Cannot infer the shape/type of output {node.name}: bind needs "
+                                 f"every argument")
+        return shapes, dtypes
+
+    # ----- properties ---------------------------------------------------------------------------------
+    def _dict(self, key, names, arrays):
+        if key not in self._dicts:
+            if len(set(names)) != len(names):
+                raise ValueError(f"Duplicate names detected, {names}")
+            self._dicts[key] = dict(zip(names, arrays))
+        return self._dicts[key]
+
+    @property
+    def arg_dict(self):
+        return self._dict("arg", self._arg_names, self.arg_arrays)
+
+    @property
+    def grad_dict(self):
+        return self._dict("grad", self._arg_names, self.grad_arrays)
+
+    @property
+    def aux_dict(self):
+        return self._dict("aux", self._aux_names, self.aux_arrays)
+
+    @property
+    def output_dict(self):
+        return self._dict("out", self._output_names, self.outputs)
+
+    # ----- running ------------------------------------------------------------------------------------
+    def forward(self, is_train=False, **kwargs):
+        """Compute the outputs; keyword arrays are copied into the arguments first."""
+        if kwargs:
+            arg_dict = self.arg_dict
+            for name, value in kwargs.items():
+                if not isinstance(value, (NDArray, np.ndarray)):
+                    raise ValueError("only accept keyword argument of NDArrays and numpy.ndarray")
+                if name not in arg_dict:
+                    raise TypeError(f"Unknown argument {name}")
+                if arg_dict[name].shape != value.shape:
+                    raise ValueError(f"Shape not match! Argument {name}, need: "
+                                     f"{arg_dict[name].shape}, received: {value.shape}")
+                arg_dict[name][:] = value
+        plan, vals = self._plan, self._vals
+        for slot, arr in zip(plan.arg_slots, self.arg_arrays):
+            vals[slot] = arr._data
+        for slot, arr in zip(plan.aux_slots, self.aux_arrays):
+            vals[slot] = arr._data
+        keep_all = bool(self._bwd_steps)
+        with device_scope(self._ctx):
+            for k, step in enumerate(plan.steps):
+                sc = self._contexts[k]
+                sc.is_train = is_train
+                outs = self._forwards[k](sc, step.params, [vals[s] for s in step.ins])
+                for s, o in zip(step.outs, outs):
+                    vals[s] = o
+                if self._monitor is not None:
+                    self._report(step, vals)
+                if not keep_all:
+                    for s in self._release[k]:
+                        vals[s] = None
+            for buf, slot in zip(self._out_data, plan.head_slots):
+                self._xp.copyto(buf, vals[slot], casting="unsafe")
+        self.outputs = [from_data(d, self._ctx) for d in self._out_data]
+        return self.outputs
+
+    def backward(self, out_grads=None, is_train=True):
+        """Back-propagate ``out_grads`` (one per output, matched by position) into the gradient
+        arrays according to grad_req."""
+        out_grads = self._normalize_out_grads(out_grads)
+        if not self._grad_positions:
+            return
+        plan, vals, xp = self._plan, self._vals, self._xp
+        if any(v is None for v in (vals[s] for s in plan.head_slots)):
+            raise MXNetError("backward called before forward")
+        grads = {}
+        with device_scope(self._ctx):
+            for i, slot in enumerate(plan.head_slots):
+                if not self._head_needs[i] or slot not in self._grad_slots:
+                    continue
+                g = out_grads[i] if i < len(out_grads) else None
+                if g is None:
+                    raise MXNetError(_HEAD_GRAD_MSG)
+                if g.shape != self.outputs[i].shape:
+                    raise MXNetError(f"backward: out_grads[{i}] has shape {g.shape}, but output "
+                                     f"{self._output_names[i]} has shape {self.outputs[i].shape}")
+                g = xp.asarray(g._data, dtype=self._out_data[i].dtype)
+                grads[slot] = grads[slot] + g if slot in grads else g.copy()
+            for k in reversed(self._bwd_steps):
+                step = plan.steps[k]
+                ograds = [grads.get(s) for s in step.outs[:step.n_visible]]
+                if step.op.needs_head_grad:
+                    if all(g is None for g in ograds):
+                        continue
+                    ograds = [g if g is not None else xp.zeros_like(vals[s])
+                              for g, s in zip(ograds, step.outs)]
+                sc = self._contexts[k]
+                sc.is_train = is_train
+                igrads = self._backwards[k](sc, step.params, ograds, [vals[s] for s in step.ins],
+                                            [vals[s] for s in step.outs])
+                for pos, (slot, g) in enumerate(zip(step.ins, igrads)):
+                    if g is None or slot not in self._grad_slots or pos in step.aux_ins:
+                        continue
+                    grads[slot] = grads[slot] + g if slot in grads else g
+            self._store_gradients(grads)
+
+    def _store_gradients(self, grads):
+        """Apply grad_req: 'write' overwrites, 'add' accumulates, 'null' never gets here."""
+        for i in self._grad_positions:
+            g = grads.get(self._plan.arg_slots[i])
+            if g is None:
+                continue
+            buf = self.grad_arrays[i]._data
+            if self._grad_reqs[i] == "add":
+                buf += g.astype(buf.dtype, copy=False)
+            else:
+                self._xp.copyto(buf, g, casting="unsafe")
+
+    def _normalize_out_grads(self, out_grads):
+        if out_grads is None:
+            return []
+        if isinstance(out_grads, NDArray):
+            return [out_grads]
+        if isinstance(out_grads, dict):
+            return [out_grads[k] for k in self._output_names]
+        out = list(out_grads)
+        for g in out:
+            if not isinstance(g, NDArray):
+                raise TypeError("inputs must be NDArray")
+        return out
+
+    # ----- monitoring ---------------------------------------------------------------------------------
+    def set_monitor_callback(self, callback, monitor_all=False):
+        """Call ``callback(name_bytes, array)`` after every op with each of its outputs (and, with
+        ``monitor_all``, its inputs). mxlite passes the NDArray itself where MXNet passes a handle;
+        ``mx.nd.NDArray(handle)`` accepts either."""
+        self._monitor = callback
+        self._monitor_all = monitor_all
+
+    def _report(self, step, vals):
+        cb = self._monitor
+        if self._monitor_all:
+            for name, s in zip(step.node.input_names(), step.ins):
+                cb(f"{step.name}_{name}".encode(), from_data(vals[s], self._ctx))
+        for i in range(step.n_visible):
+            cb(step.node.output_name(i).encode(), from_data(vals[step.outs[i]], self._ctx))
+
+    # ----- other API ----------------------------------------------------------------------------------
+    def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
+        """Copy values into the bound arguments / aux states (cast to their dtype)."""
+        for name, array in arg_params.items():
+            if name in self.arg_dict:
+                dst = self.arg_dict[name]
+                array.astype(dst.dtype).copyto(dst)
+            elif not allow_extra_params:
+                raise ValueError(f'Find name "{name}" that is not in the arguments')
+        for name, array in (aux_params or {}).items():
+            if name in self.aux_dict:
+                dst = self.aux_dict[name]
+                array.astype(dst.dtype).copyto(dst)
+            elif not allow_extra_params:
+                raise ValueError(f"Find name {name} that is not in the auxiliary states")
+
+    def reshape(self, partial_shaping=False, allow_up_sizing=False, **kwargs):
+        """A new Executor for new input shapes, sharing parameter storage."""
+        from .executor_reshape import reshape
+        return reshape(self, partial_shaping, allow_up_sizing, kwargs)
+
+    def debug_str(self):
+        persistent = sum(int(d.nbytes) for d in self._out_data)
+        persistent += sum(int(g._data.nbytes) for g in (self.grad_arrays or []) if g is not None)
+        return self._plan.describe(self._slot_shapes, self._slot_dtypes, self._bwd_steps,
+                                   persistent)
+
+    def get_optimized_symbol(self):
+        return self._symbol
+
+    def __repr__(self):
+        return f"<Executor {self._symbol!r} @{self._ctx}>"
+
+
+def _kernel(op, ctx, which):
+    if ctx.is_gpu:
+        override = op.gpu_forward if which == "forward" else op.gpu_backward
+        if override is not None:
+            return override
+    fn = op.forward if which == "forward" else op.backward
+    if fn is None:
+        def no_grad(sc, p, ograds, ins, outs):
+            raise MXNetError(f"Operator {op.name} has no gradient")
+        return no_grad
+    return fn
+
+
+# ---------------------------------------------------------------------------------------------------------
+def bind(symbol, ctx, args, args_grad=None, grad_req="write", aux_states=None, group2ctx=None,
+         shared_exec=None):
+    """``Symbol.bind``: the caller's arrays are used as they are (no copies)."""
+    if not isinstance(ctx, Context):
+        raise TypeError("Context type error")
+    arg_names = symbol.list_arguments()
+    aux_names = symbol.list_auxiliary_states()
+    arg_arrays = _array_list(args, arg_names, "args", allow_missing=False)
+    if args_grad is None:
+        grad_arrays, given = [None] * len(arg_names), False
+    else:
+        grad_arrays, given = _array_list(args_grad, arg_names, "args_grad", True), True
+    aux_arrays = _array_list(aux_states if aux_states is not None else [], aux_names,
+                             "aux_states", allow_missing=False)
+    reqs = normalize_grad_req(grad_req, arg_names)
+    for i, name in enumerate(arg_names):
+        if reqs[i] != "null" and grad_arrays[i] is not None:
+            op_refusing = _refusing_op(symbol, name)
+            if op_refusing:
+                raise MXNetError(op_refusing)
+    return Executor(symbol, ctx, arg_arrays, grad_arrays, reqs, aux_arrays, group2ctx, grad_req,
+                    grad_list_given=given)
+
+
+def _refusing_op(symbol, arg_name):
+    """The error text when an op refuses a gradient for the input fed by ``arg_name``."""
+    for node in symbol._order():
+        if node.op is None or not node.op.no_grad_inputs:
+            continue
+        for (src, _), in_name in zip(node.inputs, node.input_names()):
+            if src.op is None and src.name == arg_name and in_name in node.op.no_grad_inputs:
+                return (f"Error in operator {node.name}: {node.op.name} layer doesn't support "
+                        f"calculate {in_name} gradient")
+    return None
+
+
+def simple_bind(symbol, ctx, grad_req, type_dict, group2ctx, shared_arg_names, shared_exec,
+                shared_buffer, kwargs):
+    """``Symbol.simple_bind``: infer shapes and types, allocate zero-filled arrays, bind."""
+    from .context import current_context
+    ctx = ctx or current_context()
+    shapes = {k: v for k, v in kwargs.items() if isinstance(v, tuple)}
+    if isinstance(grad_req, (list, dict)) and not grad_req:
+        raise RuntimeError("simple_bind error: grad_req is empty")
+    try:
+        arg_shapes, _, aux_shapes = symbol.infer_shape(**shapes)
+        if arg_shapes is None:
+            raise MXNetError("Cannot infer the shapes of all arguments")
+        arg_types, _, aux_types = symbol.infer_type_partial(**(type_dict or {}))
+    except MXNetError as err:
+        lines = "\n".join(f"{k}: {v}" for k, v in shapes.items())
+        raise RuntimeError(f"simple_bind error. Arguments:\n{lines}\n{err}") from None
+    arg_names = symbol.list_arguments()
+    reqs = normalize_grad_req(grad_req, arg_names)
+    default = np.float32
+    args = [_zeros(s, t or default, ctx) for s, t in zip(arg_shapes, arg_types)]
+    aux = [_zeros(s, t or default, ctx) for s, t in zip(aux_shapes, aux_types)]
+    shared = {}
+    if shared_buffer is not None and shared_exec is not None:
+        for name in shared_arg_names or []:
+            if name in shared_exec.arg_dict:
+                shared[name] = name
+    for i, name in enumerate(arg_names):
+        if name in shared and shared_exec.arg_dict[name].shape == args[i].shape:
+            args[i] = shared_exec.arg_dict[name]
+    grads = []
+    for i, name in enumerate(arg_names):
+        if reqs[i] == "null":
+            grads.append(None)
+        elif name in shared and shared_exec.grad_arrays is not None \
+                and shared_exec.grad_dict.get(name) is not None:
+            grads.append(shared_exec.grad_dict[name])
+        else:
+            grads.append(_zeros(args[i].shape, args[i].dtype, ctx))
+    ex = Executor(symbol, ctx, args, grads, reqs, aux, group2ctx, grad_req)
+    return ex
+
+
+def _zeros(shape, dtype, ctx):
+    xp = array_module(ctx)
+    with device_scope(ctx):
+        return NDArray(xp.zeros(shape, np.dtype(dtype)), ctx)

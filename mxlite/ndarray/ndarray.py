@@ -1,0 +1,461 @@
+"""NDArray: an n-dimensional array on a Context, with MXNet 1.x (legacy mode) semantics.
+
+The data is a NumPy array on cpu contexts and a CuPy array on gpu contexts. Arithmetic dispatches to the
+registered ``broadcast_*`` and ``_*_scalar`` ops so NDArray and Symbol share one definition of each op.
+"""
+import numpy as np
+
+from ..base import MXNetError, dtype_np, integer_types, numeric_types
+from ..context import Context, array_module, current_context, device_scope
+
+__all__ = ["NDArray", "array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace",
+           "concatenate", "waitall", "from_data", "invoke_op"]
+
+# Set by ndarray.register once the op functions exist (breaks an import cycle).
+invoke_op = None
+
+
+def _shape_str(shape):
+    return "x".join(str(d) for d in shape)
+
+
+def _check_shape(shape):
+    if isinstance(shape, integer_types):
+        shape = (int(shape),)
+    shape = tuple(int(d) for d in shape)
+    for d in shape:
+        if d <= 0:
+            raise MXNetError(f"Invalid shape {shape}: every dimension must be positive "
+                             f"(a 0 means 'unknown' in MXNet's legacy shape mode)")
+    return shape
+
+
+class NDArray:
+    """An array on a device (``mx.nd.NDArray``).
+
+    ``dtype`` is a NumPy scalar *type* (``np.float32``) as in MXNet; ``context`` says where the data lives.
+    """
+
+    __slots__ = ("_data", "_ctx", "__weakref__")
+    __array_priority__ = 1000.0
+
+    def __init__(self, data, ctx=None):
+        if isinstance(data, NDArray):
+            data, ctx = data._data, data._ctx
+        self._data = data
+        self._ctx = ctx if ctx is not None else current_context()
+
+    # ----- properties ---------------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return tuple(self._data.shape)
+
+    @property
+    def size(self):
+        return int(self._data.size)
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    @property
+    def dtype(self):
+        return self._data.dtype.type
+
+    @property
+    def context(self):
+        return self._ctx
+
+    ctx = context
+
+    @property
+    def stype(self):
+        return "default"
+
+    @property
+    def handle(self):
+        return self
+
+    @property
+    def T(self):
+        if self.ndim < 2:
+            return self
+        return NDArray(self._xp.ascontiguousarray(self._data.T), self._ctx)
+
+    @property
+    def _xp(self):
+        return array_module(self._ctx)
+
+    @property
+    def grad(self):
+        return None
+
+    # ----- conversion ---------------------------------------------------------------------------------
+    def asnumpy(self):
+        """A NumPy copy of the data."""
+        if self._ctx.is_gpu:
+            return self._data.get()
+        return np.array(self._data, copy=True)
+
+    def asscalar(self):
+        if self.size != 1:
+            raise ValueError("The current array is not a scalar")
+        return self.asnumpy().reshape(-1)[0]
+
+    def astype(self, dtype, copy=True):
+        dt = dtype_np(dtype)
+        if not copy and dt == self._data.dtype:
+            return self
+        with device_scope(self._ctx):
+            return NDArray(self._data.astype(dt), self._ctx)
+
+    def copy(self):
+        return self.copyto(self._ctx)
+
+    def copyto(self, other):
+        """Copy into another NDArray (shape must match; dtype converted) or onto a Context."""
+        if isinstance(other, NDArray):
+            if other is self:
+                return other
+            if other.shape != self.shape:
+                raise MXNetError(f"copyto: shape mismatch, source {self.shape} vs target "
+                                 f"{other.shape}")
+            other._assign(self)
+            return other
+        if isinstance(other, Context):
+            return NDArray(_move(self._data, self._ctx, other), other)
+        raise TypeError(f"copyto does not support type {type(other)}")
+
+    def as_in_context(self, context):
+        if self._ctx == context:
+            return self
+        return self.copyto(context)
+
+    def as_nd_ndarray(self):
+        return self
+
+    def tostype(self, stype):
+        if stype != "default":
+            raise MXNetError(f"storage type {stype} is not supported by mxlite")
+        return self
+
+    def wait_to_read(self):
+        if self._ctx.is_gpu:
+            self._xp.cuda.get_current_stream().synchronize()
+
+    def wait_to_write(self):
+        self.wait_to_read()
+
+    def reshape(self, *shape, **kwargs):
+        """A view with a new shape; accepts MXNet's Reshape codes (0, -1, -2, -3, -4) and reverse=."""
+        from ..ops.shape import reshape_shape
+        if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
+            shape = shape[0]
+        shape = kwargs.pop("shape", shape)
+        reverse = kwargs.pop("reverse", False)
+        if kwargs:
+            raise TypeError(f"Got unknown keywords in reshape: {', '.join(kwargs)}. "
+                            f"Accepted keyword arguments are 'shape' and 'reverse'.")
+        target = reshape_shape(self.shape, tuple(shape), reverse)
+        return NDArray(self._data.reshape(target), self._ctx)
+
+    def reshape_like(self, other):
+        return self.reshape(other.shape)
+
+    def broadcast_to(self, shape):
+        return invoke_op("broadcast_to", [self], {"shape": tuple(shape)})
+
+    def _assign(self, value):
+        """Write ``value`` (NDArray, array, list or number) into all of self, casting and
+        broadcasting."""
+        xp = self._xp
+        with device_scope(self._ctx):
+            if isinstance(value, NDArray):
+                src = _move(value._data, value._ctx, self._ctx)
+            elif isinstance(value, numeric_types):
+                self._data[...] = value
+                return
+            else:
+                src = xp.asarray(value)
+            xp.copyto(self._data, xp.broadcast_to(src, self._data.shape), casting="unsafe")
+
+    # ----- Python protocol ----------------------------------------------------------------------------
+    def __repr__(self):
+        return f"\n{self.asnumpy()}\n<NDArray {_shape_str(self.shape)} @{self._ctx}>"
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __bool__(self):
+        if self.size == 0:
+            return False
+        if self.size == 1:
+            return bool(self.asnumpy().reshape(-1)[0])
+        raise ValueError("The truth value of an NDArray with multiple elements is ambiguous.")
+
+    def __hash__(self):
+        return id(self) // 16
+
+    def __iter__(self):
+        for i in range(self.shape[0]):
+            yield self[i]
+
+    def __getstate__(self):
+        return {"data": self.asnumpy(), "ctx": (self._ctx.device_type, self._ctx.device_id)}
+
+    def __setstate__(self, state):
+        ctx = Context(*state["ctx"])
+        self._ctx = ctx
+        self._data = _move(state["data"], Context("cpu"), ctx)
+
+    # ----- indexing -----------------------------------------------------------------------------------
+    def __getitem__(self, key):
+        key = _index_key(key, self._ctx)
+        with device_scope(self._ctx):
+            out = self._data[key]
+        if out.ndim == 0:
+            out = out.reshape(1)
+        return NDArray(out, self._ctx)
+
+    def __setitem__(self, key, value):
+        key = _index_key(key, self._ctx)
+        xp = self._xp
+        with device_scope(self._ctx):
+            if isinstance(value, NDArray):
+                value = _move(value._data, value._ctx, self._ctx)
+            elif not isinstance(value, numeric_types):
+                value = xp.asarray(value)
+            if isinstance(key, slice) and key == slice(None):
+                if isinstance(value, numeric_types):
+                    self._data[...] = value
+                else:
+                    xp.copyto(self._data, xp.broadcast_to(value, self._data.shape),
+                              casting="unsafe")
+                return
+            target_shape = self._data[key].shape
+            if not isinstance(value, numeric_types) and value.shape != target_shape:
+                value = xp.broadcast_to(value.reshape(value.shape) if value.size != 1
+                                        else value.reshape(()), target_shape)
+            self._data[key] = value
+
+    # ----- arithmetic ---------------------------------------------------------------------------------
+    def _binary(self, other, tensor_op, scalar_op):
+        if isinstance(other, NDArray):
+            return invoke_op(tensor_op, [self, other], {})
+        if isinstance(other, numeric_types):
+            return invoke_op(scalar_op, [self], {"scalar": float(other)})
+        if isinstance(other, np.ndarray):
+            return invoke_op(tensor_op, [self, array(other, self._ctx, other.dtype)], {})
+        raise TypeError(f"type {type(other)} not supported")
+
+    def _rbinary(self, other, tensor_op, rscalar_op):
+        if isinstance(other, numeric_types):
+            return invoke_op(rscalar_op, [self], {"scalar": float(other)})
+        if isinstance(other, np.ndarray):
+            return invoke_op(tensor_op, [array(other, self._ctx, other.dtype), self], {})
+        raise TypeError(f"type {type(other)} not supported")
+
+    def _inplace(self, other, tensor_op, scalar_op):
+        result = self._binary(other, tensor_op, scalar_op)
+        self._assign(result)
+        return self
+
+    def __add__(self, o):
+        return self._binary(o, "broadcast_add", "_plus_scalar")
+
+    def __radd__(self, o):
+        return self._rbinary(o, "broadcast_add", "_plus_scalar")
+
+    def __iadd__(self, o):
+        return self._inplace(o, "broadcast_add", "_plus_scalar")
+
+    def __sub__(self, o):
+        return self._binary(o, "broadcast_sub", "_minus_scalar")
+
+    def __rsub__(self, o):
+        return self._rbinary(o, "broadcast_sub", "_rminus_scalar")
+
+    def __isub__(self, o):
+        return self._inplace(o, "broadcast_sub", "_minus_scalar")
+
+    def __mul__(self, o):
+        return self._binary(o, "broadcast_mul", "_mul_scalar")
+
+    def __rmul__(self, o):
+        return self._rbinary(o, "broadcast_mul", "_mul_scalar")
+
+    def __imul__(self, o):
+        return self._inplace(o, "broadcast_mul", "_mul_scalar")
+
+    def __truediv__(self, o):
+        return self._binary(o, "broadcast_div", "_div_scalar")
+
+    def __rtruediv__(self, o):
+        return self._rbinary(o, "broadcast_div", "_rdiv_scalar")
+
+    def __itruediv__(self, o):
+        return self._inplace(o, "broadcast_div", "_div_scalar")
+
+    __div__, __rdiv__, __idiv__ = __truediv__, __rtruediv__, __itruediv__
+
+    def __mod__(self, o):
+        return self._binary(o, "broadcast_mod", "_mod_scalar")
+
+    def __rmod__(self, o):
+        return self._rbinary(o, "broadcast_mod", "_rmod_scalar")
+
+    def __imod__(self, o):
+        return self._inplace(o, "broadcast_mod", "_mod_scalar")
+
+    def __pow__(self, o):
+        return self._binary(o, "broadcast_power", "_power_scalar")
+
+    def __rpow__(self, o):
+        return self._rbinary(o, "broadcast_power", "_rpower_scalar")
+
+    def __neg__(self):
+        return invoke_op("_mul_scalar", [self], {"scalar": -1.0})
+
+    def __abs__(self):
+        return invoke_op("abs", [self], {})
+
+    def __eq__(self, o):
+        return self._binary(o, "broadcast_equal", "_equal_scalar")
+
+    def __ne__(self, o):
+        return self._binary(o, "broadcast_not_equal", "_not_equal_scalar")
+
+    def __gt__(self, o):
+        return self._binary(o, "broadcast_greater", "_greater_scalar")
+
+    def __ge__(self, o):
+        return self._binary(o, "broadcast_greater_equal", "_greater_equal_scalar")
+
+    def __lt__(self, o):
+        return self._binary(o, "broadcast_lesser", "_lesser_scalar")
+
+    def __le__(self, o):
+        return self._binary(o, "broadcast_lesser_equal", "_lesser_equal_scalar")
+
+
+def _move(data, src_ctx, dst_ctx):
+    """``data`` (on ``src_ctx``) as an array of ``dst_ctx``'s module, copied."""
+    if dst_ctx.is_gpu:
+        xp = array_module(dst_ctx)
+        with device_scope(dst_ctx):
+            return xp.array(data, copy=True)
+    if src_ctx.is_gpu:
+        return data.get()
+    return np.array(data, copy=True)
+
+
+def _index_key(key, ctx):
+    """Translate an MXNet index key into one the array module accepts."""
+    if isinstance(key, NDArray):
+        if key.dtype == np.bool_:
+            raise ValueError("Cannot perform boolean indexing in legacy mode. Please activate "
+                             "numpy semantics by calling `npx.set_np()` in the global scope "
+                             "before calling this function.")
+        return key._data.astype(np.int64)
+    if isinstance(key, np.ndarray):
+        # MXNet silently treats a NumPy boolean array as integer indices (ndarray.py _get_index).
+        key = key.astype(np.int64)
+        return array_module(ctx).asarray(key) if ctx.is_gpu else key
+    if isinstance(key, list):
+        return _index_key(np.array(key), ctx)
+    if isinstance(key, tuple):
+        return tuple(_index_key(k, ctx) if isinstance(k, (NDArray, np.ndarray, list)) else k
+                     for k in key)
+    return key
+
+
+def from_data(data, ctx):
+    """Wrap an array of ``ctx``'s module (no copy)."""
+    return NDArray(data, ctx)
+
+
+def array(source_array, ctx=None, dtype=None):
+    """An NDArray from any array-like: float32 unless ``source_array`` is an NDArray or ``dtype`` is
+    given."""
+    ctx = ctx or current_context()
+    if isinstance(source_array, NDArray):
+        dt = dtype_np(dtype) if dtype is not None else source_array._data.dtype
+        out = NDArray(_move(source_array._data, source_array._ctx, ctx), ctx)
+        return out if out._data.dtype == dt else out.astype(dt)
+    dt = dtype_np(dtype) if dtype is not None else np.dtype(np.float32)
+    if hasattr(source_array, "__cuda_array_interface__") or type(source_array).__module__.startswith(
+            "cupy"):
+        src = source_array.get()
+    else:
+        src = source_array
+    try:
+        host = np.array(src, dtype=dt)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"source_array must be array like object: {err}") from None
+    if ctx.is_gpu:
+        return NDArray(_move(host, Context("cpu"), ctx), ctx)
+    return NDArray(host, ctx)
+
+
+def _creator(fill):
+    def create(shape, ctx=None, dtype=None, **kwargs):
+        ctx = ctx or current_context()
+        shape = _check_shape(shape)
+        dt = dtype_np(dtype) if dtype is not None else np.dtype(np.float32)
+        xp = array_module(ctx)
+        with device_scope(ctx):
+            return NDArray(fill(xp, shape, dt), ctx)
+    return create
+
+
+empty = _creator(lambda xp, s, dt: xp.zeros(s, dt))
+empty.__doc__ = "An uninitialised array (zero-filled in mxlite, which makes runs reproducible)."
+zeros = _creator(lambda xp, s, dt: xp.zeros(s, dt))
+zeros.__doc__ = "An array of zeros (float32 by default)."
+ones = _creator(lambda xp, s, dt: xp.ones(s, dt))
+ones.__doc__ = "An array of ones (float32 by default)."
+
+
+def full(shape, val, ctx=None, dtype=np.float32, out=None):
+    """An array filled with ``val``."""
+    arr = zeros(shape, ctx, dtype)
+    arr[:] = val
+    if out is not None:
+        out[:] = arr
+        return out
+    return arr
+
+
+def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None, dtype=np.float32):
+    """Evenly spaced values in [start, stop), each repeated ``repeat`` times."""
+    if stop is None:
+        start, stop = 0, start
+    values = np.arange(start, stop, step, dtype=np.float64)
+    if repeat > 1:
+        values = np.repeat(values, int(repeat))
+    return array(values, ctx=ctx, dtype=dtype)
+
+
+def eye(N, M=0, k=0, ctx=None, dtype=np.float32):
+    return array(np.eye(N, M or None, k), ctx=ctx, dtype=dtype)
+
+
+def linspace(start, stop, num, endpoint=True, ctx=None, dtype=np.float32):
+    return array(np.linspace(start, stop, num, endpoint=endpoint), ctx=ctx, dtype=dtype)
+
+
+def concatenate(arrays, axis=0, always_copy=True):
+    """Concatenate NDArrays along ``axis`` (they share a context and dtype)."""
+    if not arrays:
+        raise ValueError("arrays must not be empty")
+    ctx = arrays[0].context
+    xp = array_module(ctx)
+    with device_scope(ctx):
+        return NDArray(xp.concatenate([a._data for a in arrays], axis=axis), ctx)
+
+
+def waitall():
+    """Wait until all pending device work is done (synchronises every GPU stream in use)."""
+    from .. import context
+    if context._cupy is not None:
+        context._cupy.cuda.Device().synchronize()

@@ -1,0 +1,111 @@
+"""Imperative op invocation and the ``mx.nd.<Op>`` functions generated from the op registry."""
+import numpy as np
+
+from ..base import MXNetError, numeric_types
+from ..context import array_module, current_context, device_scope
+from ..ops import registry
+from ..ops.params import format_attr
+from ..ops.registry import StepContext
+from ..ops.signature import make_doc, make_signature
+from . import ndarray as _nd
+from .ndarray import NDArray
+
+__all__ = ["invoke", "make_function"]
+
+
+def invoke(op, inputs, attrs, out=None, is_train=False):
+    """Run ``op`` once on NDArray ``inputs`` with attribute values ``attrs``; return its visible
+    outputs (one NDArray, or a list when the op has several)."""
+    if isinstance(op, str):
+        op = registry.get(op)
+    text_attrs = {k: format_attr(v) for k, v in attrs.items() if v is not None}
+    p = op.parse(text_attrs)
+    if op.variadic:
+        p["num_args"] = len(inputs)
+    names = op.input_names(p)
+    if len(inputs) != len(names):
+        raise MXNetError(f"Operator {op.name} expects {len(names)} inputs ({', '.join(names)}), "
+                         f"got {len(inputs)}")
+    ctx = inputs[0].context if inputs else attrs.get("ctx") or current_context()
+    for name, arr in zip(names, inputs):
+        if not isinstance(arr, NDArray):
+            raise TypeError(f"Operator {op.name}: input {name} must be an NDArray, "
+                            f"got {type(arr).__name__}")
+        if arr.context != ctx:
+            raise MXNetError(f"Operator {op.name}: input {name} is on {arr.context} while "
+                             f"{names[0]} is on {ctx}")
+    _, out_shapes = op.infer_shape(p, [a.shape for a in inputs])
+    xp = array_module(ctx)
+    sc = StepContext(xp, ctx, is_train, op.name)
+    forward = op.gpu_forward if ctx.is_gpu and op.gpu_forward is not None else op.forward
+    with device_scope(ctx):
+        results = forward(sc, p, [a._data for a in inputs])
+    n_vis = op.n_visible(p)
+    outs = [NDArray(r, ctx) for r in results[:n_vis]]
+    for i, (o, s) in enumerate(zip(outs, out_shapes)):
+        if s is not None and o.shape != tuple(s):
+            raise MXNetError(f"internal error: {op.name} output {i} has shape {o.shape}, "
+                             f"inferred {tuple(s)}")
+    if out is not None:
+        targets = out if isinstance(out, (list, tuple)) else [out]
+        for t, o in zip(targets, outs):
+            t._assign(o)
+        return out
+    return outs[0] if n_vis == 1 else outs
+
+
+def make_function(op, public_name):
+    """The ``mx.nd.<public_name>`` function of ``op``: inputs positionally or by name, params as
+    keywords, plus ``out=`` and ``name=`` (ignored, as in MXNet's imperative mode)."""
+    def fn(*args, **kwargs):
+        out = kwargs.pop("out", None)
+        kwargs.pop("name", None)
+        inputs = list(args)
+        p_attrs = {}
+        named = {}
+        for k, v in kwargs.items():
+            if isinstance(v, NDArray):
+                named[k] = v
+            else:
+                p_attrs[k] = v
+        if op.variadic:
+            p_attrs.pop("num_args", None)
+            if named:
+                raise TypeError(f"{public_name} takes its inputs positionally")
+        else:
+            p = op.parse({k: format_attr(v) for k, v in p_attrs.items() if v is not None})
+            names = op.input_names(p)
+            if len(inputs) > len(names):
+                raise TypeError(f"{public_name} takes {len(names)} inputs ({', '.join(names)}), "
+                                f"got {len(inputs)}")
+            for name in names[len(inputs):]:
+                if name in named:
+                    inputs.append(named.pop(name))
+                else:
+                    raise TypeError(f"{public_name}: missing input '{name}'")
+            if named:
+                raise TypeError(f"{public_name}: unknown input(s) {', '.join(named)}")
+        inputs = [_scalar_to_array(x, inputs) for x in inputs]
+        return invoke(op, inputs, p_attrs, out=out)
+
+    fn.__name__ = public_name
+    fn.__qualname__ = public_name
+    fn.__signature__ = make_signature(op, ("out", "name"))
+    fn.__doc__ = make_doc(op, public_name, "NDArray or list of NDArray")
+    fn.__module__ = "mxlite.ndarray"
+    return fn
+
+
+def _scalar_to_array(x, inputs):
+    if isinstance(x, numeric_types):
+        ref = next((a for a in inputs if isinstance(a, NDArray)), None)
+        ctx = ref.context if ref is not None else current_context()
+        return _nd.array(np.array(x), ctx=ctx, dtype=ref.dtype if ref is not None else None)
+    return x
+
+
+def _invoke_by_name(name, inputs, attrs, out=None):
+    return invoke(registry.get(name), inputs, attrs, out=out)
+
+
+_nd.invoke_op = _invoke_by_name

@@ -1,0 +1,299 @@
+"""Launchers for the kernels in ``kernels/``: CuPy arrays in, CuPy arrays out.
+
+Each launcher checks shapes and dtypes, views its operands as the 2-D or 3-D layout its kernel
+expects (copying to C order only when an input is not contiguous), picks the launch geometry and
+launches on the current stream of the arrays' device. Public through :mod:`mxlite.ops.cuda`.
+Semantics are MXNet 1.9.x's; the ``.cu`` files name the MXNet sources they follow. Gradients are
+always written (grad_req is the executor's business). Nothing here imports CuPy at import time.
+"""
+import functools
+import math
+
+import numpy as np
+
+_WARP_ROW_MAX_COLS = 1024  # rows up to this long get one warp each, longer ones a whole block
+_MAX_BLOCKS_PER_SM = 32    # grid-stride kernels never launch more blocks than this per SM
+
+
+def _kernel(filename, entry):
+    from .cuda import kernel_function  # deferred: cuda.py imports this module at its end
+    return kernel_function(filename, entry)
+
+
+def _suffix(dtype):
+    from .cuda import dtype_suffix
+    return dtype_suffix(dtype)
+
+
+@functools.lru_cache(maxsize=None)
+def _sm_count(device_id):
+    import cupy
+    return cupy.cuda.Device(device_id).attributes["MultiProcessorCount"]
+
+
+def _grid(work_items, per_block, device_id):
+    """Blocks for a grid-stride kernel: enough to cover the work, capped per SM."""
+    return max(1, min(-(-work_items // per_block), _sm_count(device_id) * _MAX_BLOCKS_PER_SM))
+
+
+def _contiguous(a):
+    import cupy
+    return cupy.ascontiguousarray(a)
+
+
+def _output(out, like, what):
+    """``out`` checked against ``like`` (shape, dtype, C order), or a new array."""
+    import cupy
+    if out is None:
+        return cupy.empty(like.shape, dtype=like.dtype)
+    if out.shape != like.shape or out.dtype != like.dtype or not out.flags.c_contiguous:
+        raise ValueError(f"{what}: out must be a C-contiguous {like.dtype} array of shape "
+                         f"{like.shape}, got {out.dtype} {out.shape}")
+    return out
+
+
+def _split(shape, axis):
+    """(outer, axis length, inner) of ``shape`` around ``axis`` (normalised)."""
+    axis = axis + len(shape) if axis < 0 else axis
+    if not 0 <= axis < len(shape):
+        raise ValueError(f"axis {axis} out of range for shape {shape}")
+    return math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
+
+
+def _lengths(length, outer, inner, like):
+    """Per-line lengths as contiguous int64 (the kernels' type); ``like`` stands in when absent."""
+    if length is None:
+        return like, np.int32(0)
+    if length.dtype.kind not in "iu":
+        raise ValueError(f"softmax: length must have an integer dtype, not {length.dtype}")
+    if length.size != outer * inner:
+        raise ValueError(f"softmax: length has {length.size} elements, expected {outer * inner} "
+                         f"(the data shape without the softmax axis)")
+    return _contiguous(length.astype(np.int64, copy=False)), np.int32(1)
+
+
+def _row_geometry(rows, cols, device_id):
+    """(grid, block) for the last-axis row kernels: a warp per short row, a block per long row."""
+    if cols <= _WARP_ROW_MAX_COLS:
+        rows_per_block = 4
+        return (_grid(rows, rows_per_block, device_id),), (32, rows_per_block)
+    threads = 128 if cols <= 4096 else 256 if cols <= 8192 else 512
+    return (_grid(rows, 1, device_id),), (threads, 1)
+
+
+def _launch_softmax(direction, arrays, shape, axis, temperature, length, log, negate):
+    name = "log_softmax" if log else "softmax"
+    dtype = arrays[0].dtype
+    outer, axis_len, inner = _split(shape, axis)
+    if outer * axis_len * inner == 0:
+        return
+    length_arg, use_length = _lengths(length, outer, inner, arrays[0])
+    temperature = np.float64(1.0 if temperature is None else temperature)
+    negate = np.int32(bool(negate))
+    device_id = arrays[0].device.id
+    with arrays[0].device:
+        if inner == 1:
+            fn = _kernel("softmax.cu", f"{name}_{direction}_{_suffix(dtype)}")
+            grid, block = _row_geometry(outer, axis_len, device_id)
+            sizes = (np.int64(outer), np.int64(axis_len))
+        else:
+            fn = _kernel("softmax.cu", f"{name}_{direction}_axis_{_suffix(dtype)}")
+            grid, block = (_grid(outer * inner, 256, device_id),), (256,)
+            sizes = (np.int64(outer), np.int64(axis_len), np.int64(inner))
+        fn(grid, block, (*arrays, length_arg, *sizes, temperature, negate, use_length))
+
+
+def softmax_forward(x, axis, temperature=1.0, length=None, log=False, negate=False, out=None):
+    """softmax / log_softmax / softmin of ``x`` along ``axis``; returns the output array.
+
+    Parameters
+    ----------
+    x : cupy.ndarray, float16/32/64, any shape (copied to C order if it is not).
+    axis : int, negative allowed.
+    temperature : float or None (None means 1, as MXNet's unset value).
+    length : integer cupy.ndarray with ``x.shape`` minus ``axis``, or None. Positions
+        ``>= length`` are 0 (MXNet ``use_length``).
+    log : True for log_softmax.
+    negate : True for softmin (softmax of ``-x``).
+    out : C-contiguous array like ``x`` to write into; may be ``x`` itself.
+    """
+    x = _contiguous(x)
+    out = _output(out, x, "softmax_forward")
+    _launch_softmax("fwd", (x, out), x.shape, axis, temperature, length, log, negate)
+    return out
+
+
+def softmax_backward(out, grad, axis, temperature=1.0, length=None, log=False, negate=False,
+                     igrad=None):
+    """Input gradient of softmax / log_softmax / softmin from its output ``out`` and head ``grad``.
+
+    softmax: ``out * (grad - sum(grad * out)) / T``; log_softmax: ``(grad - exp(out) * sum(grad))
+    / T`` (MXNet divides both by the temperature); softmin negates. Positions ``>= length`` get 0.
+    ``igrad`` (optional, C-contiguous, like ``out``) receives the result and may alias ``grad``.
+    """
+    if grad.shape != out.shape or grad.dtype != out.dtype:
+        raise ValueError(f"softmax_backward: grad {grad.dtype} {grad.shape} does not match "
+                         f"the output {out.dtype} {out.shape}")
+    out, grad = _contiguous(out), _contiguous(grad)
+    igrad = _output(igrad, out, "softmax_backward")
+    _launch_softmax("bwd", (out, grad, igrad), out.shape, axis, temperature, length, log, negate)
+    return igrad
+
+
+def softmax_output_forward(data, out=None):
+    """SoftmaxOutput forward: softmax over the last axis of a 2-D ``(N, K)`` array, or over axis 1
+    of an ``(N, K, ...)`` array of 3 or more dims (``multi_output``).
+
+    The op reshapes first: MXNet's default is ``(N, size / N)``, ``preserve_shape`` is
+    ``(size / K, K)``, both 2-D. Returns the probabilities (``out`` if given; may be ``data``).
+    """
+    data = _contiguous(data)
+    out = _output(out, data, "softmax_output_forward")
+    if data.ndim < 2:
+        raise ValueError(f"softmax_output_forward: data must be at least 2-D, got {data.shape}")
+    if data.size == 0:
+        return out
+    sfx = _suffix(data.dtype)
+    device_id = data.device.id
+    with data.device:
+        if data.ndim == 2:
+            grid, block = _row_geometry(data.shape[0], data.shape[1], device_id)
+            _kernel("softmax_output.cu", f"softmax_output_fwd_{sfx}")(
+                grid, block, (data, out, np.int64(data.shape[0]), np.int64(data.shape[1])))
+        else:
+            n, k = data.shape[:2]
+            s = data.size // (n * k)
+            _kernel("softmax_output.cu", f"softmax_output_fwd_multi_{sfx}")(
+                (_grid(n * s, 256, device_id),), (256,),
+                (data, out, np.int64(n), np.int64(k), np.int64(s)))
+    return out
+
+
+def softmax_output_backward(prob, label, *, grad_scale=1.0, ignore_label=-1.0, use_ignore=False,
+                            normalization="null", multi_output=False, smooth_alpha=0.0,
+                            out_grad=False, out=None):
+    """SoftmaxOutput data gradient, fused: ``(prob - onehot(int(label))) * scale`` in one kernel.
+
+    ``prob`` is the forward output viewed 2-D ``(N, K)`` or, with ``multi_output``, ``(N, K, ...)``;
+    ``label`` has ``N`` (resp. ``N * prod(...)``) elements in any shape and is cast to ``prob``'s
+    dtype, as MXNet stores labels. Labels are truncated to int; one outside ``[0, K)`` subtracts 1
+    nowhere; ``use_ignore`` zeroes rows labelled ``ignore_label``. Normalisation (MXNet 1.9.x
+    softmax_output-inl.h): 'null' divides by 1, 'batch' by the label count, 'valid' by the count
+    of labels != ignore_label (min 1, counted on the device, even without use_ignore);
+    multi_output also divides by the spatial size except for 'valid'. ``smooth_alpha`` is ignored
+    with multi_output, as in MXNet. ``out_grad`` multiplies by ``prob`` (MXNet's out_grad bug).
+    Probability labels (label shape == data shape) are not handled here: that gradient is
+    ``(prob - label) * grad_scale``.
+    """
+    import cupy
+    if normalization not in ("null", "batch", "valid"):
+        raise ValueError(f"SoftmaxOutput: normalization must be null, batch or valid, "
+                         f"got {normalization!r}")
+    if prob.ndim != 2 and not (multi_output and prob.ndim >= 2):
+        raise ValueError(f"softmax_output_backward: prob must be 2-D (or >= 2-D with "
+                         f"multi_output), got {prob.shape}")
+    prob = _contiguous(prob)
+    n, k = prob.shape[:2]
+    s = prob.size // (n * k) if prob.size else 1
+    nlabel = n * s
+    if label.size != nlabel:
+        raise ValueError(f"SoftmaxOutput: label has {label.size} elements, expected {nlabel}")
+    label = _contiguous(label.astype(prob.dtype, copy=False))
+    grad = _output(out, prob, "softmax_output_backward")
+    if prob.size == 0:
+        return grad
+    # The scale is float32 arithmetic in MXNet: grad_scale / [spatial] / count.
+    scale = np.float32(grad_scale)
+    if multi_output and normalization != "valid":
+        scale = scale / np.float32(s)
+    if normalization == "batch":
+        scale = scale / np.float32(n if multi_output else nlabel)
+    alpha = np.float32(0.0 if multi_output else smooth_alpha)
+    # Rows are ignored when static_cast<int>(DType(ignore_label)) matches; 'valid' counts with
+    # static_cast<int>(float(ignore_label)).
+    ignore_grad = np.int32(int(np.asarray(np.float32(ignore_label)).astype(prob.dtype)))
+    ignore_count = np.int32(int(np.float32(ignore_label)))
+    sfx = _suffix(prob.dtype)
+    device_id = prob.device.id
+    with prob.device:
+        if normalization == "valid":
+            count = cupy.empty(1, dtype=np.int64)
+            threads = min(1024, max(32, -(-nlabel // 32) * 32))
+            _kernel("softmax_output.cu", f"softmax_output_count_{sfx}")(
+                (1,), (threads,), (label, np.int64(nlabel), ignore_count, count))
+        else:
+            count = label  # never read (use_valid = 0)
+        _kernel("softmax_output.cu", f"softmax_output_bwd_{sfx}")(
+            (_grid(prob.size, 256, device_id),), (256,),
+            (prob, label, grad, np.int64(n), np.int64(k), np.int64(s), scale, count,
+             np.int32(normalization == "valid"), np.int32(bool(use_ignore)), ignore_grad,
+             alpha, np.int32(bool(out_grad))))
+    return grad
+
+
+_FC_ACTS = {None: "identity", "identity": "identity", "relu": "relu", "sigmoid": "sigmoid",
+            "tanh": "tanh", "softrelu": "softrelu"}
+
+
+def fc_backward_fused(grad, y, act, d_out=None, db_out=None):
+    """Backward of ``y = act(FullyConnected(...))`` up to the GEMMs: returns ``(d_fc, dbias)``.
+
+    ``d_fc = grad * act'(y)`` with act' from the activation output (relu ``y > 0``, sigmoid
+    ``y(1-y)``, tanh ``1-y^2``, softrelu ``1-exp(-y)``) and ``dbias = d_fc`` summed over every axis
+    but the last, both in one pass over memory; the column sums are deterministic (fixed-order
+    two-pass reduction). ``grad`` and ``y``: same shape ``(..., H)`` and dtype. ``act`` None or
+    'identity' returns ``grad`` itself as ``d_fc`` (no copy unless ``d_out`` is given; ``y`` is
+    not read). The weight and data gradients stay with cuBLAS: ``dW = d_fc.T @ x``,
+    ``dx = d_fc @ W``. ``d_out`` (may alias ``grad``) and ``db_out`` receive the results if given.
+    """
+    import cupy
+    if act not in _FC_ACTS:
+        raise ValueError(f"fc_backward_fused: act must be one of identity, relu, sigmoid, tanh, "
+                         f"softrelu, got {act!r}")
+    act = _FC_ACTS[act]
+    grad = _contiguous(grad)
+    if grad.ndim < 1:
+        raise ValueError("fc_backward_fused: grad must be at least 1-D")
+    identity = act == "identity"
+    if identity:
+        y, d = grad, grad
+        if d_out is not None:
+            d = _output(d_out, grad, "fc_backward_fused")
+            cupy.copyto(d, grad)
+    else:
+        if y is None or y.shape != grad.shape or y.dtype != grad.dtype:
+            raise ValueError(f"fc_backward_fused: y must match grad {grad.dtype} {grad.shape}")
+        y = _contiguous(y)
+        d = _output(d_out, grad, "fc_backward_fused")
+    cols = grad.shape[-1]
+    rows = grad.size // cols if cols else 0
+    if db_out is None:
+        db = cupy.empty((cols,), dtype=grad.dtype)
+    elif db_out.shape != (cols,) or db_out.dtype != grad.dtype:
+        raise ValueError(f"fc_backward_fused: db_out must be {grad.dtype} ({cols},), "
+                         f"got {db_out.dtype} {db_out.shape}")
+    else:
+        db = db_out
+    if rows == 0 or cols == 0:
+        db.fill(0)
+        return d, db
+    sfx = _suffix(grad.dtype)
+    acc = np.float64 if grad.dtype == np.float64 else np.float32
+    device_id = grad.device.id
+    tiles = -(-cols // 32)
+    # Enough row chunks to fill the GPU, but at least 64 rows per chunk to amortise the partials.
+    nchunks = max(1, min(-(-_sm_count(device_id) * 4 // tiles), -(-rows // 64), 65535))
+    rows_per_chunk = -(-rows // nchunks)
+    rows_per_chunk = -(-rows_per_chunk // 8) * 8
+    nchunks = -(-rows // rows_per_chunk)
+    with grad.device:
+        partial = db if nchunks == 1 else cupy.empty((nchunks, cols), dtype=acc)
+        _kernel("fully_connected.cu", f"fc_bias_bwd_{act}_{sfx}")(
+            (tiles, nchunks), (32, 8),
+            (grad, y, d, partial, db, np.int64(rows), np.int64(cols), np.int64(rows_per_chunk),
+             np.int32(not identity), np.int32(nchunks == 1)))
+        if nchunks > 1:
+            _kernel("fully_connected.cu", f"fc_bias_bwd_finalize_{sfx}")(
+                (_grid(cols, 256, device_id),), (256,),
+                (partial, db, np.int64(nchunks), np.int64(cols)))
+    return d, db

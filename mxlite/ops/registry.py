@@ -1,0 +1,143 @@
+"""The op registry: one ``OpDef`` record per operator, looked up by MXNet name or alias.
+
+An OpDef holds everything about an op side by side: its inputs, parameters, shape and type rules, forward,
+backward, and an optional GPU override. ``mx.nd.<Op>`` and ``mx.sym.<Op>`` are generated from these records;
+the executor calls ``forward``/``backward`` through a ``StepContext``. This module knows no particular op.
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from ..base import MXNetError
+from .params import ParamSpec
+
+__all__ = ["OpDef", "StepContext", "register", "get", "all_ops", "exists", "same_shape", "same_type"]
+
+
+class StepContext:
+    """What a kernel may use besides its inputs.
+
+    Attributes
+    ----------
+    xp : module
+        numpy or cupy: the array module of the context the step runs on.
+    ctx : Context
+    is_train : bool
+    state : dict
+        Scratch kept from forward to backward of the same step (dropout mask, batch statistics).
+    """
+
+    __slots__ = ("xp", "ctx", "is_train", "state", "node_name")
+
+    def __init__(self, xp, ctx, is_train=False, node_name=""):
+        self.xp = xp
+        self.ctx = ctx
+        self.is_train = is_train
+        self.state = {}
+        self.node_name = node_name
+
+
+def same_shape(p, in_shapes):
+    """Shape rule of element-wise ops: every input and the output share one shape."""
+    known = next((s for s in in_shapes if s is not None), None)
+    return [known] * len(in_shapes), [known]
+
+
+def same_type(p, in_types, num_outputs=1):
+    """Type rule of most ops: every input and output share one dtype."""
+    known = next((t for t in in_types if t is not None), None)
+    return [known] * len(in_types), [known] * num_outputs
+
+
+@dataclass(eq=False)
+class OpDef:
+    """Declaration of one operator.
+
+    ``inputs`` is a tuple of input names or a function ``params -> names`` (FullyConnected drops ``bias``
+    when ``no_bias``); ``aux`` names the inputs that are auxiliary (mutable) states. ``forward(sc, p, ins)``
+    returns the list of outputs (visible first, then hidden); ``backward(sc, p, ograds, ins, outs)``
+    returns one gradient per input, None where the input gets none. ``needs_head_grad`` is False for
+    loss-like ops whose backward ignores the head gradient.
+    """
+
+    name: str
+    forward: Callable
+    infer_shape: Callable
+    params: ParamSpec = field(default_factory=ParamSpec)
+    inputs: object = ("data",)
+    backward: Optional[Callable] = None
+    infer_type: Optional[Callable] = None
+    aliases: tuple = ()
+    aux: tuple = ()
+    num_outputs: object = 1
+    num_hidden_outputs: object = 0
+    output_names: Optional[Callable] = None
+    needs_head_grad: bool = True
+    variadic: bool = False
+    gpu_forward: Optional[Callable] = None
+    gpu_backward: Optional[Callable] = None
+    doc: str = ""
+    # Names of inputs whose gradient MXNet refuses to compute (Embedding's data).
+    no_grad_inputs: tuple = ()
+
+    def input_names(self, p):
+        if self.variadic:
+            return [f"arg{i}" for i in range(p["num_args"])]
+        return list(self.inputs(p) if callable(self.inputs) else self.inputs)
+
+    def n_visible(self, p):
+        return self.num_outputs(p) if callable(self.num_outputs) else self.num_outputs
+
+    def n_total(self, p):
+        hidden = self.num_hidden_outputs
+        return self.n_visible(p) + (hidden(p) if callable(hidden) else hidden)
+
+    def out_names(self, p):
+        """Suffixes of the visible outputs: ``['output']`` or ``['output0', 'output1', ...]``."""
+        if self.output_names is not None:
+            return list(self.output_names(p))
+        n = self.n_visible(p)
+        return ["output"] if n == 1 else [f"output{i}" for i in range(n)]
+
+    def types(self, p, in_types):
+        if self.infer_type is not None:
+            return self.infer_type(p, in_types)
+        return same_type(p, in_types, self.n_total(p))
+
+    def parse(self, attrs):
+        return self.params.parse(attrs, self.name)
+
+
+_REGISTRY = {}
+_CANONICAL = []
+
+
+def register(op):
+    """Add ``op`` under its name and aliases; a second registration of a name is a bug."""
+    for name in (op.name,) + tuple(op.aliases):
+        if name in _REGISTRY:
+            raise ValueError(f"operator {name} registered twice")
+        _REGISTRY[name] = op
+    _CANONICAL.append(op)
+    return op
+
+
+def get(name):
+    """The OpDef registered as ``name`` (MXNetError naming it when there is none)."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise MXNetError(f"Cannot find operator {name}") from None
+
+
+def exists(name):
+    return name in _REGISTRY
+
+
+def all_names():
+    """Every registered name, aliases included, in registration order."""
+    return list(_REGISTRY)
+
+
+def all_ops():
+    """Every OpDef once, in registration order."""
+    return list(_CANONICAL)

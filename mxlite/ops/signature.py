@@ -1,0 +1,61 @@
+"""Python signatures and docstrings for the generated ``mx.nd.<Op>`` / ``mx.sym.<Op>`` functions,
+built from an OpDef (no generated source, no exec)."""
+import inspect
+
+from .params import REQUIRED
+
+_P = inspect.Parameter
+
+
+def input_names_for_signature(op):
+    """Input names shown in the signature (params-dependent inputs shown with their maximal set)."""
+    if op.variadic:
+        return None
+    if callable(op.inputs):
+        defaults = {f.name: f.default for f in op.params if f.default is not REQUIRED}
+        # show every optional input: flip boolean switches that remove inputs
+        names = []
+        for trial in (defaults, {**defaults, "no_bias": False, "use_length": True}):
+            try:
+                for n in op.inputs(trial):
+                    if n not in names:
+                        names.append(n)
+            except (KeyError, TypeError):
+                pass
+        return names
+    return list(op.inputs)
+
+
+def make_signature(op, extra):
+    """Signature: inputs (positional or keyword), params (keyword-only), then ``extra`` names."""
+    params = []
+    names = input_names_for_signature(op)
+    if names is None:
+        params.append(_P("args", _P.VAR_POSITIONAL))
+    else:
+        params.extend(_P(n, _P.POSITIONAL_OR_KEYWORD, default=None) for n in names)
+    for field in op.params:
+        if field.name == "num_args":
+            continue
+        default = _P.empty if field.default is REQUIRED else field.default
+        params.append(_P(field.name, _P.KEYWORD_ONLY, default=default))
+    params.extend(_P(n, _P.KEYWORD_ONLY, default=None) for n in extra)
+    return inspect.Signature(params)
+
+
+def make_doc(op, public_name, returns):
+    lines = [op.doc or f"The {op.name} operator.", ""]
+    if public_name != op.name:
+        lines += [f"Alias of ``{op.name}``.", ""]
+    lines += ["Parameters", "----------"]
+    names = input_names_for_signature(op)
+    if names is None:
+        lines += ["*args : inputs", "    Any number of inputs."]
+    else:
+        lines += [f"{n} : input" for n in names]
+    for field in op.params:
+        lines.append(f"{field.name} : {field.describe()}")
+        if field.doc:
+            lines.append(f"    {field.doc}")
+    lines += ["", "Returns", "-------", returns]
+    return "\n".join(lines)

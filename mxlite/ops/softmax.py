@@ -1,0 +1,249 @@
+"""Softmax family: softmax, log_softmax, softmin, SoftmaxActivation and the SoftmaxOutput loss.
+
+float16 inputs are computed in float32 (MXNet's accumulation type) and cast back.
+"""
+from ..base import MXNetError
+from .params import Bool, Dtype, Enum, Float, Int, ParamSpec
+from .registry import OpDef, register, same_shape
+
+_SOFTMAX_PARAMS = ParamSpec(
+    Int("axis", -1, "The axis along which to compute softmax."),
+    Float("temperature", None, "Temperature parameter in softmax", optional=True),
+    Dtype("dtype", None, "DType of the output in case this can't be inferred."),
+    Bool("use_length", False, "Whether to use the length input as a mask over the data input."))
+
+
+def _acc(xp, x):
+    return x.astype(xp.float32) if x.dtype == xp.float16 else x
+
+
+def _length_mask(xp, length, shape, axis):
+    """Boolean mask, True at positions < length along ``axis``."""
+    n = shape[axis]
+    pos = xp.arange(n).reshape((n,) + (1,) * (len(shape) - axis - 1))
+    return pos < xp.expand_dims(length.astype(xp.int64), axis)
+
+
+def softmax_ref(xp, x, axis, temperature=None, log=False, mask=None):
+    """(log-)softmax of ``x`` along ``axis``; masked positions give 0."""
+    x = _acc(xp, x)
+    if temperature is not None and temperature != 1.0:
+        x = x / temperature
+    if mask is not None:
+        x = xp.where(mask, x, -xp.inf)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    e = xp.exp(shifted)
+    s = e.sum(axis=axis, keepdims=True)
+    out = shifted - xp.log(s) if log else e / s
+    if mask is not None:
+        out = xp.where(mask, out, 0)
+    return out
+
+
+def _softmax_shape(p, in_shapes):
+    data = in_shapes[0]
+    if data is not None:
+        axis = p["axis"]
+        if not -len(data) <= axis < len(data):
+            raise MXNetError(f"Error in operator softmax: axis {axis} out of range for data of "
+                             f"shape {data}")
+    if p["use_length"]:
+        length = None if data is None else tuple(d for i, d in enumerate(data)
+                                                 if i != p["axis"] % len(data))
+        return [data, length or (1,)], [data]
+    return [data], [data]
+
+
+def _softmax_type(p, in_types):
+    data = in_types[0]
+    out = p["dtype"] if p["dtype"] is not None else data
+    if p["use_length"]:
+        length = in_types[1]
+        if length is not None and length.kind not in "iu":
+            raise MXNetError(f"This operation only support integer types, not {length.name}")
+        return [data, length], [out]
+    return [data], [out]
+
+
+def _make_softmax(name, log, negate):
+    def forward(sc, p, ins):
+        xp = sc.xp
+        x = -ins[0] if negate else ins[0]
+        axis = p["axis"] % x.ndim
+        mask = _length_mask(xp, ins[1], x.shape, axis) if p["use_length"] else None
+        out = softmax_ref(xp, x, axis, p["temperature"], log, mask)
+        return [out.astype(p["dtype"] or ins[0].dtype, copy=False)]
+
+    def backward(sc, p, ograds, ins, outs):
+        xp = sc.xp
+        axis = p["axis"] % ins[0].ndim
+        g, y = _acc(xp, ograds[0]), _acc(xp, outs[0])
+        if log:
+            gx = g - xp.exp(y) * g.sum(axis=axis, keepdims=True)
+        else:
+            gx = (g - (g * y).sum(axis=axis, keepdims=True)) * y
+        t = p["temperature"]
+        if t is not None and t != 1.0:
+            gx = gx / t
+        if negate:
+            gx = -gx
+        if p["use_length"]:
+            gx = xp.where(_length_mask(xp, ins[1], y.shape, axis), gx, 0)
+            return [gx.astype(ins[0].dtype, copy=False), xp.zeros_like(ins[1])]
+        return [gx.astype(ins[0].dtype, copy=False)]
+
+    def inputs(p):
+        return ["data", "length"] if p["use_length"] else ["data"]
+
+    return OpDef(name=name, params=_SOFTMAX_PARAMS, inputs=inputs, forward=forward,
+                 backward=backward, infer_shape=_softmax_shape, infer_type=_softmax_type,
+                 doc=f"{'Log-' if log else ''}{'softmin' if negate else 'softmax'} along `axis`: "
+                     "exp(x/T) normalised over the axis; `length` masks positions.")
+
+
+register(_make_softmax("softmax", log=False, negate=False))
+register(_make_softmax("log_softmax", log=True, negate=False))
+register(_make_softmax("softmin", log=False, negate=True))
+
+
+# ---------------------------------------------------------------------------------------------------------
+_SA_PARAMS = ParamSpec(Enum("mode", ("channel", "instance"), "instance",
+                            "instance: softmax over the trailing axes per instance; "
+                            "channel: softmax over axis 1."))
+
+
+def _sa_axis_view(p, x):
+    if p["mode"] == "channel":
+        return x.reshape(x.shape[0], x.shape[1], -1), 1
+    return x.reshape(x.shape[0], -1), 1
+
+
+def _sa_forward(sc, p, ins):
+    x2, axis = _sa_axis_view(p, ins[0])
+    return [softmax_ref(sc.xp, x2, axis).astype(ins[0].dtype).reshape(ins[0].shape)]
+
+
+def _sa_backward(sc, p, ograds, ins, outs):
+    y, axis = _sa_axis_view(p, _acc(sc.xp, outs[0]))
+    g = _acc(sc.xp, ograds[0]).reshape(y.shape)
+    gx = (g - (g * y).sum(axis=axis, keepdims=True)) * y
+    return [gx.astype(ins[0].dtype).reshape(ins[0].shape)]
+
+
+register(OpDef(name="SoftmaxActivation", params=_SA_PARAMS, forward=_sa_forward,
+               backward=_sa_backward, infer_shape=same_shape,
+               doc="Softmax activation (deprecated in MXNet; use softmax)."))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# SoftmaxOutput: softmax forward; backward is the cross-entropy gradient, ignoring the head gradient.
+_SO_PARAMS = ParamSpec(
+    Float("grad_scale", 1.0, "Scales the gradient by a float factor."),
+    Float("ignore_label", -1.0, "Label value ignored in backward when use_ignore is true."),
+    Bool("multi_output", False, "Softmax over axis 1 with one label per spatial position."),
+    Bool("use_ignore", False, "Whether to ignore the label ignore_label in backward."),
+    Bool("preserve_shape", False, "Softmax over the last axis, keeping the data shape."),
+    Enum("normalization", ("batch", "null", "valid"), "null", "Normalizes the gradient."),
+    Bool("out_grad", False, "Multiplies the gradient with the output (MXNet's behaviour)."),
+    Float("smooth_alpha", 0.0, "Label smoothing: target 1-alpha at the label, alpha/(K-1) "
+                               "elsewhere."))
+
+
+def _so_shape(p, in_shapes):
+    data, label = in_shapes
+    if data is None:
+        return list(in_shapes), [None]
+    if p["multi_output"]:
+        n, spatial = data[0], 1
+        for d in data[2:]:
+            spatial *= d
+        accepted = [(n, spatial), (n,) + tuple(data[2:]), (n, 1) + tuple(data[2:])]
+        if label is None:
+            label = accepted[0]
+        elif tuple(label) not in accepted:
+            raise MXNetError(f"Error in operator SoftmaxOutput: label shape {label} does not fit "
+                             f"data shape {data} with multi_output (expected one of {accepted})")
+    elif label is None or tuple(label) != tuple(data):
+        expected = tuple(data[:-1])
+        if label is not None and tuple(label) != expected:
+            raise MXNetError(f"Error in operator SoftmaxOutput: Shape inconsistent, Provided = "
+                             f"{list(label)}, inferred shape={expected}")
+        label = expected
+    return [data, label], [data]
+
+
+def _so_type(p, in_types):
+    dt = in_types[0] if in_types[0] is not None else in_types[1]
+    return [dt, dt], [dt]
+
+
+def _so_view(p, x):
+    """``x`` reshaped so the class axis is axis 1 of a 2-D (rows, K) or 3-D (N, K, S) array."""
+    if p["multi_output"]:
+        return x.reshape(x.shape[0], x.shape[1], -1)
+    if p["preserve_shape"]:
+        return x.reshape(-1, x.shape[-1])
+    return x.reshape(x.shape[0], -1)
+
+
+def _so_forward(sc, p, ins):
+    x = ins[0]
+    return [softmax_ref(sc.xp, _so_view(p, x), 1).astype(x.dtype).reshape(x.shape)]
+
+
+def softmax_output_grad(xp, p, prob, label):
+    """Gradient of SoftmaxOutput for probabilities ``prob`` (viewed per _so_view) and ``label``."""
+    k = prob.shape[1]
+    if p["multi_output"]:
+        lab = label.reshape(prob.shape[0], -1)
+        cls = xp.arange(k).reshape(1, k, 1)
+        lab_b = lab[:, None, :]
+    else:
+        lab = label.reshape(-1)
+        cls = xp.arange(k).reshape(1, k)
+        lab_b = lab[:, None]
+    lab_int = lab_b.astype(xp.int64)
+    hit = cls == lab_int
+    alpha = p["smooth_alpha"]
+    if alpha:
+        target = xp.where(hit, 1.0 - alpha, alpha / (k - 1)) if k > 1 else hit * (1.0 - alpha)
+        # a label outside [0, K) gets no 1-alpha anywhere but still the smoothing mass
+        grad = prob - target.astype(prob.dtype)
+    else:
+        grad = prob - hit.astype(prob.dtype)
+    ignored = lab_b == p["ignore_label"]
+    if p["use_ignore"]:
+        grad = xp.where(ignored, 0, grad)
+    norm = p["normalization"]
+    if norm == "valid":
+        count = max(1, int((lab != p["ignore_label"]).sum()))
+    elif norm == "batch":
+        count = lab.shape[0] if p["multi_output"] else lab.size
+    else:
+        count = 1
+    scale = p["grad_scale"] / count
+    if p["multi_output"] and norm != "valid":
+        scale /= prob.shape[2]
+    return grad * scale
+
+
+def _so_backward(sc, p, ograds, ins, outs):
+    xp = sc.xp
+    x, label = ins
+    y = _acc(xp, outs[0])
+    if tuple(label.shape) == tuple(x.shape):
+        grad = (y - label) * p["grad_scale"]
+    else:
+        grad = softmax_output_grad(xp, p, _so_view(p, y), _acc(xp, label)).reshape(x.shape)
+    if p["out_grad"]:
+        # MXNet multiplies by the output here, not by the head gradient (softmax_output-inl.h).
+        grad = grad * y
+    return [grad.astype(x.dtype, copy=False), None]
+
+
+register(OpDef(
+    name="SoftmaxOutput", aliases=("Softmax",), params=_SO_PARAMS, inputs=("data", "label"),
+    forward=_so_forward, backward=_so_backward, infer_shape=_so_shape, infer_type=_so_type,
+    needs_head_grad=False,
+    doc="Softmax forward with the cross-entropy gradient (softmax - onehot(label)) * grad_scale "
+        "in backward; the head gradient is ignored."))

@@ -1,0 +1,40 @@
+"""Random state (``mx.random``): one seeded generator per device type, shared by random ops and
+Dropout, so a seeded run is reproducible."""
+import numpy as np
+
+__all__ = ["seed", "generator"]
+
+_generators = {}
+_seed_state = {"seed": None}
+
+
+def seed(seed_state, ctx="all"):
+    """Seed the generators of every context (or of ``ctx``) so later draws are reproducible."""
+    if not isinstance(seed_state, (int, np.integer)):
+        raise ValueError("seed_state must be int")
+    if ctx == "all":
+        _seed_state["seed"] = int(seed_state)
+        _generators.clear()
+    else:
+        _generators[(ctx.device_typeid, ctx.device_id)] = _make(ctx, int(seed_state))
+
+
+def _make(ctx, value):
+    if ctx.is_gpu:
+        from .context import cupy_module
+        cp = cupy_module()
+        with cp.cuda.Device(ctx.device_id):
+            return cp.random.RandomState(value)
+    return np.random.RandomState(value)
+
+
+def generator(ctx):
+    """The RandomState used for draws on ``ctx`` (NumPy's or CuPy's)."""
+    key = (ctx.device_typeid, ctx.device_id)
+    gen = _generators.get(key)
+    if gen is None:
+        value = _seed_state["seed"]
+        if value is None:
+            value = int(np.random.randint(0, 2**31 - 1))
+        gen = _generators[key] = _make(ctx, value)
+    return gen

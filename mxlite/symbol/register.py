@@ -1,0 +1,95 @@
+"""Creating op nodes: the ``mx.sym.<Op>`` functions generated from the op registry."""
+from .. import attribute
+from ..base import MXNetError
+from ..name import NameManager
+from ..ops import registry
+from ..ops.params import format_attr
+from ..ops.signature import make_doc, make_signature
+from .node import Node
+from .symbol import Symbol
+
+__all__ = ["create", "make_function"]
+
+
+def create(op, hint, args, named, params, name=None, attr=None):
+    """A Symbol applying ``op`` to input Symbols.
+
+    ``args`` are positional inputs, ``named`` inputs by input name, ``params`` the op parameters
+    (Python values, stored as ``str(value)``). Missing inputs become variables ``<name>_<input>``
+    carrying the node's attributes, as in MXNet.
+    """
+    attrs = attribute.current().get(attr)
+    for key, value in params.items():
+        if value is not None:
+            attrs[key] = format_attr(value)
+    if op.variadic:
+        attrs["num_args"] = str(len(args))
+    node_name = NameManager.current.get(name, hint)
+    p = op.parse(attrs)
+    names = op.input_names(p)
+    if len(args) > len(names):
+        raise MXNetError(f"Operator {op.name} ({node_name}) takes {len(names)} inputs "
+                         f"({', '.join(names)}), got {len(args)}")
+    unknown = [k for k in named if k not in names]
+    if unknown:
+        raise MXNetError(f"Operator {op.name} ({node_name}) has no input named "
+                         f"{', '.join(unknown)} (inputs: {', '.join(names)})")
+    inputs = []
+    for pos, in_name in enumerate(names):
+        sym = args[pos] if pos < len(args) else named.get(in_name)
+        if sym is None:
+            var_attrs = dict(attrs)
+            var_attrs.update(op_input_var_attrs(op, in_name))
+            inputs.append((Node(None, f"{node_name}_{in_name}", var_attrs), 0))
+            continue
+        if not isinstance(sym, Symbol):
+            raise TypeError(f"Operator {op.name} ({node_name}): input {in_name} must be a Symbol, "
+                            f"got {type(sym).__name__}")
+        if len(sym._heads) != 1:
+            raise MXNetError(f"Operator {op.name} ({node_name}): input {in_name} must be a "
+                             f"single-output symbol, got {len(sym._heads)} outputs")
+        inputs.append(sym._heads[0])
+    node = Node(op, node_name, attrs, inputs, p)
+    return Symbol([(node, i) for i in range(node.num_visible())])
+
+
+def op_input_var_attrs(op, in_name):
+    """Extra attributes an op gives the variable it auto-creates for ``in_name``
+    (BatchNorm's moving statistics get their ``__init__``)."""
+    extra = getattr(op, "input_var_attrs", None)
+    return (extra or {}).get(in_name, {})
+
+
+def make_function(op, public_name):
+    """The ``mx.sym.<public_name>`` function: inputs positionally or by keyword, params as
+    keywords, plus ``name=`` and ``attr=``."""
+    hint = public_name.lower()
+
+    def fn(*args, **kwargs):
+        name = kwargs.pop("name", None)
+        attr = kwargs.pop("attr", None)
+        kwargs.pop("out", None)
+        named = {k: v for k, v in kwargs.items() if isinstance(v, Symbol)}
+        params = {k: v for k, v in kwargs.items() if not isinstance(v, Symbol)}
+        if op.variadic:
+            params.pop("num_args", None)
+            if named:
+                raise TypeError(f"{public_name} takes its inputs positionally")
+        for a in args:
+            if not isinstance(a, Symbol):
+                raise TypeError(f"{public_name}: positional inputs must be Symbols, got "
+                                f"{type(a).__name__}")
+        return create(op, hint, list(args), named, params, name=name, attr=attr)
+
+    fn.__name__ = public_name
+    fn.__qualname__ = public_name
+    fn.__signature__ = make_signature(op, ("name", "attr"))
+    fn.__doc__ = make_doc(op, public_name, "Symbol")
+    fn.__module__ = "mxlite.symbol"
+    return fn
+
+
+def install(namespace):
+    for name in registry.all_names():
+        if name not in namespace:
+            namespace[name] = make_function(registry.get(name), name)
