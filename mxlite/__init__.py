@@ -20,9 +20,13 @@ __all__ = ["nd", "ndarray", "sym", "symbol", "Context", "cpu", "gpu", "cpu_pinne
            "current_context", "num_gpus", "MXNetError", "AttrScope", "random", "test_utils"]
 
 
+_LAZY_MODULES = {"test_utils", "model", "init", "initializer", "monitor", "io", "callback",
+                 "optimizer", "metric", "util"}
+
+
 def __getattr__(name):
-    # test_utils imports more of the package; load it on first use like MXNet users expect
-    if name == "test_utils":
+    # heavier or optional modules load on first use (as ``mx.test_utils`` etc.)
+    if name in _LAZY_MODULES:
         import importlib
-        return importlib.import_module(".test_utils", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'mxlite' has no attribute {name!r}")

@@ -17,3 +17,19 @@ def _install_op_functions(namespace):
 
 _install_op_functions(globals())
 
+
+
+# Functions that live in submodules, resolved on first use: name -> (module, attribute).
+_LAZY = {"save": ("utils", "save"), "load": ("utils", "load"),
+         "from_dlpack": ("dlpack", "from_dlpack"), "to_dlpack_for_read": ("dlpack", "to_dlpack_for_read"),
+         "to_dlpack_for_write": ("dlpack", "to_dlpack_for_write"), "random": ("random", None),
+         "contrib": ("contrib", None)}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        module, attr = _LAZY[name]
+        mod = importlib.import_module(f".{module}", __name__)
+        return mod if attr is None else getattr(mod, attr)
+    raise AttributeError(f"module 'mxlite.ndarray' has no attribute {name!r}")

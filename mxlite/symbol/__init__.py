@@ -38,3 +38,11 @@ def _minmax(kind, left, right):
     if isinstance(right, Symbol):
         return _apply(f"_{kind}_scalar", f"_{kind}scalar", [right], {"scalar": left})
     return max(left, right) if kind == "maximum" else min(left, right)
+
+
+def __getattr__(name):
+    # mx.sym.random / mx.sym.contrib live in submodules loaded on first use
+    if name in ("random", "contrib"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'mxlite.symbol' has no attribute {name!r}")
