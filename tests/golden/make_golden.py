@@ -1083,7 +1083,10 @@ def op_cases():
         desc="forward(is_train=True) without backward: aux after forward")
     add("batchnorm_fix_gamma_forward_only", S.BatchNorm(*bnargs(), fix_gamma=True, name="bn"),
         {"data": (2, 3, 2, 2)}, values={"gamma": A([2.0, 2.0, 2.0])}, is_train=False, backward=False,
-        desc="gamma overwritten with 1 even in inference?")
+        desc="fix_gamma, forward(is_train=False) only: gamma treated as 1, array not overwritten")
+    add("batchnorm_fix_gamma_train_forward_only", S.BatchNorm(*bnargs(), fix_gamma=True, name="bn"),
+        {"data": (2, 3, 2, 2)}, values={"gamma": A([2.0, 2.0, 2.0])}, is_train=True, backward=False,
+        rtol=1e-3, atol=1e-4, desc="fix_gamma, forward(is_train=True) only: is the gamma array overwritten?")
 
     # ---------------- LRN / Dropout
     for ns in (3, 5):
