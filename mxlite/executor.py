@@ -221,8 +221,8 @@ class Executor:
                 if g.shape != self.outputs[i].shape:
                     raise MXNetError(f"backward: out_grads[{i}] has shape {g.shape}, but output "
                                      f"{self._output_names[i]} has shape {self.outputs[i].shape}")
-                g = xp.asarray(g._data, dtype=self._out_data[i].dtype)
-                grads[slot] = grads[slot] + g if slot in grads else g.copy()
+                # a head listed twice takes the last gradient given for it, as MXNet does
+                grads[slot] = xp.array(g._data, dtype=self._out_data[i].dtype)
             for k in reversed(self._bwd_steps):
                 step = plan.steps[k]
                 ograds = [grads.get(s) for s in step.outs[:step.n_visible]]

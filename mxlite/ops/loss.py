@@ -76,8 +76,9 @@ register(OpDef(name="MakeLoss", params=_MAKELOSS_PARAMS, forward=_identity_forwa
 
 register(OpDef(name="make_loss", forward=_identity_forward,
                backward=lambda sc, p, og, ins, outs: [sc.xp.ones_like(ins[0])],
-               infer_shape=same_shape, needs_head_grad=False,
-               doc="Identity forward; the gradient is 1 regardless of the head gradient."))
+               infer_shape=same_shape, needs_head_grad=False, output_names=lambda p: ["loss"],
+               doc="Identity forward; the gradient is 1 regardless of the head gradient. Its "
+                   "output is named <name>_loss."))
 
 register(OpDef(name="BlockGrad", aliases=("stop_gradient",), forward=_identity_forward,
                backward=lambda sc, p, og, ins, outs: [sc.xp.zeros_like(ins[0])],

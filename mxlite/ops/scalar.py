@@ -28,6 +28,13 @@ def _rdiv(xp, x, s):
     return out.astype(x.dtype) if x.dtype.kind in "iub" else out
 
 
+def _rpow(xp, x, s):
+    if x.dtype.kind in "iu":
+        # integer arrays: MXNet computes the power in floating point and truncates
+        return xp.trunc(float(s) ** x.astype(xp.float64)).astype(x.dtype)
+    return s ** x
+
+
 def _cmp(fn):
     return lambda xp, x, s: fn(x, s).astype(x.dtype)
 
@@ -46,7 +53,7 @@ SCALAR = [
     ("_rdiv_scalar", "_RDivScalar", _rdiv, lambda xp, g, x, s, out: -g * s / (x * x)),
     ("_power_scalar", "_PowerScalar", lambda xp, x, s: x ** s,
      lambda xp, g, x, s, out: g * s * x ** (s - 1)),
-    ("_rpower_scalar", "_RPowerScalar", lambda xp, x, s: s ** x,
+    ("_rpower_scalar", "_RPowerScalar", lambda xp, x, s: _rpow(xp, x, s),
      lambda xp, g, x, s, out: g * out * xp.log(xp.asarray(s, dtype=x.dtype))),
     ("_mod_scalar", "_ModScalar", lambda xp, x, s: _mod(xp, x, _full(xp, x, s)),
      lambda xp, g, x, s, out: g),

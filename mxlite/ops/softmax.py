@@ -115,7 +115,7 @@ _SA_PARAMS = ParamSpec(Enum("mode", ("channel", "instance"), "instance",
 def _sa_axis_view(p, x):
     if p["mode"] == "channel":
         return x.reshape(x.shape[0], x.shape[1], -1), 1
-    return x.reshape(x.shape[0], -1), 1
+    return x.reshape(-1, x.shape[-1]), 1
 
 
 def _sa_forward(sc, p, ins):
@@ -199,7 +199,9 @@ def softmax_output_grad(xp, p, prob, label):
         cls = xp.arange(k).reshape(1, k, 1)
         lab_b = lab[:, None, :]
     else:
-        lab = label.reshape(-1)
+        # one label per row: the first rows of the flattened label buffer, even when the label has
+        # more elements (>= 3-D data without multi_output; softmax_output-inl.h)
+        lab = label.reshape(-1)[:prob.shape[0]]
         cls = xp.arange(k).reshape(1, k)
         lab_b = lab[:, None]
     lab_int = lab_b.astype(xp.int64)

@@ -30,8 +30,17 @@ def _attrs_text(attrs, indent):
     return "{\n" + body + "\n" + " " * indent + "}"
 
 
-def _entries(entries):
-    return "[" + ", ".join("[" + ", ".join(str(x) for x in e) + "]" for e in entries) + "]"
+def _list(items, indent):
+    """dmlc writes an array inline up to 10 elements, else one element per line."""
+    items = list(items)
+    if len(items) <= 10:
+        return "[" + ", ".join(items) + "]"
+    pad = " " * (indent + 2)
+    return "[\n" + ", \n".join(pad + it for it in items) + "\n" + " " * indent + "]"
+
+
+def _entries(entries, indent):
+    return _list(("[" + ", ".join(str(x) for x in e) + "]" for e in entries), indent)
 
 
 def to_json(symbol):
@@ -44,7 +53,11 @@ def to_json(symbol):
                   f'"name": {_s(node.name)}']
         if node.attrs:
             fields.append(f'"attrs": {_attrs_text(node.attrs, 6)}')
-        fields.append('"inputs": ' + _entries([index[id(n)], i, 0] for n, i in node.inputs))
+        aux = node.aux_positions()
+        # a variable fed to a mutable (aux) input is at version 1 in nnvm's graph
+        fields.append('"inputs": ' + _entries(
+            ([index[id(n)], i, int(pos in aux and n.op is None)]
+             for pos, (n, i) in enumerate(node.inputs)), 6))
         node_texts.append("    {\n" + ", \n".join("      " + f for f in fields) + "\n    }")
     row_ptr = [0]
     for node in order:
@@ -52,9 +65,9 @@ def to_json(symbol):
     arg_nodes = [i for i, n in enumerate(order) if n.op is None]
     parts = [
         '"nodes": [\n' + ", \n".join(node_texts) + "\n  ]",
-        '"arg_nodes": [' + ", ".join(map(str, arg_nodes)) + "]",
-        '"node_row_ptr": [\n' + ", \n".join(f"    {r}" for r in row_ptr) + "\n  ]",
-        '"heads": ' + _entries([index[id(n)], i, 0] for n, i in symbol._heads),
+        '"arg_nodes": ' + _list(map(str, arg_nodes), 2),
+        '"node_row_ptr": ' + _list(map(str, row_ptr), 2),
+        '"heads": ' + _entries(([index[id(n)], i, 0] for n, i in symbol._heads), 2),
         '"attrs": {"mxnet_version": ["int", ' + str(MXNET_VERSION) + "]}",
     ]
     return "{\n" + ", \n".join("  " + p for p in parts) + "\n}"
