@@ -9,7 +9,8 @@ __all__ = ["AttrScope"]
 class AttrScope:
     """Attributes (str -> str) merged into the attrs of Variables and ops created in the ``with`` block.
 
-    Bare hidden keys (``ctx_group``, ``lr_mult`` ...) are also stored as ``__key__``.
+    Bare hidden keys (``ctx_group``, ``lr_mult`` ...) are stored as ``__key__`` and reported in both
+    spellings by ``list_attr``/``attr_dict``.
     """
 
     _current = threading.local()
@@ -22,11 +23,11 @@ class AttrScope:
         self._attr = kwargs
 
     def get(self, attr):
-        """``attr`` merged over this scope's attributes (the scope's hidden keys doubled)."""
+        """``attr`` merged over this scope's attributes, bare hidden keys stored as ``__key__``."""
         merged = dict(self._attr)
         if attr:
             merged.update(attr)
-        return expand_hidden(merged)
+        return store_hidden(merged)
 
     def __enter__(self):
         self._old_scope = current()
@@ -40,12 +41,17 @@ class AttrScope:
         AttrScope._current.value = self._old_scope
 
 
-def expand_hidden(attrs):
-    """Store bare hidden keys also as ``__key__`` (MXNet reports both spellings)."""
+def store_hidden(attrs):
+    """Bare hidden keys (``lr_mult``) are stored as ``__lr_mult__``, as MXNet's graph does."""
+    return {f"__{k}__" if k in HIDDEN_KEYS else k: v for k, v in attrs.items()}
+
+
+def report_hidden(attrs):
+    """Stored attributes as MXNet reports them: each ``__key__`` of a hidden key also as ``key``."""
     out = dict(attrs)
     for key in HIDDEN_KEYS:
-        if key in attrs:
-            out[f"__{key}__"] = attrs[key]
+        if f"__{key}__" in attrs:
+            out[key] = attrs[f"__{key}__"]
     return out
 
 

@@ -27,10 +27,10 @@ def _fc_shape(p, in_shapes):
     data, weight = in_shapes[0], in_shapes[1]
     h = p["num_hidden"]
     out = list(in_shapes)
-    if not p["no_bias"]:
-        out[2] = (h,)
     oshape = None
     if data is not None:
+        if not p["no_bias"]:
+            out[2] = (h,)
         if len(data) < 1:
             raise MXNetError("Error in operator FullyConnected: data must have at least 1 dimension")
         k = _prod(data[1:]) if p["flatten"] else data[-1]

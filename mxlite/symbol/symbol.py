@@ -2,11 +2,8 @@
 
 Symbols are immutable values: composing, grouping and indexing build new Symbols over shared Nodes.
 """
-import copy as _copy
 import json
 import warnings
-
-import numpy as np
 
 from .. import attribute
 from ..base import MXNetError, NotImplementedForSymbol, dtype_flag, dtype_np, numeric_types
@@ -109,25 +106,24 @@ class Symbol:
     def attr(self, key):
         if len(self._heads) != 1:
             return None
-        return self._heads[0][0].attrs.get(key)
+        return attribute.report_hidden(self._heads[0][0].attrs).get(key)
 
     def list_attr(self, recursive=False):
         if recursive:
             raise DeprecationWarning("Symbol.list_attr with recursive=True has been deprecated. "
                                      "Please use attr_dict instead.")
-        if len(self._heads) != 1:
-            return {}
-        return dict(self._heads[0][0].attrs)
+        # a group reports its first head's attributes, as nnvm's shallow ListAttrs does
+        return attribute.report_hidden(self._heads[0][0].attrs)
 
     def attr_dict(self):
-        return {n.name: dict(n.attrs) for n in self._order() if n.attrs}
+        return {n.name: attribute.report_hidden(n.attrs) for n in self._order() if n.attrs}
 
     def _set_attr(self, **kwargs):
         for value in kwargs.values():
             if not isinstance(value, str):
                 raise ValueError("Set Attr only accepts string values")
         for node, _ in self._heads:
-            attrs = attribute.expand_hidden({**node.attrs, **kwargs})
+            attrs = attribute.store_hidden({**node.attrs, **kwargs})
             if node.op is not None:
                 node.params = node.op.parse(attrs)
             node.attrs = attrs
@@ -332,9 +328,6 @@ class Symbol:
     def __neg__(self):
         return _apply("_mul_scalar", "_mulscalar", [self], {"scalar": -1.0})
 
-    def __copy_method(self):
-        return self.__copy__()
-
     def __hash__(self):
         return id(self)
 
@@ -465,5 +458,3 @@ def load(fname):
     from .json_io import from_json
     return from_json(text, source=fname)
 
-
-_ = (np, _copy)
