@@ -29,13 +29,14 @@ class Symbol:
 
     @property
     def name(self):
-        """Name of the head node, or None for a group."""
-        if len(self._heads) != 1:
+        """Name of the head node, or None for a group of several nodes."""
+        first = self._heads[0][0]
+        if any(node is not first for node, _ in self._heads):
             return None
-        return self._heads[0][0].name
+        return first.name
 
     def __repr__(self):
-        if len(self._heads) == 1:
+        if self.name is not None:
             return f"<Symbol {self.name}>"
         return f"<Symbol group [{', '.join(n.name for n, _ in self._heads)}]>"
 
