@@ -211,8 +211,8 @@ def softmax_output_backward(prob, label, *, grad_scale=1.0, ignore_label=-1.0, u
     alpha = np.float32(0.0 if multi_output else smooth_alpha)
     # Rows are ignored when static_cast<int>(DType(ignore_label)) matches; 'valid' counts with
     # static_cast<int>(float(ignore_label)).
-    ignore_grad = np.int32(int(np.asarray(np.float32(ignore_label)).astype(prob.dtype)))
-    ignore_count = np.int32(int(np.float32(ignore_label)))
+    ignore_grad = _int32(np.asarray(np.float32(ignore_label)).astype(prob.dtype))
+    ignore_count = _int32(np.float32(ignore_label))
     sfx = _suffix(prob.dtype)
     device_id = prob.device.id
     with prob.device:
@@ -229,6 +229,15 @@ def softmax_output_backward(prob, label, *, grad_scale=1.0, ignore_label=-1.0, u
              np.int32(normalization == "valid"), np.int32(bool(use_ignore)), ignore_grad,
              alpha, np.int32(bool(out_grad))))
     return grad
+
+
+def _int32(value):
+    """C's static_cast<int> of a float as the GPU does it: truncate, saturate, NaN matching
+    nothing (INT_MIN, which no class index or truncated label in range can equal)."""
+    value = float(value)
+    if value != value:
+        return np.int32(-2**31)
+    return np.int32(math.trunc(min(max(value, -2.0**31), 2.0**31 - 1)))
 
 
 _FC_ACTS = {None: "identity", "identity": "identity", "relu": "relu", "sigmoid": "sigmoid",

@@ -1,0 +1,51 @@
+"""The CUDA sources compile under NVRTC, warning-free, for sm_80 and sm_90; no GPU needed.
+
+Runs the same check as ``.ci/nvrtc_check.py`` when CuPy and the NVRTC library are importable and
+skips otherwise. The import-hygiene tests need neither.
+"""
+import subprocess
+import sys
+
+import pytest
+
+from mxlite.ops import cuda
+
+
+def _nvrtc_missing():
+    try:
+        from cupy.cuda import nvrtc
+        nvrtc.getVersion()
+    except Exception as exc:  # ImportError, or the NVRTC shared library failing to load
+        return f"needs CuPy with NVRTC ({type(exc).__name__}: {exc})"
+    return None
+
+
+@pytest.mark.skipif(_nvrtc_missing() is not None, reason=str(_nvrtc_missing()))
+@pytest.mark.parametrize("arch", ["80", "90"], ids=["sm_80", "sm_90"])
+def test_nvrtc_compiles_without_warnings(arch):
+    results = cuda.compile_all_sources_with_nvrtc(arch)
+    assert {name for name, _, _ in results} >= set(cuda.ENTRY_POINTS)
+    failures = [f"{name}:\n{log}" for name, ok, log in results if not ok]
+    assert not failures, "\n\n".join(failures)
+
+
+def test_import_does_not_import_cupy():
+    code = ("import sys, mxlite.ops.cuda\n"
+            "assert 'cupy' not in sys.modules, 'mxlite.ops.cuda imported cupy'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_kernel_sources_are_found():
+    directory = cuda.kernels_dir()
+    for filename in cuda.ENTRY_POINTS:
+        assert (directory / filename).is_file(), filename
+
+
+def test_entry_point_names():
+    names = [e for entries in cuda.ENTRY_POINTS.values() for e in entries]
+    assert len(names) == len(set(names))
+    for required in ("softmax_fwd_float32", "log_softmax_bwd_float16", "softmax_fwd_axis_float64",
+                     "softmax_output_bwd_float32", "fc_bias_bwd_relu_float32"):
+        assert required in names
+    with pytest.raises(ValueError, match="int32"):
+        cuda.dtype_suffix("int32")
