@@ -93,8 +93,22 @@ class Executor:
                                 if r != "null" and grad_arrays[i] is not None]
         grad_slots = [plan.arg_slots[i] for i in self._grad_positions]
         self._bwd_steps, self._grad_slots = plan.backward_steps(grad_slots)
+        self._bwd_program = []
+        for k in reversed(self._bwd_steps):
+            step = plan.steps[k]
+            targets = tuple((pos, slot) for pos, slot in enumerate(step.ins)
+                            if slot in self._grad_slots and pos not in step.aux_ins)
+            self._bwd_program.append((
+                self._backwards[k], self._contexts[k], step.params, tuple(step.ins),
+                tuple(step.outs), tuple(step.outs[:step.n_visible]), step.op.needs_head_grad,
+                targets))
         self._head_needs = [node.op is None or node.op.needs_head_grad for node, _ in plan.heads]
-        self._release = plan.release_schedule()
+        # (kernel, step context, params, input slots, output slots, slots to drop after) per step;
+        # values are only dropped when no backward pass will read them
+        release = plan.release_schedule() if not self._bwd_steps else [()] * len(plan.steps)
+        self._fwd_program = [
+            (self._forwards[k], self._contexts[k], step.params, tuple(step.ins), tuple(step.outs),
+             tuple(release[k])) for k, step in enumerate(plan.steps)]
         self._vals = [None] * plan.n_slots
         self._monitor = None
         self._monitor_all = False
@@ -183,19 +197,17 @@ class Executor:
             vals[slot] = arr._data
         for slot, arr in zip(plan.aux_slots, self.aux_arrays):
             vals[slot] = arr._data
-        keep_all = bool(self._bwd_steps)
+        monitor = self._monitor
         with device_scope(self._ctx):
-            for k, step in enumerate(plan.steps):
-                sc = self._contexts[k]
+            for k, (fwd, sc, params, ins, outs, release) in enumerate(self._fwd_program):
                 sc.is_train = is_train
-                outs = self._forwards[k](sc, step.params, [vals[s] for s in step.ins])
-                for s, o in zip(step.outs, outs):
+                results = fwd(sc, params, [vals[s] for s in ins])
+                for s, o in zip(outs, results):
                     vals[s] = o
-                if self._monitor is not None:
-                    self._report(step, vals)
-                if not keep_all:
-                    for s in self._release[k]:
-                        vals[s] = None
+                if monitor is not None:
+                    self._report(plan.steps[k], vals)
+                for s in release:
+                    vals[s] = None
             for buf, slot in zip(self._out_data, plan.head_slots):
                 self._xp.copyto(buf, vals[slot], casting="unsafe")
         self.outputs = [from_data(d, self._ctx) for d in self._out_data]
@@ -208,7 +220,7 @@ class Executor:
         if not self._grad_positions:
             return
         plan, vals, xp = self._plan, self._vals, self._xp
-        if any(v is None for v in (vals[s] for s in plan.head_slots)):
+        if vals[plan.head_slots[0]] is None:
             raise MXNetError("backward called before forward")
         grads = {}
         with device_scope(self._ctx):
@@ -223,26 +235,25 @@ class Executor:
                                      f"{self._output_names[i]} has shape {self.outputs[i].shape}")
                 # a head listed twice takes the last gradient given for it, as MXNet does
                 grads[slot] = xp.array(g._data, dtype=self._out_data[i].dtype)
-            for k in reversed(self._bwd_steps):
-                step = plan.steps[k]
-                ograds = [grads.get(s) for s in step.outs[:step.n_visible]]
-                if step.op.needs_head_grad:
+            for bwd, sc, params, ins, outs, visible, needs_head, targets in self._bwd_program:
+                ograds = [grads.get(s) for s in visible]
+                if needs_head:
                     if all(g is None for g in ograds):
                         continue
                     ograds = [g if g is not None else xp.zeros_like(vals[s])
-                              for g, s in zip(ograds, step.outs)]
-                sc = self._contexts[k]
+                              for g, s in zip(ograds, visible)]
                 sc.is_train = is_train
-                igrads = self._backwards[k](sc, step.params, ograds, [vals[s] for s in step.ins],
-                                            [vals[s] for s in step.outs])
-                for pos, (slot, g) in enumerate(zip(step.ins, igrads)):
-                    if g is None or slot not in self._grad_slots or pos in step.aux_ins:
-                        continue
-                    grads[slot] = grads[slot] + g if slot in grads else g
+                igrads = bwd(sc, params, ograds, [vals[s] for s in ins], [vals[s] for s in outs])
+                for pos, slot in targets:
+                    g = igrads[pos]
+                    if g is not None:
+                        grads[slot] = grads[slot] + g if slot in grads else g
             self._store_gradients(grads)
 
     def _store_gradients(self, grads):
-        """Apply grad_req: 'write' overwrites, 'add' accumulates, 'null' never gets here."""
+        """Apply grad_req: 'write' overwrites, 'add' accumulates, 'null' never gets here. An
+        argument that received no gradient (a label) keeps its buffer untouched."""
+        copyto = self._xp.copyto
         for i in self._grad_positions:
             g = grads.get(self._plan.arg_slots[i])
             if g is None:
@@ -251,7 +262,7 @@ class Executor:
             if self._grad_reqs[i] == "add":
                 buf += g.astype(buf.dtype, copy=False)
             else:
-                self._xp.copyto(buf, g, casting="unsafe")
+                copyto(buf, g, casting="unsafe")
 
     def _normalize_out_grads(self, out_grads):
         if out_grads is None:

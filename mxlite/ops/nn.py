@@ -59,18 +59,30 @@ def _fc_forward(sc, p, ins):
     return [out]
 
 
+def fc_input_grads(xp, p, g, x, w):
+    """(dx, dW) of FullyConnected from the gradient ``g`` of its 2-D output."""
+    x2 = _fc_2d(p, x)
+    dx = xp.matmul(g, w)
+    return (dx if dx.shape == x.shape else dx.reshape(x.shape)), xp.matmul(g.T, x2)
+
+
+def bias_grad(xp, g):
+    """Column sums of ``g`` (float16 accumulates in float32)."""
+    if g.dtype == xp.float16:
+        return g.sum(axis=0, dtype=xp.float32).astype(g.dtype)
+    return g.sum(axis=0)
+
+
 def _fc_backward(sc, p, ograds, ins, outs):
     xp = sc.xp
     x, w = ins[0], ins[1]
-    g = ograds[0].reshape(-1, w.shape[0])
-    x2 = _fc_2d(p, x)
-    dx = xp.matmul(g, w).reshape(x.shape)
-    dw = xp.matmul(g.T, x2)
-    grads = [dx, dw]
-    if not p["no_bias"]:
-        grads.append(g.sum(axis=0, dtype=xp.float32 if g.dtype == xp.float16 else g.dtype)
-                     .astype(g.dtype, copy=False))
-    return grads
+    g = ograds[0]
+    if g.ndim != 2:
+        g = g.reshape(-1, w.shape[0])
+    dx, dw = fc_input_grads(xp, p, g, x, w)
+    if p["no_bias"]:
+        return [dx, dw]
+    return [dx, dw, bias_grad(xp, g)]
 
 
 register(OpDef(
@@ -113,8 +125,11 @@ def activation_backward(xp, act, g, x, y):
 
 
 def _act_forward(sc, p, ins):
+    x = ins[0]
+    if p["act_type"] == "relu":
+        return [sc.xp.maximum(x, 0)]
     with sc.xp.errstate(over="ignore"):
-        return [activation_forward(sc.xp, p["act_type"], ins[0]).astype(ins[0].dtype, copy=False)]
+        return [activation_forward(sc.xp, p["act_type"], x).astype(x.dtype, copy=False)]
 
 
 def _act_backward(sc, p, ograds, ins, outs):

@@ -2,6 +2,8 @@
 
 float16 inputs are computed in float32 (MXNet's accumulation type) and cast back.
 """
+import numpy as _np
+
 from ..base import MXNetError
 from .params import Bool, Dtype, Enum, Float, Int, ParamSpec
 from .registry import OpDef, register, same_shape
@@ -26,6 +28,8 @@ def _length_mask(xp, length, shape, axis):
 
 def softmax_ref(xp, x, axis, temperature=None, log=False, mask=None):
     """(log-)softmax of ``x`` along ``axis``; masked positions give 0."""
+    if mask is None and not log and temperature in (None, 1.0):
+        return softmax_plain(xp, x, axis)
     x = _acc(xp, x)
     if temperature is not None and temperature != 1.0:
         x = x / temperature
@@ -38,6 +42,31 @@ def softmax_ref(xp, x, axis, temperature=None, log=False, mask=None):
     if mask is not None:
         out = xp.where(mask, out, 0)
     return out
+
+
+# Rows per block when a large softmax is computed block-wise: a block then fits in the CPU caches,
+# so each element is read from main memory once instead of once per pass.
+_BLOCK_BYTES = 1 << 20
+
+
+def softmax_plain(xp, x, axis):
+    """softmax(x) along ``axis`` with few passes and temporaries (the common case)."""
+    if x.dtype == xp.float16:
+        return softmax_plain(xp, x.astype(xp.float32), axis)
+    if xp is not _np or axis != x.ndim - 1 or x.nbytes <= _BLOCK_BYTES:
+        out = x - x.max(axis=axis, keepdims=True)
+        xp.exp(out, out=out)
+        out /= out.sum(axis=axis, keepdims=True)
+        return out
+    rows = x.reshape(-1, x.shape[-1])
+    out = _np.empty_like(rows)
+    step = max(1, _BLOCK_BYTES // max(1, rows.shape[1] * rows.itemsize))
+    for start in range(0, rows.shape[0], step):
+        blk_in, blk = rows[start:start + step], out[start:start + step]
+        _np.subtract(blk_in, blk_in.max(axis=1, keepdims=True), out=blk)
+        _np.exp(blk, out=blk)
+        blk /= blk.sum(axis=1, keepdims=True)
+    return out.reshape(x.shape)
 
 
 def _softmax_shape(p, in_shapes):
@@ -188,11 +217,29 @@ def _so_view(p, x):
 
 def _so_forward(sc, p, ins):
     x = ins[0]
-    return [softmax_ref(sc.xp, _so_view(p, x), 1).astype(x.dtype).reshape(x.shape)]
+    out = softmax_plain(sc.xp, _so_view(p, x), 1)
+    return [out.astype(x.dtype, copy=False).reshape(x.shape)]
+
+
+def _plain_grad(xp, p, prob, label):
+    """(p - onehot(label)) * grad_scale for the default parameters, in two array operations.
+
+    Labels are truncated toward zero like MXNet's cast to int; one outside [0, K) matches no class,
+    so it subtracts 1 nowhere (softmax_output-inl.h).
+    """
+    n, k = prob.shape
+    lab = label if label.ndim == 1 and label.shape[0] == n else label.reshape(-1)[:n]
+    grad = prob - (xp.arange(k) == lab.astype(xp.intp)[:, None])
+    if p["grad_scale"] != 1.0:
+        grad *= p["grad_scale"]
+    return grad
 
 
 def softmax_output_grad(xp, p, prob, label):
     """Gradient of SoftmaxOutput for probabilities ``prob`` (viewed per _so_view) and ``label``."""
+    if (not p["multi_output"] and not p["smooth_alpha"] and not p["use_ignore"]
+            and p["normalization"] == "null"):
+        return _plain_grad(xp, p, prob, label)
     k = prob.shape[1]
     if p["multi_output"]:
         lab = label.reshape(prob.shape[0], -1)
@@ -233,10 +280,12 @@ def _so_backward(sc, p, ograds, ins, outs):
     xp = sc.xp
     x, label = ins
     y = _acc(xp, outs[0])
-    if tuple(label.shape) == tuple(x.shape):
+    if label.shape == x.shape:
         grad = (y - label) * p["grad_scale"]
     else:
-        grad = softmax_output_grad(xp, p, _so_view(p, y), _acc(xp, label)).reshape(x.shape)
+        grad = softmax_output_grad(xp, p, _so_view(p, y), label)
+        if grad.shape != x.shape:
+            grad = grad.reshape(x.shape)
     if p["out_grad"]:
         # MXNet multiplies by the output here, not by the head gradient (softmax_output-inl.h).
         grad = grad * y
