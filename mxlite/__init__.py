@@ -6,6 +6,7 @@ runs unchanged.
 from . import base, context, ops  # noqa: F401  (ops registers every operator)
 from . import ndarray, symbol, name, attribute, random  # noqa: F401
 from . import executor  # noqa: F401
+from . import fluent as _fluent
 from .attribute import AttrScope
 from .base import MXNetError
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
@@ -13,6 +14,7 @@ from .name import NameManager, Prefix  # noqa: F401
 
 nd = ndarray
 sym = symbol
+_fluent.install()
 
 __version__ = "0.1.0"
 

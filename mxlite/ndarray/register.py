@@ -6,7 +6,7 @@ from ..context import array_module, current_context, device_scope
 from ..ops import registry
 from ..ops.params import format_attr
 from ..ops.registry import StepContext
-from ..ops.signature import make_doc, make_signature
+from ..ops.signature import make_doc, make_signature, split_positional
 from . import ndarray as _nd
 from .ndarray import NDArray
 
@@ -60,12 +60,15 @@ def make_function(op, public_name):
     def fn(*args, **kwargs):
         out = kwargs.pop("out", None)
         kwargs.pop("name", None)
-        inputs = list(args)
-        p_attrs = {}
+        inputs, p_attrs = split_positional(op, public_name, args,
+                                           lambda a: isinstance(a, NDArray) or
+                                           isinstance(a, numeric_types) and op.variadic)
         named = {}
         for k, v in kwargs.items():
             if isinstance(v, NDArray):
                 named[k] = v
+            elif k in p_attrs:
+                raise TypeError(f"{public_name}() got multiple values for argument '{k}'")
             else:
                 p_attrs[k] = v
         if op.variadic:

@@ -59,3 +59,22 @@ def make_doc(op, public_name, returns):
             lines.append(f"    {field.doc}")
     lines += ["", "Returns", "-------", returns]
     return "\n".join(lines)
+
+
+def split_positional(op, public_name, args, is_input):
+    """Split positional arguments into leading inputs and trailing parameter values.
+
+    MXNet's generated functions take parameters positionally after the inputs
+    (``mx.nd.sum(x, 1)``, ``sym.reshape((2, 3))``); values map to the parameters in schema order.
+    """
+    n_inputs = 0
+    while n_inputs < len(args) and is_input(args[n_inputs]):
+        n_inputs += 1
+    rest = args[n_inputs:]
+    if not rest:
+        return list(args), {}
+    names = [f.name for f in op.params if f.name != "num_args"]
+    if op.variadic or len(rest) > len(names):
+        raise TypeError(f"{public_name}: too many positional arguments "
+                        f"({len(rest)} after {n_inputs} inputs)")
+    return list(args[:n_inputs]), dict(zip(names, rest))

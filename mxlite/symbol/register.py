@@ -4,7 +4,7 @@ from ..base import MXNetError
 from ..name import NameManager
 from ..ops import registry
 from ..ops.params import format_attr
-from ..ops.signature import make_doc, make_signature
+from ..ops.signature import make_doc, make_signature, split_positional
 from .node import Node
 from .symbol import Symbol
 
@@ -48,6 +48,7 @@ def create(op, hint, args, named, params, name=None, attr=None):
         if len(sym._heads) != 1:
             raise MXNetError(f"Operator {op.name} ({node_name}): input {in_name} must be a "
                              f"single-output symbol, got {len(sym._heads)} outputs")
+        _set_input_var_attrs(op, in_name, sym._heads[0][0])
         inputs.append(sym._heads[0])
     node = Node(op, node_name, attrs, inputs, p)
     return Symbol([(node, i) for i in range(node.num_visible())])
@@ -58,6 +59,14 @@ def op_input_var_attrs(op, in_name):
     (BatchNorm's moving statistics get their ``__init__``)."""
     extra = getattr(op, "input_var_attrs", None)
     return (extra or {}).get(in_name, {})
+
+
+def _set_input_var_attrs(op, in_name, node):
+    """MXNet's FSetInputVarAttrOnCompose: a variable given for the input also gets the op's extra
+    attributes (BatchNorm's moving statistics their ``__init__``) unless it already has them."""
+    if node.op is None:
+        for key, value in op_input_var_attrs(op, in_name).items():
+            node.attrs.setdefault(key, value)
 
 
 def make_function(op, public_name):
@@ -75,11 +84,13 @@ def make_function(op, public_name):
             params.pop("num_args", None)
             if named:
                 raise TypeError(f"{public_name} takes its inputs positionally")
-        for a in args:
-            if not isinstance(a, Symbol):
-                raise TypeError(f"{public_name}: positional inputs must be Symbols, got "
-                                f"{type(a).__name__}")
-        return create(op, hint, list(args), named, params, name=name, attr=attr)
+        inputs, positional_params = split_positional(op, public_name, args,
+                                                     lambda a: isinstance(a, Symbol))
+        for key, value in positional_params.items():
+            if key in params:
+                raise TypeError(f"{public_name}() got multiple values for argument '{key}'")
+            params[key] = value
+        return create(op, hint, inputs, named, params, name=name, attr=attr)
 
     fn.__name__ = public_name
     fn.__qualname__ = public_name
