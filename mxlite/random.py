@@ -1,8 +1,15 @@
 """Random state (``mx.random``): one seeded generator per device type, shared by random ops and
-Dropout, so a seeded run is reproducible."""
+Dropout, so a seeded run is reproducible.
+
+``mx.random.uniform/normal/randn/randint`` are ``mx.nd.random``'s functions, as in MXNet; they are
+looked up on first use because this module loads before ``mxlite.ndarray``.
+"""
 import numpy as np
 
+# the samplers are resolved by __getattr__ below, so they are not listed for star-imports
 __all__ = ["seed", "generator"]
+
+_SAMPLERS = ("uniform", "normal", "randn", "randint")
 
 _generators = {}
 _seed_state = {"seed": None}
@@ -38,3 +45,10 @@ def generator(ctx):
             value = int(np.random.randint(0, 2**31 - 1))
         gen = _generators[key] = _make(ctx, value)
     return gen
+
+
+def __getattr__(name):
+    if name in _SAMPLERS:
+        from .ndarray import random as nd_random
+        return getattr(nd_random, name)
+    raise AttributeError(f"module 'mxlite.random' has no attribute {name!r}")

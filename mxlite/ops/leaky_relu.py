@@ -1,0 +1,150 @@
+"""LeakyReLU and its variants: leaky, elu, selu, gelu, prelu (learned slope ``gamma``) and rrelu.
+
+Gradients follow MXNet's kernels (``src/operator/leaky_relu-inl.h``, ``mshadow_op.h``), which mostly
+read the *output*: leaky and prelu give the slope at x = 0, elu gives ``slope * exp(x)`` for x <= 0.
+One of them is not the derivative of the forward: selu's gradient for x <= 0 is ``lambda * (alpha +
+y)`` with y the output, where the derivative would be ``lambda * alpha * exp(x)``; mxlite reproduces
+it. gelu is computed in float32 for every dtype (float64 included), as MXNet's kernel casts to
+float.
+
+rrelu runs in inference mode only, with the fixed slope ``(lower_bound + upper_bound) / 2``; its
+second output ``mask`` holds that slope. Training mode raises MXNetError: MXNet 1.9.1 crashes there
+(and leaves the inference mask uninitialised), so there is no behaviour to be compatible with.
+"""
+import math
+
+import numpy as np
+
+from ..base import MXNetError
+from .params import Enum, Float, ParamSpec
+from .registry import OpDef, register
+from .special import erf
+
+# mshadow_op.h declares these as float, so every dtype computes with the float32-rounded values
+_SELU_ALPHA = float(np.float32(1.6732632423543772848170429916717))
+_SELU_LAMBDA = float(np.float32(1.0507009873554804934193349852946))
+
+_PARAMS = ParamSpec(
+    Enum("act_type", ("elu", "gelu", "leaky", "prelu", "rrelu", "selu"), "leaky",
+         "Activation function to be applied."),
+    Float("slope", 0.25, "Init slope for the activation. (For leaky and elu only)"),
+    Float("lower_bound", 0.125, "Lower bound of random slope. (For rrelu only)"),
+    Float("upper_bound", 0.334, "Upper bound of random slope. (For rrelu only)"))
+
+
+def _f32(value):
+    # MXNet keeps slope and the bounds as float32
+    return float(np.float32(value))
+
+
+def _inputs(p):
+    return ["data", "gamma"] if p["act_type"] == "prelu" else ["data"]
+
+
+def _is_rrelu(p):
+    return p["act_type"] == "rrelu"
+
+
+def _shape(p, in_shapes):
+    data = in_shapes[0]
+    outs = [data, data] if _is_rrelu(p) else [data]
+    if p["act_type"] != "prelu":
+        return [data], outs
+    gamma = in_shapes[1]
+    if data is None:
+        return [data, gamma], outs
+    if len(data) < 2:
+        raise MXNetError(f"Error in operator LeakyReLU: prelu needs data with a channel axis 1, "
+                         f"got shape {tuple(data)}")
+    if gamma is None:
+        gamma = (data[1],)
+    elif tuple(gamma) not in ((data[1],), (1,)):
+        raise MXNetError(f"Error in operator LeakyReLU: Cannot broadcast gamma to data. gamma: "
+                         f"{tuple(gamma)}, data: {tuple(data)}")
+    return [data, gamma], outs
+
+
+def _type(p, in_types):
+    known = next((t for t in in_types if t is not None), None)
+    return [known] * len(in_types), [known] * (2 if _is_rrelu(p) else 1)
+
+
+def _acc(xp, x):
+    return x.astype(xp.float32) if x.dtype == xp.float16 else x
+
+
+def _gamma_view(gamma, ndim):
+    return gamma.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def _forward(sc, p, ins):
+    xp = sc.xp
+    x = ins[0]
+    xa = _acc(xp, x)
+    act = p["act_type"]
+    if act in ("leaky", "rrelu"):
+        if act == "rrelu" and sc.is_train:
+            # deliberate: MXNet 1.9.1 segfaults in rrelu training, so there is nothing to match
+            raise MXNetError("LeakyReLU act_type='rrelu' is not supported in training mode "
+                             "(MXNet 1.9.1 crashes there); use it with is_train=False")
+        slope = _f32(p["slope"]) if act == "leaky" else \
+            (_f32(p["lower_bound"]) + _f32(p["upper_bound"])) / 2
+        y = xp.where(xa > 0, xa, xa * slope)
+    elif act == "prelu":
+        gamma = _gamma_view(_acc(xp, ins[1]), x.ndim)
+        y = xp.where(xa > 0, xa, xa * gamma)
+    elif act == "elu":
+        y = xp.where(xa > 0, xa, _f32(p["slope"]) * xp.expm1(xp.minimum(xa, 0)))
+    elif act == "selu":
+        y = _SELU_LAMBDA * xp.where(xa > 0, xa, _SELU_ALPHA * xp.expm1(xp.minimum(xa, 0)))
+    else:  # gelu, with the exact erf
+        xf = xa.astype(xp.float32, copy=False)
+        y = 0.5 * xf * (1 + erf(xp, xf / math.sqrt(2)))
+    y = y.astype(x.dtype, copy=False)
+    if act == "rrelu":
+        return [y, xp.full(x.shape, (_f32(p["lower_bound"]) + _f32(p["upper_bound"])) / 2,
+                           x.dtype)]
+    return [y]
+
+
+def _backward(sc, p, ograds, ins, outs):
+    xp = sc.xp
+    x = ins[0]
+    g = _acc(xp, ograds[0])
+    y = _acc(xp, outs[0])
+    act = p["act_type"]
+    if act == "leaky":
+        dx = g * xp.where(y > 0, 1.0, _f32(p["slope"]))
+    elif act == "rrelu":
+        dx = g * xp.where(y > 0, 1.0, _acc(xp, outs[1]))
+    elif act == "elu":
+        # mshadow_op::elu_grad(y, slope) = slope + y for y <= 0, i.e. slope * exp(x)
+        dx = g * xp.where(y > 0, 1.0, _f32(p["slope"]) + y)
+    elif act == "selu":
+        # mshadow_op::selu_grad reads the output: lambda * (alpha + y) for y <= 0 (MXNet's quirk)
+        dx = g * (_SELU_LAMBDA * xp.where(y > 0, 1.0, _SELU_ALPHA + y))
+    elif act == "gelu":
+        xf = x.astype(xp.float32, copy=False)
+        pdf = xp.exp(-0.5 * xf * xf) / math.sqrt(2 * math.pi)
+        dx = g * (0.5 * (1 + erf(xp, xf / math.sqrt(2))) + xf * pdf)
+    else:  # prelu
+        xa = _acc(xp, x)
+        gamma = ins[1]
+        dx = g * xp.where(xa > 0, 1.0, _gamma_view(_acc(xp, gamma), x.ndim))
+        contrib = g * xp.where(xa > 0, 0.0, xa)
+        axes = tuple(i for i in range(x.ndim) if i != 1 or gamma.shape[0] == 1)
+        dgamma = contrib.sum(axis=axes).reshape(gamma.shape)
+        return [dx.astype(x.dtype, copy=False), dgamma.astype(gamma.dtype, copy=False)]
+    return [dx.astype(x.dtype, copy=False)]
+
+
+_LEAKY_RELU = OpDef(
+    name="LeakyReLU", params=_PARAMS, inputs=_inputs, forward=_forward, backward=_backward,
+    infer_shape=_shape, infer_type=_type,
+    num_outputs=lambda p: 2 if _is_rrelu(p) else 1,
+    output_names=lambda p: ["output", "mask"] if _is_rrelu(p) else ["output"],
+    doc="Leaky rectified linear units and variants: leaky (x>0 ? x : slope*x), elu, selu, gelu, "
+        "prelu (learned per-channel slope `gamma`) and rrelu (inference only).")
+# prelu's gamma variable gets a constant 0.25 initialiser (leaky_relu.cc, FSetInputVarAttrOnCompose)
+_LEAKY_RELU.input_var_attrs = {"gamma": {"__init__": '["Constant", {"value": 0.25}]'}}
+register(_LEAKY_RELU)

@@ -1,0 +1,247 @@
+"""Normalisation layers: BatchNorm (with its moving-statistics aux states) and LRN.
+
+Both accumulate in float32 for float16 data, as MXNet does (its ``AccReal`` type).
+
+BatchNorm follows MXNet's plain CPU kernel (``src/operator/nn/batch_norm.cc``) on every context, so
+cpu and gpu agree:
+
+- training (``is_train`` and not ``use_global_stats``) normalises with the per-channel batch mean
+  and the *biased* batch variance; otherwise with the moving statistics;
+- the moving statistics are updated in **backward**, not forward, from the statistics forward saved:
+  ``moving = momentum * moving + (1 - momentum) * batch`` (biased variance). A second ``backward``
+  without a new forward applies the update again, as in MXNet. (MXNet's cuDNN path updates them in
+  forward with the unbiased variance; mxlite does not reproduce that split.)
+- ``fix_gamma`` overwrites the gamma *argument array* with 1 during forward and writes a zero gamma
+  gradient. (The MKLDNN float32 kernel of the reference build defers the overwrite to backward; the
+  result after a training step is the same.)
+- the hidden outputs are the mean and the inverse standard deviation ``1/sqrt(var + eps)``;
+  ``output_mean_var`` makes them visible as ``<name>_mean`` and ``<name>_var``.
+"""
+import numpy as np
+
+from ..base import MXNetError
+from .params import Bool, Float, Int, ParamSpec
+from .registry import OpDef, register, same_type
+
+# MXNet declares eps as double with the float literal 1e-3f as default: float32's 1e-3.
+_BN_EPS_DEFAULT = float(np.float32(1e-3))
+
+_BN_PARAMS = ParamSpec(
+    Float("eps", _BN_EPS_DEFAULT, "Epsilon to prevent div 0. Must be no less than "
+                                  "CUDNN_BN_MIN_EPSILON defined in cudnn.h when using cudnn "
+                                  "(usually 1e-5)"),
+    Float("momentum", 0.9, "Momentum for moving average"),
+    Bool("fix_gamma", True, "Fix gamma while training"),
+    Bool("use_global_stats", False, "Whether use global moving statistics instead of local "
+                                    "batch-norm. This will force change batch-norm into a scale "
+                                    "shift operator."),
+    Bool("output_mean_var", False, "Output the mean and inverse std "),
+    Int("axis", 1, "Specify which shape axis the channel is specified"),
+    Bool("cudnn_off", False, "Do not select CUDNN operator, if available"),
+    Float("min_calib_range", None, "The minimum scalar value in the form of float32 obtained "
+                                   "through calibration (quantization only; ignored)",
+          optional=True),
+    Float("max_calib_range", None, "The maximum scalar value in the form of float32 obtained "
+                                   "through calibration (quantization only; ignored)",
+          optional=True))
+
+
+def _channel_axis(p, ndim):
+    axis = p["axis"]
+    if not -ndim <= axis < ndim:
+        raise MXNetError(f"Error in operator BatchNorm: Channel axis out of range: {axis} "
+                         f"(data has {ndim} dimensions)")
+    return axis % ndim
+
+
+def _bn_shape(p, in_shapes):
+    data = in_shapes[0]
+    if data is None:
+        return [None] * 5, [None] * 3
+    c = (data[_channel_axis(p, len(data))],)
+    return [data, c, c, c, c], [data, c, c]
+
+
+def _acc_dtype(dtype):
+    """MXNet's AccReal: parameters, aux states and statistics are float32 for float16 data."""
+    return np.dtype(np.float32) if np.dtype(dtype) == np.float16 else np.dtype(dtype)
+
+
+def _bn_type(p, in_types):
+    data = in_types[0]
+    if data is None:
+        return [None] * 5, [None] * 3
+    if np.dtype(data).kind != "f":
+        raise MXNetError(f"Error in operator BatchNorm: data type {np.dtype(data).name} is not "
+                         f"supported (float16, float32 or float64 expected)")
+    acc = _acc_dtype(data)
+    for name, given in zip(("gamma", "beta", "moving_mean", "moving_var"), in_types[1:],
+                           strict=True):
+        if given is not None and np.dtype(given) != acc:
+            raise MXNetError(f"Error in operator BatchNorm: {name} must be {acc.name} for "
+                             f"{np.dtype(data).name} data, got {np.dtype(given).name}")
+    return [data, acc, acc, acc, acc], [data, acc, acc]
+
+
+def _layout(x, axis):
+    """Reduction axes and the broadcast shape of a per-channel vector."""
+    red = tuple(i for i in range(x.ndim) if i != axis)
+    bshape = [1] * x.ndim
+    bshape[axis] = x.shape[axis]
+    return red, tuple(bshape)
+
+
+def _invstd(xp, var, eps):
+    # batch_norm.cc: a zero variance with eps == 0 gives invstd 0 instead of inf
+    with np.errstate(divide="ignore"):
+        inv = 1.0 / xp.sqrt(var + eps)
+    return xp.where(var + eps == 0, 0, inv).astype(var.dtype, copy=False) if eps == 0 else inv
+
+
+def _bn_forward(sc, p, ins):
+    xp = sc.xp
+    x, gamma, beta, moving_mean, moving_var = ins
+    acc = _acc_dtype(x.dtype)
+    axis = _channel_axis(p, x.ndim)
+    red, bshape = _layout(x, axis)
+    xa = x.astype(acc, copy=False)
+    if p["fix_gamma"]:
+        # batch_norm.cc (plain CPU kernel) writes 1 into the gamma argument itself during forward.
+        gamma[...] = 1
+    if sc.is_train and not p["use_global_stats"]:
+        mean = xa.mean(axis=red)
+        var = ((xa - mean.reshape(bshape)) ** 2).mean(axis=red)
+    else:
+        mean = moving_mean.astype(acc, copy=True)
+        var = moving_var.astype(acc, copy=True)
+    invstd = _invstd(xp, var, p["eps"]).astype(acc, copy=False)
+    # the statistics backward uses (and folds into the moving averages), kept exactly
+    sc.state["var"] = var
+    scale = invstd if p["fix_gamma"] else invstd * gamma.astype(acc, copy=False)
+    y = (xa - mean.reshape(bshape)) * scale.reshape(bshape) + beta.astype(acc).reshape(bshape)
+    return [y.astype(x.dtype, copy=False), mean, invstd]
+
+
+def _bn_backward(sc, p, ograds, ins, outs):
+    xp = sc.xp
+    x, gamma, beta, moving_mean, moving_var = ins
+    acc = _acc_dtype(x.dtype)
+    axis = _channel_axis(p, x.ndim)
+    red, bshape = _layout(x, axis)
+    g = ograds[0].astype(acc, copy=False)
+    batch = sc.is_train and not p["use_global_stats"]
+    if batch:
+        # the statistics forward saved (the moving ones after an inference forward, as in MXNet)
+        mean, invstd = outs[1], outs[2]
+        var = sc.state.get("var")
+        if var is None:
+            var = 1.0 / (invstd * invstd) - p["eps"]
+        # MXNet stores momentum as float32
+        m = float(np.float32(p["momentum"]))
+        moving_mean[...] = moving_mean * m + mean * (1 - m)
+        moving_var[...] = moving_var * m + var * (1 - m)
+    else:
+        mean = moving_mean.astype(acc, copy=False)
+        invstd = _invstd(xp, moving_var.astype(acc, copy=False), p["eps"])
+    w = xp.ones_like(invstd) if p["fix_gamma"] else gamma.astype(acc, copy=False)
+    xc = x.astype(acc, copy=False) - mean.reshape(bshape)
+    sum_g = g.sum(axis=red)
+    dotp = (g * xc).sum(axis=red)
+    if batch:
+        n = x.size // x.shape[axis]
+        k = dotp * invstd * invstd / n
+        dx = (g - (sum_g / n).reshape(bshape) - xc * k.reshape(bshape)) \
+            * (invstd * w).reshape(bshape)
+    else:
+        dx = g * (invstd * w).reshape(bshape)
+    dgamma = xp.zeros_like(dotp) if p["fix_gamma"] else dotp * invstd
+    return [dx.astype(x.dtype, copy=False), dgamma.astype(gamma.dtype, copy=False),
+            sum_g.astype(beta.dtype, copy=False), None, None]
+
+
+_BN = OpDef(
+    name="BatchNorm", params=_BN_PARAMS,
+    inputs=("data", "gamma", "beta", "moving_mean", "moving_var"),
+    aux=("moving_mean", "moving_var"),
+    forward=_bn_forward, backward=_bn_backward, infer_shape=_bn_shape, infer_type=_bn_type,
+    num_outputs=lambda p: 3 if p["output_mean_var"] else 1,
+    num_hidden_outputs=lambda p: 0 if p["output_mean_var"] else 2,
+    output_names=lambda p: ["output", "mean", "var"] if p["output_mean_var"] else ["output"],
+    doc="Batch normalization: normalises each channel (``axis``) with the batch statistics in "
+        "training, the moving statistics otherwise, then scales by gamma and shifts by beta. The "
+        "moving statistics (aux states) are updated in backward.")
+# Auto-created moving statistics carry MXNet's initialiser attributes (batch_norm.cc,
+# FSetInputVarAttrOnCompose).
+_BN.input_var_attrs = {"moving_mean": {"__init__": '["zero", {}]'},
+                       "moving_var": {"__init__": '["one", {}]'}}
+register(_BN)
+
+
+# --------------------------------------------------------------------------------------------------
+# LRN: y = x / (knorm + alpha/nsize * sum of x^2 over a window of nsize channels) ^ beta
+_LRN_PARAMS = ParamSpec(
+    Float("alpha", 1e-4, "The variance scaling parameter alpha in the LRN expression."),
+    Float("beta", 0.75, "The power parameter beta in the LRN expression."),
+    Float("knorm", 2.0, "The parameter k in the LRN expression."),
+    Int("nsize", doc="normalization window width in elements."))
+
+
+def _lrn_shape(p, in_shapes):
+    data = in_shapes[0]
+    if p["nsize"] % 2 != 1 or p["nsize"] < 1:
+        raise MXNetError(f"Error in operator LRN: LRN only supports odd values for local_size, "
+                         f"got nsize={p['nsize']}")
+    if data is not None and len(data) != 4:
+        # lrn-inl.h views the data as a 4-D (N, C, H, W) tensor
+        raise MXNetError(f"Error in operator LRN: data must be 4-D (N, C, H, W), got shape "
+                         f"{tuple(data)}")
+    return [data], [data, data]
+
+
+def _channel_window_sum(xp, v, nsize):
+    """Sum of ``v`` over a centred, zero-padded window of ``nsize`` channels (axis 1)."""
+    half = nsize // 2
+    c = v.shape[1]
+    padded = xp.zeros((v.shape[0], c + 2 * half) + v.shape[2:], v.dtype)
+    padded[:, half:half + c] = v
+    out = padded[:, 0:c].copy()
+    for d in range(1, nsize):
+        out += padded[:, d:d + c]
+    return out
+
+
+def _lrn_norm(xp, p, xa):
+    # MXNet keeps alpha, beta and knorm as float32
+    salpha = float(np.float32(p["alpha"])) / p["nsize"]
+    return _channel_window_sum(xp, xa * xa, p["nsize"]) * salpha + float(np.float32(p["knorm"]))
+
+
+def _lrn_forward(sc, p, ins):
+    x = ins[0]
+    xa = x.astype(_acc_dtype(x.dtype), copy=False)
+    norm = _lrn_norm(sc.xp, p, xa)
+    y = xa * norm ** -float(np.float32(p["beta"]))
+    return [y.astype(x.dtype, copy=False), norm.astype(x.dtype, copy=False)]
+
+
+def _lrn_backward(sc, p, ograds, ins, outs):
+    xp = sc.xp
+    x = ins[0]
+    acc = _acc_dtype(x.dtype)
+    xa = x.astype(acc, copy=False)
+    g = ograds[0].astype(acc, copy=False)
+    # recomputed in the accumulation type rather than read from the (float16) hidden output
+    norm = _lrn_norm(xp, p, xa)
+    beta = float(np.float32(p["beta"]))
+    salpha = float(np.float32(p["alpha"])) / p["nsize"]
+    dx = g * norm ** -beta
+    dx -= 2.0 * beta * salpha * xa * _channel_window_sum(xp, g * xa * norm ** (-beta - 1.0),
+                                                         p["nsize"])
+    return [dx.astype(x.dtype, copy=False)]
+
+
+register(OpDef(
+    name="LRN", params=_LRN_PARAMS, forward=_lrn_forward, backward=_lrn_backward,
+    infer_shape=_lrn_shape, infer_type=lambda p, t: same_type(p, t, 2), num_hidden_outputs=1,
+    doc="Local response normalization across channels: out = x / (knorm + alpha/nsize * "
+        "sum_{window of nsize channels} x^2) ^ beta."))
