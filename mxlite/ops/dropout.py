@@ -17,7 +17,7 @@ _PARAMS = ParamSpec(
          "Whether to only turn on dropout during training or to also turn on for inference."),
     Shape("axes", (), "Axes for variational dropout kernel."),
     Bool("cudnn_off", False, "Whether to turn off cudnn in dropout operator. This option is "
-                             "ignored if axes is specified.", ))
+                             "ignored if axes is specified."))
 
 
 def _mask_shape(p, data):
