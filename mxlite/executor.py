@@ -87,6 +87,9 @@ class Executor:
             self._out_data = [self._xp.zeros(shapes[s], dtypes[s]) for s in plan.head_slots]
         self.outputs = [from_data(d, ctx) for d in self._out_data]
         self._contexts = [StepContext(self._xp, ctx, False, step.name) for step in plan.steps]
+        if ctx.is_gpu:
+            for act_k, fc_k in plan.fc_act_pairs.items():
+                self._contexts[act_k].state["fuse_fc"] = self._contexts[fc_k]
         self._forwards = [_kernel(step.op, ctx, "forward") for step in plan.steps]
         self._backwards = [_kernel(step.op, ctx, "backward") for step in plan.steps]
         self._grad_positions = [i for i, r in enumerate(grad_reqs)

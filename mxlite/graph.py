@@ -12,6 +12,9 @@ from .symbol.node import topo_order
 
 __all__ = ["Step", "Plan", "describe_symbol"]
 
+# Activations whose backward the GPU kernel fuses with FullyConnected's bias gradient.
+FUSABLE_ACTS = ("relu", "sigmoid", "tanh", "softrelu")
+
 
 class Step:
     """One op application: ``outs = op.forward(sc, params, [vals[i] for i in ins])``."""
@@ -69,13 +72,37 @@ class Plan:
             ins = [slot_of[(id(src), i)] for src, i in node.inputs]
             outs = [slot_of[(id(node), i)] for i in range(node.num_total())]
             self.steps.append(Step(node, ins, outs))
+        self.steps_by_out = {s: k for k, step in enumerate(self.steps) for s in step.outs}
         self.head_slots = [slot_of[(id(nd), i)] for nd, i in self.heads]
+        self.fc_act_pairs = self._find_fc_activation_pairs()
         self.last_use = {}
         for k, step in enumerate(self.steps):
             for s in step.ins:
                 self.last_use[s] = k
         for s in self.head_slots:
             self.last_use[s] = len(self.steps)
+
+    def _find_fc_activation_pairs(self):
+        """{activation step: FullyConnected step} where the activation is the only reader of a
+        FullyConnected-with-bias output that is not a head: on a GPU their backward fuses the
+        activation's derivative with the bias-gradient reduction (one pass over memory)."""
+        readers = {}
+        for k, step in enumerate(self.steps):
+            for s in step.ins:
+                readers.setdefault(s, []).append(k)
+        heads = set(self.head_slots)
+        pairs = {}
+        for k, step in enumerate(self.steps):
+            if step.op.name != "Activation" or step.params["act_type"] not in FUSABLE_ACTS:
+                continue
+            src = self.steps_by_out.get(step.ins[0])
+            if src is None:
+                continue
+            fc = self.steps[src]
+            if (fc.op.name == "FullyConnected" and not fc.params["no_bias"]
+                    and readers.get(step.ins[0]) == [k] and step.ins[0] not in heads):
+                pairs[k] = src
+        return pairs
 
     def release_schedule(self):
         """For each step, the slots whose values can be dropped after it (forward-only runs)."""

@@ -85,9 +85,27 @@ def _fc_backward(sc, p, ograds, ins, outs):
     return [dx, dw, bias_grad(xp, g)]
 
 
+def _fc_gpu_backward(sc, p, ograds, ins, outs):
+    """GEMMs through cuBLAS (cupy.matmul); the bias gradient either comes from the fused
+    activation backward that ran just before (see ``_act_gpu_backward``) or from the kernel's
+    deterministic column sum."""
+    x, w = ins[0], ins[1]
+    g = ograds[0]
+    if g.ndim != 2:
+        g = g.reshape(-1, w.shape[0])
+    dx, dw = fc_input_grads(sc.xp, p, g, x, w)
+    if p["no_bias"]:
+        return [dx, dw]
+    db = sc.state.pop("dbias", None)
+    if db is None:
+        from . import cuda
+        _, db = cuda.fc_backward_fused(g, None, "identity")
+    return [dx, dw, db]
+
+
 register(OpDef(
     name="FullyConnected", params=_FC_PARAMS, inputs=_fc_inputs, forward=_fc_forward,
-    backward=_fc_backward, infer_shape=_fc_shape,
+    backward=_fc_backward, infer_shape=_fc_shape, gpu_backward=_fc_gpu_backward,
     doc="Applies a linear transformation: Y = X W^T + b. With flatten, X is reshaped to "
         "(batch, prod(other dims)) first."))
 
@@ -137,7 +155,21 @@ def _act_backward(sc, p, ograds, ins, outs):
     return [g.astype(ins[0].dtype, copy=False)]
 
 
+def _act_gpu_backward(sc, p, ograds, ins, outs):
+    """When the plan paired this activation with the FullyConnected feeding it, one kernel computes
+    the activation's input gradient and the bias gradient, handed to the FC step's state."""
+    fc_sc = sc.state.get("fuse_fc")
+    if fc_sc is None:
+        return _act_backward(sc, p, ograds, ins, outs)
+    from . import cuda
+    y = outs[0]
+    d_fc, dbias = cuda.fc_backward_fused(ograds[0].reshape(-1, y.shape[-1]),
+                                         y.reshape(-1, y.shape[-1]), p["act_type"])
+    fc_sc.state["dbias"] = dbias
+    return [d_fc.reshape(y.shape)]
+
+
 register(OpDef(name="Activation", params=_ACT_PARAMS, forward=_act_forward, backward=_act_backward,
-               infer_shape=same_shape,
+               infer_shape=same_shape, gpu_backward=_act_gpu_backward,
                doc="Applies an activation function element-wise: relu, sigmoid, tanh, softrelu "
                    "(log(1+exp(x))) or softsign (x/(1+|x|))."))

@@ -94,6 +94,10 @@ def _softmax_type(p, in_types):
     return [data], [out]
 
 
+def _temp(p):
+    return 1.0 if p["temperature"] is None else p["temperature"]
+
+
 def _make_softmax(name, log, negate):
     def forward(sc, p, ins):
         xp = sc.xp
@@ -124,8 +128,27 @@ def _make_softmax(name, log, negate):
     def inputs(p):
         return ["data", "length"] if p["use_length"] else ["data"]
 
+    def gpu_forward(sc, p, ins):
+        if p["dtype"] is not None and p["dtype"] != ins[0].dtype:
+            return forward(sc, p, ins)  # output dtype differs: the kernels keep the input's
+        from . import cuda
+        x = ins[0]
+        length = ins[1] if p["use_length"] else None
+        return [cuda.softmax_forward(x, p["axis"] % x.ndim, _temp(p), length, log, negate)]
+
+    def gpu_backward(sc, p, ograds, ins, outs):
+        if outs[0].dtype != ins[0].dtype or ograds[0].dtype != outs[0].dtype:
+            return backward(sc, p, ograds, ins, outs)
+        from . import cuda
+        x = ins[0]
+        length = ins[1] if p["use_length"] else None
+        gx = cuda.softmax_backward(outs[0], ograds[0], p["axis"] % x.ndim, _temp(p), length, log,
+                                   negate)
+        return [gx, sc.xp.zeros_like(length)] if p["use_length"] else [gx]
+
     return OpDef(name=name, params=_SOFTMAX_PARAMS, inputs=inputs, forward=forward,
                  backward=backward, infer_shape=_softmax_shape, infer_type=_softmax_type,
+                 gpu_forward=gpu_forward, gpu_backward=gpu_backward,
                  doc=f"{'Log-' if log else ''}{'softmin' if negate else 'softmax'} along `axis`: "
                      "exp(x/T) normalised over the axis; `length` masks positions.")
 
@@ -253,7 +276,9 @@ def softmax_output_grad(xp, p, prob, label):
         lab_b = lab[:, None]
     lab_int = lab_b.astype(xp.int64)
     hit = cls == lab_int
-    alpha = p["smooth_alpha"]
+    # label smoothing applies to the 2-D case only; multi_output ignores smooth_alpha
+    # (softmax_output-inl.h)
+    alpha = 0.0 if p["multi_output"] else p["smooth_alpha"]
     if alpha:
         target = xp.where(hit, 1.0 - alpha, alpha / (k - 1)) if k > 1 else hit * (1.0 - alpha)
         # a label outside [0, K) gets no 1-alpha anywhere but still the smoothing mass
@@ -292,9 +317,31 @@ def _so_backward(sc, p, ograds, ins, outs):
     return [grad.astype(x.dtype, copy=False), None]
 
 
+def _so_gpu_forward(sc, p, ins):
+    from . import cuda
+    x = ins[0]
+    return [cuda.softmax_output_forward(_so_view(p, x)).reshape(x.shape)]
+
+
+def _so_gpu_backward(sc, p, ograds, ins, outs):
+    """The fused kernel: (p - onehot(label)) * scale with every parameter in one pass."""
+    x, label = ins
+    if label.shape == x.shape:
+        return _so_backward(sc, p, ograds, ins, outs)
+    from . import cuda
+    prob = _so_view(p, outs[0])
+    n_labels = prob.shape[0] if not p["multi_output"] else prob.size // prob.shape[1]
+    lab = label.reshape(-1)[:n_labels]
+    grad = cuda.softmax_output_backward(
+        prob, lab, grad_scale=p["grad_scale"], ignore_label=p["ignore_label"],
+        use_ignore=p["use_ignore"], normalization=p["normalization"],
+        multi_output=p["multi_output"], smooth_alpha=p["smooth_alpha"], out_grad=p["out_grad"])
+    return [grad.reshape(x.shape), None]
+
+
 register(OpDef(
     name="SoftmaxOutput", aliases=("Softmax",), params=_SO_PARAMS, inputs=("data", "label"),
     forward=_so_forward, backward=_so_backward, infer_shape=_so_shape, infer_type=_so_type,
-    needs_head_grad=False,
+    needs_head_grad=False, gpu_forward=_so_gpu_forward, gpu_backward=_so_gpu_backward,
     doc="Softmax forward with the cross-entropy gradient (softmax - onehot(label)) * grad_scale "
         "in backward; the head gradient is ignored."))

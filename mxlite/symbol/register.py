@@ -22,7 +22,9 @@ def create(op, hint, args, named, params, name=None, attr=None):
     for key, value in params.items():
         if value is not None:
             attrs[key] = format_attr(value)
-    if op.variadic:
+    if op.variadic and (args or "num_args" not in attrs):
+        # num_args follows the inputs given; with none given, the num_args parameter says how
+        # many <name>_arg<i> variables to create (Concat(num_args=2, name='cc') -> cc_arg0, cc_arg1)
         attrs["num_args"] = str(len(args))
     node_name = NameManager.current.get(name, hint)
     p = op.parse(attrs)
@@ -81,7 +83,8 @@ def make_function(op, public_name):
         named = {k: v for k, v in kwargs.items() if isinstance(v, Symbol)}
         params = {k: v for k, v in kwargs.items() if not isinstance(v, Symbol)}
         if op.variadic:
-            params.pop("num_args", None)
+            if args:
+                params.pop("num_args", None)
             if named:
                 raise TypeError(f"{public_name} takes its inputs positionally")
         inputs, positional_params = split_positional(op, public_name, args,
