@@ -151,11 +151,12 @@ def _cast_target(p):
 
 def _cast(xp, x, dtype):
     """``x`` converted as C++'s static_cast does: floats truncate toward zero and wrap."""
-    if x.dtype.kind == "f" and dtype.kind in "iu":
-        with np.errstate(invalid="ignore", over="ignore"):
+    # out-of-range values overflow silently, as in C++ (1e20 -> inf as float16)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if x.dtype.kind == "f" and dtype.kind in "iu":
             # through int64 first: out-of-range values wrap (300.5 -> 44 as uint8, -1 -> 255)
             return xp.trunc(x).astype(np.int64).astype(dtype)
-    return x.astype(dtype)
+        return x.astype(dtype)
 
 
 register(OpDef(

@@ -27,7 +27,8 @@ class OptInt(Field):
 
 
 def fmt_shape(shape):
-    return "(" + ",".join(str(d) for d in shape) + ")"
+    """``(2,3)``, ``(4,)``: compact, and unambiguous for one dimension."""
+    return "(" + ",".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def norm_axis(op, axis, ndim, what="axis"):
