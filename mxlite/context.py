@@ -2,8 +2,10 @@
 
 A cpu context computes with NumPy, a gpu context with CuPy. CuPy is imported on first gpu use only, so
 ``import mxlite`` never touches a GPU; without CuPy or a device, gpu work raises MXNetError with an install
-hint.
+hint. float32 GEMMs on the GPU use full float32 precision unless the user opts into TF32 with
+``MXLITE_TF32=1`` (set before the first gpu use).
 """
+import os
 import threading
 
 import numpy as np
@@ -107,6 +109,9 @@ def cupy_module():
     """Import CuPy on first use; MXNetError with the install hint when it or a device is missing."""
     global _cupy
     if _cupy is None:
+        if os.environ.get("MXLITE_TF32") == "1":
+            # TF32 matmuls are opt-in: CuPy reads this switch when it is imported
+            os.environ.setdefault("CUPY_TF32", "1")
         try:
             import cupy
         except ImportError:
