@@ -139,6 +139,25 @@ class NDArray:
             raise MXNetError(f"storage type {stype} is not supported by mxlite")
         return self
 
+    # ----- DLPack (zero-copy exchange; implemented in ndarray/dlpack.py) -----------------------
+    def __dlpack__(self, stream=None, **kwargs):
+        from .dlpack import ndarray_dlpack
+        return ndarray_dlpack(self, stream, **kwargs)
+
+    def __dlpack_device__(self):
+        from .dlpack import ndarray_dlpack_device
+        return ndarray_dlpack_device(self)
+
+    def to_dlpack_for_read(self):
+        """A DLPack capsule viewing this array's memory (``mx.nd.to_dlpack_for_read``)."""
+        from .dlpack import to_dlpack_for_read
+        return to_dlpack_for_read(self)
+
+    def to_dlpack_for_write(self):
+        """A DLPack capsule viewing this array's memory (``mx.nd.to_dlpack_for_write``)."""
+        from .dlpack import to_dlpack_for_write
+        return to_dlpack_for_write(self)
+
     def wait_to_read(self):
         if self._ctx.is_gpu:
             self._xp.cuda.get_current_stream().synchronize()
