@@ -323,6 +323,19 @@ def test_check_symbolic_forward_returns_outputs():
         tu.check_symbolic_forward(sym, {"y": loc[0]}, [loc[0], loc[0]])
 
 
+@pytest.mark.skipif(not registry.exists("Embedding"), reason="Embedding not registered yet")
+def test_check_symbolic_forward_embedding():
+    """Embedding refuses a data gradient; check_symbolic_forward never runs backward, so it must
+    still work (as in MXNet, which only fails once backward runs)."""
+    data, weight = mx.sym.Variable("data"), mx.sym.Variable("w")
+    sym = mx.sym.Embedding(data, weight, input_dim=4, output_dim=2, name="emb")
+    loc = {"data": np.array([0., 3.]), "w": np.arange(8.).reshape(4, 2)}
+    tu.check_symbolic_forward(sym, loc, [np.array([[0., 1.], [6., 7.]])])
+    tu.check_symbolic_backward(sym, loc, [np.ones((2, 2))],
+                               {"w": np.array([[1., 1.], [0., 0.], [0., 0.], [1., 1.]])},
+                               grad_req={"data": "null", "w": "write"})
+
+
 def test_check_symbolic_backward_grad_req_forms():
     x, y = mx.sym.Variable("x"), mx.sym.Variable("y")
     sym = x * y
