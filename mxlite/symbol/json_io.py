@@ -53,11 +53,8 @@ def to_json(symbol):
                   f'"name": {_s(node.name)}']
         if node.attrs:
             fields.append(f'"attrs": {_attrs_text(node.attrs, 6)}')
-        aux = node.aux_positions()
-        # a variable fed to a mutable (aux) input is at version 1 in nnvm's graph
         fields.append('"inputs": ' + _entries(
-            ([index[id(n)], i, int(pos in aux and n.op is None)]
-             for pos, (n, i) in enumerate(node.inputs)), 6))
+            ([index[id(n)], i, v] for (n, i), v in zip(node.inputs, node.input_versions())), 6))
         node_texts.append("    {\n" + ", \n".join("      " + f for f in fields) + "\n    }")
     row_ptr = [0]
     for node in order:
@@ -106,7 +103,7 @@ def from_json(text, source=None):
             if not isinstance(value, dict):
                 raise _bad(source, f"node {i} ({name}): '{key}' must be an object")
             attrs.update({str(k): str(v) for k, v in value.items()})
-        inputs = []
+        inputs, versions = [], []
         for entry in jn.get("inputs", []):
             if not isinstance(entry, list) or len(entry) not in (2, 3):
                 raise _bad(source, f"node {i} ({name}): bad input entry {entry!r}")
@@ -119,6 +116,7 @@ def from_json(text, source=None):
                 raise _bad(source, f"node {i} ({name}) uses output {idx} of node "
                                    f"{nodes[src].name}, which has {nodes[src].num_total()}")
             inputs.append((nodes[src], idx))
+            versions.append(_as_int(entry[2], source, "input version") if len(entry) == 3 else 0)
         if op_name == "null":
             if inputs:
                 raise _bad(source, f"variable node {i} ({name}) has inputs")
@@ -134,7 +132,7 @@ def from_json(text, source=None):
             raise MXNetError(f"node {i} ('{name}', op {op_name}): {err}") from None
         if op.variadic:
             params["num_args"] = int(attrs.get("num_args", len(inputs)))
-        node = Node(op, name, attrs, inputs, params)
+        node = Node(op, name, attrs, inputs, params, versions)
         expected = len(node.input_names())
         if len(inputs) != expected:
             raise _bad(source, f"node {i} ({name}, op {op_name}) has {len(inputs)} inputs, "

@@ -19,14 +19,23 @@ class Node:
         ``attrs`` parsed by the op's schema (None for variables).
     """
 
-    __slots__ = ("op", "name", "attrs", "inputs", "params")
+    __slots__ = ("op", "name", "attrs", "inputs", "params", "versions")
 
-    def __init__(self, op, name, attrs=None, inputs=None, params=None):
+    def __init__(self, op, name, attrs=None, inputs=None, params=None, versions=None):
         self.op = op
         self.name = name
         self.attrs = dict(attrs or {})
         self.inputs = list(inputs or [])
         self.params = params
+        # nnvm's per-input entry versions when read from JSON (written back unchanged); None for
+        # nodes built in Python, where a variable feeding a mutable (aux) input is at version 1
+        self.versions = versions
+
+    def input_versions(self):
+        if self.versions is not None:
+            return self.versions
+        aux = self.aux_positions()
+        return [int(pos in aux and src.op is None) for pos, (src, _) in enumerate(self.inputs)]
 
     @property
     def is_variable(self):

@@ -394,7 +394,7 @@ def _replace_variables(heads, mapping):
         for src, idx in node.inputs:
             rep = new[id(src)]
             inputs.append(rep if src.op is None and id(src) in mapping else (rep[0], idx))
-        clone = Node(node.op, node.name, node.attrs, inputs, node.params)
+        clone = Node(node.op, node.name, node.attrs, inputs, node.params, node.versions)
         new[id(node)] = (clone, 0)
     out = []
     for node, idx in heads:
