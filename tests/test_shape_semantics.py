@@ -160,18 +160,12 @@ def test_variadic_input_names_and_num_args():
     assert cc.list_arguments() == ["a", "b"]
     node = json.loads(cc.tojson())["nodes"][-1]
     assert node["op"] == "Concat" and node["attrs"]["num_args"] == "2"
-    with mx.name.NameManager():
-        cc = mx.sym.Concat(*[mx.sym.Variable(f"cc_arg{i}") for i in range(3)], name="cc")
-    assert cc.list_arguments() == ["cc_arg0", "cc_arg1", "cc_arg2"]
-    assert cc.infer_shape(cc_arg0=(2, 1), cc_arg1=(2, 2), cc_arg2=(2, 3))[1] == [(2, 6)]
 
 
-@pytest.mark.xfail(reason="mxlite/symbol/register.py sets num_args=len(inputs), so a variadic op "
-                          "called with num_args and no inputs creates no <name>_arg<i> variables",
-                   strict=False)
 def test_variadic_auto_created_inputs():
     cc = mx.sym.Concat(num_args=3, dim=1, name="cc")
     assert cc.list_arguments() == ["cc_arg0", "cc_arg1", "cc_arg2"]
+    assert cc.infer_shape(cc_arg0=(2, 1), cc_arg1=(2, 2), cc_arg2=(2, 3))[1] == [(2, 6)]
     s = mx.sym.add_n(num_args=2, name="s")
     assert s.infer_shape(s_arg0=(3,))[0] == [(3,), (3,)]
 
@@ -180,6 +174,12 @@ def test_add_n_fills_unknown_input_shape():
     s = mx.sym.add_n(mx.sym.Variable("s_arg0"), mx.sym.Variable("s_arg1"), name="s")
     args, outs, _ = s.infer_shape(s_arg0=(3,))
     assert args == [(3,), (3,)] and outs == [(3,)]
+
+
+def test_stack_infers_its_output_but_not_unknown_inputs():
+    s = mx.sym.stack(mx.sym.Variable("a"), mx.sym.Variable("b"), axis=1)
+    args, outs, _ = s.infer_shape_partial(a=(2, 3))
+    assert args == [(2, 3), ()] and outs == [(2, 2, 3)]
 
 
 def test_name_hints_of_aliases():
@@ -362,3 +362,12 @@ def test_pad_reflect_matches_numpy_and_gradient_sums_copies():
     src = np.pad(np.arange(6).reshape(1, 1, 2, 3), [(0, 0), (0, 0), (1, 1), (2, 2)], "reflect")
     counts = np.bincount(src.ravel(), minlength=6).reshape(x.shape)
     np.testing.assert_array_equal(ex.grad_dict["a"].asnumpy(), counts)
+
+
+@pytest.mark.parametrize("op", ["add_n", "concat", "stack"])
+def test_imperative_mixed_dtypes_are_refused(op):
+    a, b = mx.nd.ones((2, 2)), mx.nd.ones((2, 2), dtype="float64")
+    with pytest.raises(MXNetError, match="(?i)" + op + ": all inputs must have one dtype"):
+        getattr(mx.nd, op)(a, b)
+    with pytest.raises(MXNetError, match="where: .*y is float64"):
+        mx.nd.where(a, a, b)

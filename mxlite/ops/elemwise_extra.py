@@ -9,6 +9,7 @@ import numpy as np
 from ..base import MXNetError
 from .params import REQUIRED, Enum, Float, Int, ParamSpec
 from .registry import OpDef, register, same_shape
+from .shape_extra import one_dtype
 
 _F32 = np.float32
 
@@ -29,10 +30,12 @@ def _clip_masks(p, x):
 
 
 def _bound(value, dtype):
-    # the bound is written back through a C++ cast: toward zero for integer outputs
-    if np.dtype(dtype).kind in "iub":
+    """The bound as a NumPy scalar of ``dtype`` (CuPy takes scalars, not host arrays); it is
+    written back through a C++ cast, so toward zero for integer outputs."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iub":
         value = np.trunc(value)
-    return np.asarray(value).astype(dtype)
+    return dtype.type(value)
 
 
 def _clip_forward(sc, p, ins):
@@ -95,6 +98,7 @@ def _selector(xp, cond, x):
 
 def _where_forward(sc, p, ins):
     cond, x, y = ins
+    one_dtype("where", [x, y], ["x", "y"])
     return [sc.xp.where(_selector(sc.xp, cond, x), x, y)]
 
 
@@ -123,7 +127,7 @@ def _add_n_shape(p, in_shapes):
 
 
 def _add_n_forward(sc, p, ins):
-    out = ins[0].copy()
+    out = one_dtype("add_n", ins)[0].copy()
     for x in ins[1:]:
         out += x
     return [out]

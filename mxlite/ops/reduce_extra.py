@@ -227,11 +227,18 @@ def _topk_type(p, in_types):
 
 
 def _rows(x, axis):
-    return x.reshape(1, -1) if axis is None else x.swapaxes(axis, -1)
+    """``x`` as a 2-D (rows, n) array with the searched axis last."""
+    moved = x.reshape(1, -1) if axis is None else x.swapaxes(axis, -1)
+    return moved.reshape(-1, moved.shape[-1])
 
 
 def _unrows(r, axis, shape):
-    return r.reshape(shape) if axis is None else r.swapaxes(axis, -1)
+    """The inverse of ``_rows`` for a (rows, m) array whose final shape is ``shape``."""
+    if axis is None:
+        return r.reshape(shape)
+    moved = list(shape)
+    moved[axis], moved[-1] = moved[-1], moved[axis]
+    return r.reshape(moved).swapaxes(axis, -1)
 
 
 def _topk_indices(xp, p, x):
@@ -239,9 +246,17 @@ def _topk_indices(xp, p, x):
     rows = _rows(x, axis)
     keys = rows if p["is_ascend"] else -(rows.astype(np.int64) if rows.dtype.kind in "ub"
                                          else rows)
-    # a stable sort: ties keep their input order (MXNet's CPU std::sort leaves them unspecified)
-    order = xp.argsort(keys, axis=-1, kind="stable") if xp is np else xp.argsort(keys, axis=-1)
-    return axis, rows, order[..., :k]
+    # a stable sort (NumPy and CuPy alike): ties keep their input order, where MXNet's CPU
+    # std::sort leaves them unspecified
+    order = xp.argsort(keys, axis=-1, kind="stable")
+    return axis, rows, order[:, :k]
+
+
+def _scatter_rows(xp, rows_shape, idx, values, dtype):
+    """A (rows, n) array of zeros with ``values`` written at ``idx`` (unique within a row)."""
+    out = xp.zeros(rows_shape, dtype)
+    out[xp.arange(rows_shape[0])[:, None], idx] = values
+    return out
 
 
 def _topk_forward(sc, p, ins):
@@ -249,8 +264,7 @@ def _topk_forward(sc, p, ins):
     axis, rows, idx = _topk_indices(xp, p, x)
     _, _, shape = _topk_geometry(p, x.shape)
     if p["ret_typ"] == "mask":
-        hit = (idx[..., :, None] == xp.arange(rows.shape[-1])).any(axis=-2)
-        return [_unrows(hit.astype(x.dtype), axis, shape)]
+        return [_unrows(_scatter_rows(xp, rows.shape, idx, 1, x.dtype), axis, shape)]
     index_t = np.dtype(np.int32) if p["ret_typ"] == "value" else np.dtype(p["dtype"])
     indices = _unrows(idx.astype(index_t), axis, shape)
     if p["ret_typ"] == "indices":
@@ -263,11 +277,9 @@ def _topk_backward(sc, p, ograds, ins, outs):
     if p["ret_typ"] in ("indices", "mask"):
         return [xp.zeros_like(x)]
     axis, rows, idx = _topk_indices(xp, p, x)
-    g = _rows(ograds[0], axis)
-    # scatter each value's gradient back to where it came from (indices are unique per row)
-    hit = idx[..., :, None] == xp.arange(rows.shape[-1])
-    grad = xp.where(hit, g[..., :, None], xp.zeros((), g.dtype)).sum(axis=-2)
-    return [_unrows(grad.astype(x.dtype), axis, x.shape)]
+    # each value's gradient goes back to the element it came from
+    grad = _scatter_rows(xp, rows.shape, idx, _rows(ograds[0], axis), x.dtype)
+    return [_unrows(grad, axis, x.shape)]
 
 
 register(OpDef(

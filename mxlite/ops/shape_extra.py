@@ -12,7 +12,7 @@ from ..base import MXNetError
 from .params import REQUIRED, Axis, Bool, Enum, Field, Float, Int, OptShape, ParamSpec, Shape
 from .registry import OpDef, register
 
-__all__ = ["OptInt", "norm_axis", "fmt_shape", "sum_as"]
+__all__ = ["OptInt", "norm_axis", "fmt_shape", "sum_as", "one_dtype"]
 
 
 class OptInt(Field):
@@ -37,6 +37,17 @@ def norm_axis(op, axis, ndim, what="axis"):
         raise MXNetError(f"{op}: {what}={axis} is out of bounds for an input with {ndim} "
                          f"dimension(s) (expected {-ndim} <= {what} < {ndim})")
     return axis % ndim
+
+
+def one_dtype(op, arrays, names=None):
+    """Refuse inputs of mixed dtypes (imperative calls skip type inference); returns ``arrays``."""
+    first = arrays[0].dtype
+    for i, a in enumerate(arrays):
+        if a.dtype != first:
+            name = names[i] if names else f"arg{i}"
+            raise MXNetError(f"{op}: all inputs must have one dtype, but {name} is {a.dtype} "
+                             f"while {names[0] if names else 'arg0'} is {first}")
+    return arrays
 
 
 def _nonzero(op, shape):
@@ -130,7 +141,8 @@ def _perm(p, ndim):
 _unary("transpose", ParamSpec(Shape("axes", (), "Target axis order; () reverses the axes.")),
        _shape_rule(lambda p, s: tuple(s[a] for a in _perm(p, len(s)))),
        lambda sc, p, ins: [ins[0].transpose(_perm(p, ins[0].ndim))],
-       lambda sc, p, g, ins, outs: [g[0].transpose(np.argsort(_perm(p, ins[0].ndim)))],
+       lambda sc, p, g, ins, outs: [g[0].transpose(
+           tuple(int(a) for a in np.argsort(_perm(p, ins[0].ndim))))],
        "Permutes the dimensions of the input (reverses them by default).")
 
 
@@ -194,7 +206,8 @@ _unary("squeeze", ParamSpec(Axis("axis", None, "Size-1 axes to remove (None: all
 
 # ----- Concat / stack / SliceChannel --------------------------------------------------------------
 def _same_shapes(op, in_shapes):
-    """Variadic ops whose inputs share one shape: fill the unknown ones, refuse a mismatch."""
+    """The shape shared by the inputs of a variadic op (None if none is known); MXNetError
+    naming the first input that differs."""
     known = next((s for s in in_shapes if s is not None), None)
     for i, s in enumerate(in_shapes):
         if s is not None and tuple(s) != tuple(known):
@@ -233,7 +246,8 @@ register(OpDef(
     name="Concat", aliases=("concat",), variadic=True,
     params=ParamSpec(_VARIADIC, Int("dim", 1, "The axis along which to concatenate.")),
     infer_shape=_concat_shape,
-    forward=lambda sc, p, ins: [sc.xp.concatenate(ins, axis=p["dim"] % ins[0].ndim)],
+    forward=lambda sc, p, ins: [sc.xp.concatenate(one_dtype("Concat", ins),
+                                                  axis=p["dim"] % ins[0].ndim)],
     backward=_concat_backward,
     doc="Joins the inputs along dim (default 1); all other dims must match."))
 
@@ -244,14 +258,16 @@ def _stack_shape(p, in_shapes):
         return list(in_shapes), [None]
     axis = norm_axis("stack", p["axis"], len(known) + 1)
     out = tuple(known[:axis]) + (p["num_args"],) + tuple(known[axis:])
-    return [known] * len(in_shapes), [out]
+    # MXNet's StackOpShape infers the output only; unknown inputs stay unknown
+    return list(in_shapes), [out]
 
 
 register(OpDef(
     name="stack", variadic=True,
     params=ParamSpec(Int("axis", 0, "Position of the new axis in the result."), _VARIADIC),
     infer_shape=_stack_shape,
-    forward=lambda sc, p, ins: [sc.xp.stack(ins, axis=p["axis"] % (ins[0].ndim + 1))],
+    forward=lambda sc, p, ins: [sc.xp.stack(one_dtype("stack", ins),
+                                            axis=p["axis"] % (ins[0].ndim + 1))],
     backward=lambda sc, p, g, ins, outs: [
         g[0].take(i, axis=p["axis"] % (ins[0].ndim + 1)) for i in range(len(ins))],
     doc="Joins the inputs (all of one shape) along a new axis."))
@@ -447,7 +463,7 @@ def _pad_forward(sc, p, ins):
     pairs = _pad_pairs(p, x.shape)
     if p["mode"] == "constant":
         return [sc.xp.pad(x, pairs, mode="constant",
-                          constant_values=np.asarray(p["constant_value"]).astype(x.dtype))]
+                          constant_values=x.dtype.type(p["constant_value"]))]
     return [sc.xp.pad(x, pairs, mode=p["mode"])]
 
 
