@@ -95,6 +95,9 @@ class Executor:
         self._grad_positions = [i for i, r in enumerate(grad_reqs)
                                 if r != "null" and grad_arrays[i] is not None]
         grad_slots = [plan.arg_slots[i] for i in self._grad_positions]
+        # (argument slot, gradient NDArray, accumulate?) for every argument receiving a gradient
+        self._grad_targets = [(plan.arg_slots[i], self.grad_arrays[i], grad_reqs[i] == "add")
+                              for i in self._grad_positions]
         self._bwd_steps, self._grad_slots = plan.backward_steps(grad_slots)
         self._bwd_program = []
         for k in reversed(self._bwd_steps):
@@ -239,12 +242,18 @@ class Executor:
                 # a head listed twice takes the last gradient given for it, as MXNet does
                 grads[slot] = xp.array(g._data, dtype=self._out_data[i].dtype)
             for bwd, sc, params, ins, outs, visible, needs_head, targets in self._bwd_program:
-                ograds = [grads.get(s) for s in visible]
-                if needs_head:
-                    if all(g is None for g in ograds):
-                        continue
-                    ograds = [g if g is not None else xp.zeros_like(vals[s])
-                              for g, s in zip(ograds, visible)]
+                if len(visible) == 1:
+                    g = grads.get(visible[0])
+                    if g is None and needs_head:
+                        continue  # no gradient reaches this step
+                    ograds = [g]
+                else:
+                    ograds = [grads.get(s) for s in visible]
+                    if needs_head:
+                        if all(g is None for g in ograds):
+                            continue
+                        ograds = [g if g is not None else xp.zeros_like(vals[s])
+                                  for g, s in zip(ograds, visible)]
                 sc.is_train = is_train
                 igrads = bwd(sc, params, ograds, [vals[s] for s in ins], [vals[s] for s in outs])
                 for pos, slot in targets:
@@ -257,12 +266,12 @@ class Executor:
         """Apply grad_req: 'write' overwrites, 'add' accumulates, 'null' never gets here. An
         argument that received no gradient (a label) keeps its buffer untouched."""
         copyto = self._xp.copyto
-        for i in self._grad_positions:
-            g = grads.get(self._plan.arg_slots[i])
+        for slot, grad_nd, add in self._grad_targets:
+            g = grads.get(slot)
             if g is None:
                 continue
-            buf = self.grad_arrays[i]._data
-            if self._grad_reqs[i] == "add":
+            buf = grad_nd._data
+            if add:
                 buf += g.astype(buf.dtype, copy=False)
             else:
                 copyto(buf, g, casting="unsafe")
