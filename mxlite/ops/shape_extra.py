@@ -1,5 +1,6 @@
 """Layout ops: reshape_like, transpose, SwapAxis, expand_dims, squeeze, Concat, SliceChannel, stack,
-slice, slice_axis, tile, repeat, reverse and Pad.
+slice, slice_axis, reverse and Pad (tile and repeat, whose gradients are sums, are in reduce_extra),
+plus the small axis/dtype helpers the *_extra modules share.
 
 Shape rules follow MXNet's legacy mode (src/operator/tensor/matrix_op-inl.h, nn/concat.cc,
 slice_channel-inl.h, pad-inl.h): no op produces a 0-d array, and a zero-size result is refused with
@@ -50,16 +51,10 @@ def one_dtype(op, arrays, names=None):
     return arrays
 
 
-def _nonzero(op, shape):
-    if any(d == 0 for d in shape):
-        raise MXNetError(f"{op}: the result would have shape {fmt_shape(shape)} with a zero-size "
-                         f"dimension, which MXNet's legacy shape mode cannot represent")
-    return tuple(shape)
-
-
-def _unary(name, params, infer_shape, forward, backward, doc, aliases=(), **kw):
+def _unary(name, params, infer_shape, forward, backward, doc, aliases=()):
+    """Register a one-input op (input ``data``)."""
     register(OpDef(name=name, aliases=aliases, params=params, infer_shape=infer_shape,
-                   forward=forward, backward=backward, doc=doc, **kw))
+                   forward=forward, backward=backward, doc=doc))
 
 
 def _shape_rule(fn):
