@@ -21,6 +21,8 @@ _install_op_functions(globals())
 
 # Functions that live in submodules, resolved on first use: name -> (module, attribute).
 _LAZY = {"save": ("utils", "save"), "load": ("utils", "load"),
+         "load_frombuffer": ("utils", "load_frombuffer"),
+         "save_tobuffer": ("utils", "save_tobuffer"),
          "from_dlpack": ("dlpack", "from_dlpack"), "to_dlpack_for_read": ("dlpack", "to_dlpack_for_read"),
          "to_dlpack_for_write": ("dlpack", "to_dlpack_for_write"), "random": ("random", None),
          "contrib": ("contrib", None)}
