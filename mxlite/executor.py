@@ -73,6 +73,7 @@ class Executor:
         self._group2ctx = group2ctx
         self._plan = plan = Plan(symbol)
         self._xp = array_module(ctx)
+        self._scope = device_scope(ctx)
         self.arg_arrays = list(arg_arrays)
         self.grad_arrays = list(grad_arrays) if grad_list_given else None
         self.aux_arrays = list(aux_arrays)
@@ -204,7 +205,7 @@ class Executor:
         for slot, arr in zip(plan.aux_slots, self.aux_arrays):
             vals[slot] = arr._data
         monitor = self._monitor
-        with device_scope(self._ctx):
+        with self._scope:
             for k, (fwd, sc, params, ins, outs, release) in enumerate(self._fwd_program):
                 sc.is_train = is_train
                 results = fwd(sc, params, [vals[s] for s in ins])
@@ -216,7 +217,8 @@ class Executor:
                     vals[s] = None
             for buf, slot in zip(self._out_data, plan.head_slots):
                 self._xp.copyto(buf, vals[slot], casting="unsafe")
-        self.outputs = [from_data(d, self._ctx) for d in self._out_data]
+        ctx = self._ctx
+        self.outputs = [NDArray(d, ctx) for d in self._out_data]
         return self.outputs
 
     def backward(self, out_grads=None, is_train=True):
@@ -229,7 +231,7 @@ class Executor:
         if vals[plan.head_slots[0]] is None:
             raise MXNetError("backward called before forward")
         grads = {}
-        with device_scope(self._ctx):
+        with self._scope:
             for i, slot in enumerate(plan.head_slots):
                 if not self._head_needs[i] or slot not in self._grad_slots:
                     continue
