@@ -109,6 +109,8 @@ class Executor:
                 self._backwards[k], self._contexts[k], step.params, tuple(step.ins),
                 tuple(step.outs), tuple(step.outs[:step.n_visible]), step.op.needs_head_grad,
                 targets))
+        self._refusal = next((msg for msg in (_refusing_op(symbol, self._arg_names[i])
+                                              for i in self._grad_positions) if msg), None)
         self._head_needs = [node.op is None or node.op.needs_head_grad for node, _ in plan.heads]
         # (kernel, step context, params, input slots, output slots, slots to drop after) per step;
         # values are only dropped when no backward pass will read them
@@ -227,6 +229,9 @@ class Executor:
         out_grads = self._normalize_out_grads(out_grads)
         if not self._grad_positions:
             return
+        if self._refusal is not None:
+            # MXNet accepts the bind and fails when the gradient is computed
+            raise MXNetError(self._refusal)
         plan, vals, xp = self._plan, self._vals, self._xp
         if vals[plan.head_slots[0]] is None:
             raise MXNetError("backward called before forward")
@@ -370,11 +375,6 @@ def bind(symbol, ctx, args, args_grad=None, grad_req="write", aux_states=None, g
     aux_arrays = _array_list(aux_states if aux_states is not None else [], aux_names,
                              "aux_states", allow_missing=False)
     reqs = normalize_grad_req(grad_req, arg_names)
-    for i, name in enumerate(arg_names):
-        if reqs[i] != "null" and grad_arrays[i] is not None:
-            op_refusing = _refusing_op(symbol, name)
-            if op_refusing:
-                raise MXNetError(op_refusing)
     return Executor(symbol, ctx, arg_arrays, grad_arrays, reqs, aux_arrays, group2ctx, grad_req,
                     grad_list_given=given)
 
