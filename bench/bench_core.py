@@ -1,7 +1,8 @@
 """CPU benchmark of the core slice: the seed graph's training step and an MLP training step.
 
 Each figure is the median over many calls, measured in the same run as its baselines: the same step
-hand-written in NumPy, PyTorch eager (if installed) and the real MXNet 1.9.1 (if a Python with MXNet is
+hand-written in NumPy, PyTorch eager (if installed) and the real MXNet 1.9.1 (if a Python with
+MXNet is
 found: env MXNET_PYTHON or /work/mxnet-venv). Writes bench/results/<date>-cpu-core.json.
 
     python bench/bench_core.py [--quick]
@@ -33,7 +34,7 @@ def symbolic_step(mx, batch, dims):
     """forward(is_train=True) + backward() of the bound symbol (mxlite or MXNet)."""
     ex = build(mx, dims).simple_bind(mx.cpu(), data=(batch, dims[0]))
     rng = np.random.default_rng(0)
-    for name, arr in ex.arg_dict.items():
+    for arr in ex.arg_dict.values():
         arr[:] = rng.standard_normal(arr.shape).astype(np.float32) * 0.1
     ex.arg_dict["softmax_label"][:] = rng.integers(0, dims[-1], batch).astype(np.float32)
 

@@ -104,7 +104,7 @@ def mlp_step(cp, mx, quick):
     net = mx.sym.SoftmaxOutput(net, name="softmax")
     ex = net.simple_bind(mx.gpu(0), data=(batch, dims[0]))
     rng = np.random.default_rng(0)
-    for name, arr in ex.arg_dict.items():
+    for arr in ex.arg_dict.values():
         arr[:] = rng.standard_normal(arr.shape).astype(np.float32) * 0.05
     ex.arg_dict["softmax_label"][:] = rng.integers(0, 10, batch).astype(np.float32)
 

@@ -1,10 +1,12 @@
 """mxlite: Apache MXNet 1.x's symbolic API on NumPy (cpu) and CuPy (gpu).
 
-``import mxlite as mx`` and MXNet 1.x code using ``mx.sym``, ``mx.nd``, executors and ``mx.test_utils``
+``import mxlite as mx`` and MXNet 1.x code using ``mx.sym``, ``mx.nd``, executors and
+``mx.test_utils``
 runs unchanged.
 """
 from . import base, context, ops  # noqa: F401  (ops registers every operator)
-from . import ndarray, symbol, name, attribute, random  # noqa: F401
+from . import ndarray, symbol, attribute, random  # noqa: F401
+from . import name as name  # noqa: F401  (mx.name.NameManager)
 from . import executor  # noqa: F401
 from . import fluent as _fluent
 from .attribute import AttrScope
@@ -22,13 +24,12 @@ __all__ = ["nd", "ndarray", "sym", "symbol", "Context", "cpu", "gpu", "cpu_pinne
            "current_context", "num_gpus", "MXNetError", "AttrScope", "random", "test_utils"]
 
 
-_LAZY_MODULES = {"test_utils", "model", "init", "initializer", "monitor", "io", "callback",
-                 "optimizer", "metric", "util"}
+_LAZY_MODULES = {"test_utils", "model", "init", "initializer"}
 
 
-def __getattr__(name):
-    # heavier or optional modules load on first use (as ``mx.test_utils`` etc.)
-    if name in _LAZY_MODULES:
+def __getattr__(attr):
+    # heavier modules load on first use (``mx.test_utils``, ``mx.model`` ...)
+    if attr in _LAZY_MODULES:
         import importlib
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'mxlite' has no attribute {name!r}")
+        return importlib.import_module(f".{attr}", __name__)
+    raise AttributeError(f"module 'mxlite' has no attribute {attr!r}")

@@ -1,4 +1,5 @@
-"""``mx.attribute.AttrScope``: string attributes applied to every symbol created inside the scope."""
+"""``mx.attribute.AttrScope``: string attributes applied to every symbol created inside the
+scope."""
 import threading
 
 from .ops.params import HIDDEN_KEYS
@@ -7,7 +8,8 @@ __all__ = ["AttrScope"]
 
 
 class AttrScope:
-    """Attributes (str -> str) merged into the attrs of Variables and ops created in the ``with`` block.
+    """Attributes (str -> str) merged into the attrs of Variables and ops created in the ``with``
+    block.
 
     Bare hidden keys (``ctx_group``, ``lr_mult`` ...) are stored as ``__key__`` and reported in both
     spellings by ``list_attr``/``attr_dict``.

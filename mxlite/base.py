@@ -1,14 +1,16 @@
 """Errors, dtype tables and small type helpers shared by every layer.
 
-MXNet reports backend failures as ``MXNetError`` (a ``RuntimeError``); code in the wild catches that type,
+MXNet reports backend failures as ``MXNetError`` (a ``RuntimeError``); code in the wild catches
+that type,
 so mxlite raises it wherever MXNet's C++ side would have.
 """
 import numbers
 
 import numpy as np
 
-__all__ = ["MXNetError", "NotImplementedForSymbol", "string_types", "numeric_types", "integer_types",
-           "dtype_np", "dtype_flag", "dtype_from_flag", "dtype_name", "DTYPE_NP_TO_MX", "DTYPE_MX_TO_NP"]
+__all__ = ["MXNetError", "NotImplementedForSymbol", "string_types", "numeric_types",
+           "integer_types", "dtype_np", "dtype_flag", "dtype_from_flag", "dtype_name",
+           "DTYPE_NP_TO_MX", "DTYPE_MX_TO_NP"]
 
 
 class MXNetError(RuntimeError):

@@ -1,7 +1,10 @@
-"""Devices: ``Context``, ``cpu()``, ``gpu()``, the thread-local default, and the array module per device.
+"""Devices: ``Context``, ``cpu()``, ``gpu()``, the thread-local default, and the array module per
+device.
 
-A cpu context computes with NumPy, a gpu context with CuPy. CuPy is imported on first gpu use only, so
-``import mxlite`` never touches a GPU; without CuPy or a device, gpu work raises MXNetError with an install
+A cpu context computes with NumPy, a gpu context with CuPy. CuPy is imported on first gpu use only,
+so
+``import mxlite`` never touches a GPU; without CuPy or a device, gpu work raises MXNetError with an
+install
 hint. float32 GEMMs on the GPU use full float32 precision unless the user opts into TF32 with
 ``MXLITE_TF32=1`` (set before the first gpu use).
 """
@@ -115,7 +118,8 @@ def cupy_module():
         try:
             import cupy
         except ImportError:
-            raise MXNetError(f"GPU is not enabled: CuPy is not installed. {_INSTALL_HINT}") from None
+            raise MXNetError(f"GPU is not enabled: CuPy is not installed. "
+                             f"{_INSTALL_HINT}") from None
         try:
             count = cupy.cuda.runtime.getDeviceCount()
         except Exception as err:  # CUDA driver missing or broken

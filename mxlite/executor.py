@@ -1,6 +1,7 @@
 """Executor: a Symbol bound to arrays on a context, running its Plan forward and backward.
 
-Everything is decided at bind: the plan, the output buffers, which steps run backward, which arguments
+Everything is decided at bind: the plan, the output buffers, which steps run backward, which
+arguments
 receive gradients and how (``grad_req`` is applied in exactly one place, ``_store_gradients``). The
 forward and backward loops only walk lists.
 """
@@ -124,7 +125,8 @@ class Executor:
         self._dicts = {}
         self._ran_forward_train = False
 
-    # ----- setup helpers ------------------------------------------------------------------------------
+    # ----- setup helpers
+    # ------------------------------------------------------------------------------
     def _check_devices(self, group2ctx):
         allowed = {self._ctx} | set((group2ctx or {}).values())
         for kind, names, arrays in (("arg", self._arg_names, self.arg_arrays),
@@ -163,7 +165,8 @@ class Executor:
                                  f"every argument")
         return shapes, dtypes
 
-    # ----- properties ---------------------------------------------------------------------------------
+    # ----- properties
+    # ---------------------------------------------------------------------------------
     def _dict(self, key, names, arrays):
         if key not in self._dicts:
             if len(set(names)) != len(names):
@@ -187,7 +190,8 @@ class Executor:
     def output_dict(self):
         return self._dict("out", self._output_names, self.outputs)
 
-    # ----- running ------------------------------------------------------------------------------------
+    # ----- running
+    # ------------------------------------------------------------------------------------
     def forward(self, is_train=False, **kwargs):
         """Compute the outputs; keyword arrays are copied into the arguments first."""
         if kwargs:
@@ -296,7 +300,8 @@ class Executor:
                 raise TypeError("inputs must be NDArray")
         return out
 
-    # ----- monitoring ---------------------------------------------------------------------------------
+    # ----- monitoring
+    # ---------------------------------------------------------------------------------
     def set_monitor_callback(self, callback, monitor_all=False):
         """Call ``callback(name_bytes, array)`` after every op with each of its outputs (and, with
         ``monitor_all``, its inputs). mxlite passes the NDArray itself where MXNet passes a handle;
@@ -312,7 +317,8 @@ class Executor:
         for i in range(step.n_visible):
             cb(step.node.output_name(i).encode(), from_data(vals[step.outs[i]], self._ctx))
 
-    # ----- other API ----------------------------------------------------------------------------------
+    # ----- other API
+    # ----------------------------------------------------------------------------------
     def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
         """Copy values into the bound arguments / aux states (cast to their dtype)."""
         for name, array in arg_params.items():
@@ -359,7 +365,7 @@ def _kernel(op, ctx, which):
     return fn
 
 
-# ---------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 def bind(symbol, ctx, args, args_grad=None, grad_req="write", aux_states=None, group2ctx=None,
          shared_exec=None):
     """``Symbol.bind``: the caller's arrays are used as they are (no copies)."""

@@ -1,5 +1,6 @@
 """Fluent methods (``x.sum(axis=1)``, ``sym.exp()``): NDArray and Symbol methods that call the op of
-the same name with the array or symbol as its first input, as MXNet's ndarray.py / symbol.py define."""
+the same name with the array or symbol as its first input, as MXNet's ndarray.py / symbol.py
+define."""
 from .ndarray.ndarray import NDArray
 from .ops import registry
 from .symbol.symbol import Symbol

@@ -51,7 +51,7 @@ def test_bind_without_args_grad():
     ex = (2 * a + b).bind(mx.cpu(), {"a": mx.nd.array([1, 2]), "b": mx.nd.array([2, 3])})
     assert ex.grad_arrays is None
     with pytest.raises(TypeError):
-        ex.grad_dict
+        _ = ex.grad_dict
     ex.forward()
     ex.backward()  # nothing requests a gradient: no head-gradient check
 
@@ -225,7 +225,7 @@ def test_dict_properties_duplicates():
     assert s.list_arguments() == ["a", "a"]
     ex = s.bind(mx.cpu(), [mx.nd.zeros(2), mx.nd.zeros(2)])
     with pytest.raises(ValueError, match="Duplicate names detected"):
-        ex.arg_dict
+        _ = ex.arg_dict
 
 
 def test_copy_params_from():

@@ -1,8 +1,11 @@
 """Golden fixtures recorded with the real MXNet 1.9.1 (tests/golden, see its README).
 
-For every recorded case: the symbol JSON MXNet wrote loads in mxlite and is written back byte for byte; the
-bound executor reproduces MXNet's outputs, gradients (with the same grad_req and initial buffers) and aux
-states. Cases flagged ``mxnet_bug`` record MXNet values that are wrong; mxlite computes the mathematically
+For every recorded case: the symbol JSON MXNet wrote loads in mxlite and is written back byte for
+byte; the
+bound executor reproduces MXNet's outputs, gradients (with the same grad_req and initial buffers)
+and aux
+states. Cases flagged ``mxnet_bug`` record MXNet values that are wrong; mxlite computes the
+mathematically
 right values instead (each has a correct companion case that is checked).
 """
 import glob
@@ -19,9 +22,9 @@ GOLDEN = os.path.join(os.path.dirname(__file__), "golden")
 # Cases where mxlite deliberately differs from MXNet 1.9.1 (listed in the README's compatibility
 # section); each reason says what MXNet does and why mxlite does not.
 DELIBERATE = {
-    "softmaxactivation_instance_4d": "MXNet's backward of SoftmaxActivation(mode='instance') on >2-D "
-                                     "data normalises over axis 1 while its forward uses the last "
-                                     "axis; mxlite's gradient matches its forward",
+    "softmaxactivation_instance_4d":
+        "MXNet's backward of SoftmaxActivation(mode='instance') on >2-D data normalises over "
+        "axis 1 while its forward uses the last axis; mxlite's gradient matches its forward",
 }
 CASES = sorted(os.path.basename(p)[:-5] for p in glob.glob(os.path.join(GOLDEN, "cases", "*.json")))
 

@@ -32,7 +32,8 @@ def test_backward_doc_example_on_gpu():
 def test_2a_plus_b_on_gpu():
     ctx = mx.gpu(0)
     a, b = mx.sym.Variable("a"), mx.sym.Variable("b")
-    ex = (2 * a + b).bind(ctx, {"a": mx.nd.array([1, 2], ctx=ctx), "b": mx.nd.array([2, 3], ctx=ctx)},
+    args = {"a": mx.nd.array([1, 2], ctx=ctx), "b": mx.nd.array([2, 3], ctx=ctx)}
+    ex = (2 * a + b).bind(ctx, args,
                           args_grad={"a": mx.nd.zeros(2, ctx=ctx), "b": mx.nd.zeros(2, ctx=ctx)})
     out = ex.forward()[0]
     ex.backward(out)

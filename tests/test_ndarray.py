@@ -1,4 +1,5 @@
-"""NDArray behaviour (MXNET_SEMANTICS.md §4): creation dtypes, legacy shapes, arithmetic, indexing."""
+"""NDArray behaviour (MXNET_SEMANTICS.md §4): creation dtypes, legacy shapes, arithmetic,
+indexing."""
 import pickle
 
 import numpy as np

@@ -5,7 +5,8 @@
 - gradient: backward in float64 vs a numeric gradient of the *reference* (or the case's analytic
   reference gradient for loss ops), so backward is checked against an independent oracle;
 - gradient_dtype: backward in float16/32 vs backward in float64;
-- grad_req: 'add' accumulates over two backward calls onto the initial buffer, 'null' leaves it alone;
+- grad_req: 'add' accumulates over two backward calls onto the initial buffer, 'null' leaves it
+alone;
 - errors: every listed bad input raises the listed exception;
 - gpu_consistency (marked gpu): cpu vs gpu outputs and gradients.
 """
@@ -86,7 +87,8 @@ def test_forward(case, dtype, ctx):
     ex = _bind(case, _ctx(ctx), inputs, aux)
     outs = ex.forward(is_train=case.is_train)
     expected = _ref(case, inputs, aux)
-    assert len(outs) == len(expected), f"{case.id}: {len(outs)} outputs, reference has {len(expected)}"
+    assert len(outs) == len(expected), \
+        f"{case.id}: {len(outs)} outputs, reference has {len(expected)}"
     rtol, atol = case.forward_tol(dtype)
     for i, (o, e) in enumerate(zip(outs, expected)):
         assert o.shape == e.shape, f"{case.id} output {i}: shape {o.shape}, expected {e.shape}"

@@ -1,6 +1,5 @@
 """``mx.nd``: NDArray, array creation, and one function per registered operator."""
 from ..ops import registry as _registry
-from . import ndarray
 from .ndarray import (NDArray, arange, array, concatenate, empty, eye, full, linspace, ones,
                       waitall, zeros)
 from .register import invoke, make_function
@@ -23,7 +22,8 @@ _install_op_functions(globals())
 _LAZY = {"save": ("utils", "save"), "load": ("utils", "load"),
          "load_frombuffer": ("utils", "load_frombuffer"),
          "save_tobuffer": ("utils", "save_tobuffer"),
-         "from_dlpack": ("dlpack", "from_dlpack"), "to_dlpack_for_read": ("dlpack", "to_dlpack_for_read"),
+         "from_dlpack": ("dlpack", "from_dlpack"),
+         "to_dlpack_for_read": ("dlpack", "to_dlpack_for_read"),
          "to_dlpack_for_write": ("dlpack", "to_dlpack_for_write"), "random": ("random", None),
          "contrib": ("contrib", None)}
 

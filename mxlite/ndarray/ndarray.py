@@ -1,7 +1,9 @@
 """NDArray: an n-dimensional array on a Context, with MXNet 1.x (legacy mode) semantics.
 
-The data is a NumPy array on cpu contexts and a CuPy array on gpu contexts. Arithmetic dispatches to the
-registered ``broadcast_*`` and ``_*_scalar`` ops so NDArray and Symbol share one definition of each op.
+The data is a NumPy array on cpu contexts and a CuPy array on gpu contexts. Arithmetic dispatches
+to the
+registered ``broadcast_*`` and ``_*_scalar`` ops so NDArray and Symbol share one definition of each
+op.
 """
 import numpy as np
 
@@ -33,7 +35,8 @@ def _check_shape(shape):
 class NDArray:
     """An array on a device (``mx.nd.NDArray``).
 
-    ``dtype`` is a NumPy scalar *type* (``np.float32``) as in MXNet; ``context`` says where the data lives.
+    ``dtype`` is a NumPy scalar *type* (``np.float32``) as in MXNet; ``context`` says where the
+    data lives.
     """
 
     __slots__ = ("_data", "_ctx", "__weakref__")
@@ -45,7 +48,8 @@ class NDArray:
         self._data = data
         self._ctx = ctx if ctx is not None else current_context()
 
-    # ----- properties ---------------------------------------------------------------------------------
+    # ----- properties
+    # ---------------------------------------------------------------------------------
     @property
     def shape(self):
         return tuple(self._data.shape)
@@ -90,7 +94,8 @@ class NDArray:
     def grad(self):
         return None
 
-    # ----- conversion ---------------------------------------------------------------------------------
+    # ----- conversion
+    # ---------------------------------------------------------------------------------
     def asnumpy(self):
         """A NumPy copy of the data."""
         if self._ctx.is_gpu:
@@ -166,7 +171,8 @@ class NDArray:
         self.wait_to_read()
 
     def reshape(self, *shape, **kwargs):
-        """A view with a new shape; accepts MXNet's Reshape codes (0, -1, -2, -3, -4) and reverse=."""
+        """A view with a new shape; accepts MXNet's Reshape codes (0, -1, -2, -3, -4) and
+        reverse=."""
         from ..ops.shape import reshape_shape
         if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
             shape = shape[0]
@@ -198,7 +204,8 @@ class NDArray:
                 src = xp.asarray(value)
             xp.copyto(self._data, xp.broadcast_to(src, self._data.shape), casting="unsafe")
 
-    # ----- Python protocol ----------------------------------------------------------------------------
+    # ----- Python protocol
+    # ----------------------------------------------------------------------------
     def __repr__(self):
         return f"\n{self.asnumpy()}\n<NDArray {_shape_str(self.shape)} @{self._ctx}>"
 
@@ -227,7 +234,8 @@ class NDArray:
         self._ctx = ctx
         self._data = _move(state["data"], Context("cpu"), ctx)
 
-    # ----- indexing -----------------------------------------------------------------------------------
+    # ----- indexing
+    # -----------------------------------------------------------------------------------
     def __getitem__(self, key):
         key = _index_key(key, self._ctx)
         with device_scope(self._ctx):
@@ -257,7 +265,8 @@ class NDArray:
                                         else value.reshape(()), target_shape)
             self._data[key] = value
 
-    # ----- arithmetic ---------------------------------------------------------------------------------
+    # ----- arithmetic
+    # ---------------------------------------------------------------------------------
     def _binary(self, other, tensor_op, scalar_op):
         if isinstance(other, NDArray):
             return invoke_op(tensor_op, [self, other], {})
@@ -402,8 +411,8 @@ def array(source_array, ctx=None, dtype=None):
         out = NDArray(_move(source_array._data, source_array._ctx, ctx), ctx)
         return out if out._data.dtype == dt else out.astype(dt)
     dt = dtype_np(dtype) if dtype is not None else np.dtype(np.float32)
-    if hasattr(source_array, "__cuda_array_interface__") or type(source_array).__module__.startswith(
-            "cupy"):
+    if hasattr(source_array, "__cuda_array_interface__") or \
+            type(source_array).__module__.startswith("cupy"):
         src = source_array.get()
     else:
         src = source_array

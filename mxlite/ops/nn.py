@@ -11,7 +11,7 @@ def _prod(dims):
     return n
 
 
-# ---------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # FullyConnected: y = x W^T + b
 _FC_PARAMS = ParamSpec(
     Int("num_hidden", doc="Number of hidden nodes of the output."),
@@ -32,7 +32,8 @@ def _fc_shape(p, in_shapes):
         if not p["no_bias"]:
             out[2] = (h,)
         if len(data) < 1:
-            raise MXNetError("Error in operator FullyConnected: data must have at least 1 dimension")
+            raise MXNetError("Error in operator FullyConnected: data must have at least 1 "
+                             "dimension")
         k = _prod(data[1:]) if p["flatten"] else data[-1]
         out[1] = (h, k)
         oshape = (data[0], h) if p["flatten"] else tuple(data[:-1]) + (h,)
@@ -41,7 +42,8 @@ def _fc_shape(p, in_shapes):
                          f"Provided = {list(weight)}, num_hidden = {h}")
     if weight is not None and out[1] is not None and tuple(weight) != tuple(out[1]):
         raise MXNetError(f"Error in operator FullyConnected: Shape inconsistent, Provided = "
-                         f"[{','.join(map(str, weight))}], inferred shape=({','.join(map(str, out[1]))})")
+                         f"[{','.join(map(str, weight))}], inferred shape="
+                         f"({','.join(map(str, out[1]))})")
     return out, [oshape]
 
 
@@ -110,7 +112,7 @@ register(OpDef(
         "(batch, prod(other dims)) first."))
 
 
-# ---------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Activation
 _ACT_PARAMS = ParamSpec(Enum("act_type", ("relu", "sigmoid", "softrelu", "softsign", "tanh"),
                              doc="Activation function to be applied."))

@@ -1,9 +1,13 @@
 """Typed op parameters: parse MXNet attribute strings (or Python values) into Python values.
 
-MXNet passes every op parameter to its backend as ``str(value)`` and stores that text in the symbol JSON,
-so a node keeps its attribute strings verbatim (that is what JSON prints back) and the parsed values live
-beside them. The parser accepts what MXNet's dmlc parameter parser accepts: ``'(3, 3)'``, ``'[3,3]'``,
-``3`` for a one-element shape, ``'true'``/``'True'``/``'1'`` for booleans, ``'None'`` for optional fields.
+MXNet passes every op parameter to its backend as ``str(value)`` and stores that text in the symbol
+JSON,
+so a node keeps its attribute strings verbatim (that is what JSON prints back) and the parsed
+values live
+beside them. The parser accepts what MXNet's dmlc parameter parser accepts: ``'(3, 3)'``,
+``'[3,3]'``,
+``3`` for a one-element shape, ``'true'``/``'True'``/``'1'`` for booleans, ``'None'`` for optional
+fields.
 """
 import ast
 
@@ -22,9 +26,11 @@ class _Required:
 
 REQUIRED = _Required()
 
-# Attribute keys MXNet stores on any node without them being op parameters (python/mxnet/attribute.py and
+# Attribute keys MXNet stores on any node without them being op parameters
+# (python/mxnet/attribute.py and
 # symbol.py _set_attr): given bare, they are kept as __key__ too.
-HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage", "profiler_scope")
+HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage",
+               "profiler_scope")
 
 
 def is_hidden_key(key):
@@ -227,7 +233,8 @@ class ParamSpec:
     def parse(self, attrs, op_name):
         """Parse a dict of attribute values (strings or Python values) into ``Params``.
 
-        Hidden keys (``__dunder__``, ``lr_mult`` ...) are skipped; an unknown key or a missing required
+        Hidden keys (``__dunder__``, ``lr_mult`` ...) are skipped; an unknown key or a missing
+        required
         parameter raises MXNetError naming the op and the parameter.
         """
         out = Params()
@@ -236,7 +243,8 @@ class ParamSpec:
                 continue
             field = self.fields.get(key)
             if field is None:
-                raise MXNetError(f"Cannot find argument '{key}', Possible Arguments:\n----------------\n"
+                raise MXNetError(f"Cannot find argument '{key}', Possible Arguments:\n"
+                                 "----------------\n"
                                  + self.describe() + f", in operator {op_name}(name=\"\", "
                                  + ", ".join(f"{k}=\"{v}\"" for k, v in attrs.items()) + ")")
             try:

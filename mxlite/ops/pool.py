@@ -243,7 +243,8 @@ def _pool_backward(sc, p, ograds, ins, outs):
                           out, x.shape[2:])
         dx = dpad[(slice(None), slice(None)) + tuple(slice(a, a + s)
                                                      for a, s in zip(lo, x.shape[2:]))]
-    dx = dx.astype(x.dtype)
+    # contiguous, and a real array (not a broadcast or padded view)
+    dx = xp.ascontiguousarray(dx.astype(x.dtype, copy=False))
     if p["layout"] in _CHANNEL_LAST:
         dx = xp.ascontiguousarray(_moveaxis(dx, 1, -1))
     return [dx]
@@ -252,16 +253,25 @@ def _pool_backward(sc, p, ograds, ins, outs):
 def _max_backward(xp, xpad, dpad, g, y, kernel, stride, out):
     """Each window's gradient to its first element equal to the max (pool.h unpool_max)."""
     ones = (1,) * len(out)
-    taken = None
-    for pos in _positions(kernel):
+    disjoint = all(st >= k for st, k in zip(stride, kernel))
+    positions = list(_positions(kernel))
+    hit = xp.empty(y.shape, bool)
+    free = xp.empty(y.shape, bool)     # windows whose first maximum is still to be found
+    for i, pos in enumerate(positions):
         sl = (slice(None), slice(None)) + window_slices(pos, stride, ones, out)
-        hit = xpad[sl] == y
-        if taken is None:
-            taken = hit
+        xp.equal(xpad[sl], y, out=hit)
+        if i == 0:
+            xp.logical_not(hit, out=free)
         else:
-            hit &= ~taken
-            taken |= hit
-        dpad[sl] += g * hit
+            xp.logical_and(hit, free, out=hit)
+            if i < len(positions) - 1:
+                xp.logical_xor(free, hit, out=free)
+        dst = dpad[sl]
+        if disjoint:
+            # each element lies in one window only: write instead of read-add-write
+            xp.multiply(g, hit, out=dst)
+        else:
+            dst += g * hit
 
 
 def _sum_backward(xp, p, xpad, dpad, g, y, kernel, stride, pad, out, spatial):
@@ -274,12 +284,18 @@ def _sum_backward(xp, p, xpad, dpad, g, y, kernel, stride, pad, out, spatial):
         nz = y != 0
         g = xp.where(nz, g / xp.where(nz, y, 1) ** (power - 1), 0)
     ones = (1,) * len(out)
+    disjoint = all(st >= k for st, k in zip(stride, kernel))
     for pos in _positions(kernel):
         sl = (slice(None), slice(None)) + window_slices(pos, stride, ones, out)
+        dst = dpad[sl]
         if ptype == "lp" and power in (2, 3):
-            dpad[sl] += g * xpad[sl] ** (power - 1)
+            value = g * xpad[sl] ** (power - 1)
         else:
-            dpad[sl] += g
+            value = g
+        if disjoint:
+            xp.copyto(dst, value)
+        else:
+            dst += value
 
 
 def _global_backward(xp, p, x, g, y, cdt):

@@ -158,7 +158,7 @@ register(_make_softmax("log_softmax", log=True, negate=False))
 register(_make_softmax("softmin", log=False, negate=True))
 
 
-# ---------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 _SA_PARAMS = ParamSpec(Enum("mode", ("channel", "instance"), "instance",
                             "instance: softmax over the trailing axes per instance; "
                             "channel: softmax over axis 1."))
@@ -187,8 +187,9 @@ register(OpDef(name="SoftmaxActivation", params=_SA_PARAMS, forward=_sa_forward,
                doc="Softmax activation (deprecated in MXNet; use softmax)."))
 
 
-# ---------------------------------------------------------------------------------------------------------
-# SoftmaxOutput: softmax forward; backward is the cross-entropy gradient, ignoring the head gradient.
+# --------------------------------------------------------------------------------------------------
+# SoftmaxOutput: softmax forward; backward is the cross-entropy gradient, ignoring the head
+# gradient.
 _SO_PARAMS = ParamSpec(
     Float("grad_scale", 1.0, "Scales the gradient by a float factor."),
     Float("ignore_label", -1.0, "Label value ignored in backward when use_ignore is true."),

@@ -1,4 +1,5 @@
-"""Special functions NumPy lacks (erf), taken from SciPy/CuPy when present, else computed exactly."""
+"""Special functions NumPy lacks (erf), taken from SciPy/CuPy when present, else computed
+exactly."""
 import math
 
 import numpy as np

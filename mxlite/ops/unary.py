@@ -1,6 +1,8 @@
-"""Unary element-wise math: ``exp``, ``log``, ``sqrt``, ``relu``, ``sign``, rounding ... one row per op.
+"""Unary element-wise math: ``exp``, ``log``, ``sqrt``, ``relu``, ``sign``, rounding ... one row
+per op.
 
-Gradient rows receive ``(xp, g, x, out)``. Rounding ops have a zero gradient and need no head gradient;
+Gradient rows receive ``(xp, g, x, out)``. Rounding ops have a zero gradient and need no head
+gradient;
 ``sign`` has a zero gradient but, as in MXNet, still asks for one.
 """
 import math
@@ -80,5 +82,6 @@ def _make(fn, grad):
 
 for _name, _aliases, _fn, _grad in UNARY:
     _fwd, _bwd = _make(_fn, _grad)
-    register(OpDef(name=_name, aliases=_aliases, forward=_fwd, backward=_bwd, infer_shape=same_shape,
-                   needs_head_grad=_grad is not None, doc=f"Element-wise {_name} of the input."))
+    register(OpDef(name=_name, aliases=_aliases, forward=_fwd, backward=_bwd,
+                   infer_shape=same_shape, needs_head_grad=_grad is not None,
+                   doc=f"Element-wise {_name} of the input."))

@@ -7,7 +7,6 @@ import warnings
 
 from .. import attribute
 from ..base import MXNetError, NotImplementedForSymbol, dtype_flag, dtype_np, numeric_types
-from ..name import NameManager
 from ..ops import registry
 from .infer import infer_graph, is_known_shape
 from .node import Node, topo_order
@@ -23,7 +22,8 @@ class Symbol:
     def __init__(self, heads):
         self._heads = list(heads)
 
-    # ----- structure ----------------------------------------------------------------------------------
+    # ----- structure
+    # ----------------------------------------------------------------------------------
     def _order(self):
         return topo_order(self._heads)
 
@@ -103,7 +103,8 @@ class Symbol:
         heads = [entry for node, _ in self._heads for entry in node.inputs]
         return Symbol(heads) if heads else None
 
-    # ----- attributes ---------------------------------------------------------------------------------
+    # ----- attributes
+    # ---------------------------------------------------------------------------------
     def attr(self, key):
         if len(self._heads) != 1:
             return None
@@ -129,7 +130,8 @@ class Symbol:
                 node.params = node.op.parse(attrs)
             node.attrs = attrs
 
-    # ----- composition --------------------------------------------------------------------------------
+    # ----- composition
+    # --------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         s = self.__copy__()
         s._compose(*args, **kwargs)
@@ -176,7 +178,8 @@ class Symbol:
     def __setstate__(self, state):
         self._heads = load_json(state["handle"])._heads
 
-    # ----- inference ----------------------------------------------------------------------------------
+    # ----- inference
+    # ----------------------------------------------------------------------------------
     def _known(self, args, kwargs, kind):
         if args and kwargs:
             raise ValueError("Can only specify known argument shapes either by positional or "
@@ -273,7 +276,8 @@ class Symbol:
         as_type = lambda lst: [t.type if t is not None else None for t in lst]  # noqa: E731
         return as_type(arg_t), as_type(out_t), as_type(aux_t)
 
-    # ----- serialisation ------------------------------------------------------------------------------
+    # ----- serialisation
+    # ------------------------------------------------------------------------------
     def tojson(self, remove_amp_cast=True):
         from .json_io import to_json
         return to_json(self)
@@ -286,7 +290,8 @@ class Symbol:
         from ..graph import describe_symbol
         return describe_symbol(self)
 
-    # ----- binding ------------------------------------------------------------------------------------
+    # ----- binding
+    # ------------------------------------------------------------------------------------
     def bind(self, ctx, args, args_grad=None, grad_req="write", aux_states=None, group2ctx=None,
              shared_exec=None):
         from ..executor import bind
@@ -303,7 +308,8 @@ class Symbol:
         from ..context import current_context
         return self.bind(ctx or current_context(), kwargs).forward()
 
-    # ----- Python operators ---------------------------------------------------------------------------
+    # ----- Python operators
+    # ---------------------------------------------------------------------------
     def __bool__(self):
         raise NotImplementedForSymbol(self.__bool__, "bool")
 

@@ -87,6 +87,11 @@ _conv("1d", (2, 3, 8), (4, 3, 3), {"kernel": (3,), "stride": (2,), "pad": (1,)},
 _conv("1d-dilate-groups", (2, 4, 9), (4, 2, 2),
       {"kernel": (2,), "dilate": (3,), "num_group": 2, "pad": (2,)}, bias=False)
 _conv("3d", (1, 2, 4, 4, 3), (2, 2, 2, 2, 2), {"kernel": (2, 2, 2), "stride": (2, 1, 1)})
+# output rows of 16+ elements take the batch-outer column layout (mxlite/ops/conv.py _batch_last)
+_conv("wide-rows-groups", (2, 2, 3, 19), (4, 1, 2, 3), {"kernel": (2, 3), "pad": (1, 1),
+                                                       "num_group": 2})
+_conv("wide-rows-1d-stride-dilate", (2, 3, 40), (2, 3, 3),
+      {"kernel": (3,), "stride": (2,), "pad": (1,), "dilate": (2,)})
 
 
 # ----- Deconvolution ------------------------------------------------------------------------------
@@ -118,6 +123,8 @@ _deconv("groups", (2, 4, 3, 3), (4, 3, 3, 3), {"kernel": (3, 3), "num_group": 2,
 _deconv("dilate", (1, 2, 3, 3), (2, 2, 2, 2), {"kernel": (2, 2), "dilate": (2, 2)})
 _deconv("target-shape", (2, 2, 3, 3), (2, 2, 3, 3),
         {"kernel": (3, 3), "stride": (2, 2), "target_shape": (6, 7)})
+_deconv("wide-rows", (2, 2, 2, 16), (2, 3, 3, 3),
+        {"kernel": (3, 3), "stride": (2, 2), "pad": (1, 1), "adj": (1, 1)}, bias=True)
 _deconv("1d", (2, 3, 5), (3, 2, 3), {"kernel": (3,), "stride": (2,), "pad": (1,), "adj": (1,)},
         bias=True)
 

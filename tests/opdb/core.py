@@ -1,8 +1,10 @@
 """The op database record and the helpers the generated tests use.
 
 Each ``OpCase`` describes one op with one parameter set: input shapes, how to draw inputs, the NumPy
-float64 reference (from ``tests/reference``), supported dtypes, tolerances, which inputs get gradients,
-and the error inputs it must refuse. ``tests/test_opdb.py`` turns every case into forward, imperative,
+float64 reference (from ``tests/reference``), supported dtypes, tolerances, which inputs get
+gradients,
+and the error inputs it must refuse. ``tests/test_opdb.py`` turns every case into forward,
+imperative,
 gradient, grad_req and (on a GPU) consistency tests for every context and dtype.
 """
 from dataclasses import dataclass, field
@@ -65,7 +67,8 @@ class OpCase:
     """One op × one parameter set.
 
     ``ref(inputs, params)`` gets a dict of float64 NumPy inputs and returns the list of visible
-    outputs. ``draw`` maps input names to draw functions (default: standard normal). Inputs listed in
+    outputs. ``draw`` maps input names to draw functions (default: standard normal). Inputs listed
+    in
     ``no_grad`` (labels, indices) get no gradient check. ``grad`` False skips gradient checks (ops
     whose gradient is zero or undefined). ``loss`` marks ops that ignore the head gradient.
     """

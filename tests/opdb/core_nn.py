@@ -6,7 +6,8 @@ from reference import core_nn as R
 
 from mxlite.base import MXNetError
 
-# ----- FullyConnected --------------------------------------------------------------------------------
+# ----- FullyConnected
+# --------------------------------------------------------------------------------
 add(OpCase("FullyConnected", {"data": (3, 5), "weight": (4, 5), "bias": (4,)},
            lambda x, p: [R.fully_connected(x["data"], x["weight"], x["bias"])],
            params={"num_hidden": 4},
@@ -19,14 +20,17 @@ add(OpCase("FullyConnected", {"data": (3, 5), "weight": (4, 5), "bias": (4,)},
            lambda x, p: [R.fully_connected(x["data"], x["weight"], x["bias"], flatten=False)],
            params={"num_hidden": 4, "flatten": False}, name="noflatten"))
 
-# ----- Activation --------------------------------------------------------------------------------------
+# ----- Activation
+# --------------------------------------------------------------------------------------
 for act in ("relu", "sigmoid", "tanh", "softrelu", "softsign"):
-    add(OpCase("Activation", {"data": (3, 4)}, lambda x, p: [R.activation(x["data"], p["act_type"])],
+    add(OpCase("Activation", {"data": (3, 4)},
+               lambda x, p: [R.activation(x["data"], p["act_type"])],
                params={"act_type": act}, name=act, draw={"data": away_from([0.0])},
                errors=[ErrorCase("bad-act", params={"act_type": "gelu"}, exc=MXNetError,
                                  match="act_type|Invalid")] if act == "relu" else []))
 
-# ----- softmax family ------------------------------------------------------------------------------
+# ----- softmax family
+# ------------------------------------------------------------------------------
 for axis in (-1, 0, 1):
     add(OpCase("softmax", {"data": (2, 3, 4)}, lambda x, p: [R.softmax(x["data"], p["axis"])],
                params={"axis": axis}, name=f"axis{axis}"),
@@ -111,7 +115,8 @@ add(OpCase("MakeLoss", {"data": (3, 4)}, lambda x, p: [x["data"]], loss=True,
     OpCase("BlockGrad", {"data": (3, 4)}, lambda x, p: [x["data"]], loss=True,
            ref_grad=lambda x, p, h: {"data": np.zeros_like(x["data"])}))
 
-# ----- reductions -------------------------------------------------------------------------------------
+# ----- reductions
+# -------------------------------------------------------------------------------------
 _RED = {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
         "nansum": np.nansum, "nanprod": np.nanprod}
 for op, fn in _RED.items():
@@ -129,7 +134,8 @@ for op, fn in _RED.items():
                    errors=[ErrorCase("bad-axis", params={"axis": 5}, exc=MXNetError,
                                      match="axis")] if name == "axis1" else []))
 
-# ----- Reshape / Flatten ---------------------------------------------------------------------------
+# ----- Reshape / Flatten
+# ---------------------------------------------------------------------------
 # expected shapes: MXNet 1.9.1's results (MXNET_SEMANTICS.md §7.3)
 for shape_in, spec, reverse, expected, name in (
         ((2, 3, 4), (4, 0, 2), False, (4, 3, 2), "zero"),

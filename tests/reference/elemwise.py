@@ -47,5 +47,6 @@ UNARY = {
     "erf": lambda x: _erf(x), "degrees": np.degrees, "radians": np.radians,
     "logical_not": lambda x: (x == 0) * 1.0,
     "round": lambda x: np.where(x >= 0, np.floor(x + 0.5), np.ceil(x - 0.5)),
-    "rint": lambda x: np.ceil(x - 0.5), "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc, "fix": np.fix,
+    "rint": lambda x: np.ceil(x - 0.5), "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
+    "fix": np.fix,
 }
