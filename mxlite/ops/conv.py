@@ -1,108 +1,15 @@
 """Convolution and Deconvolution (transposed convolution): 1-, 2- and 3-D kernels, channel-first.
 
-Both ops share one im2col kernel written against the array module ``xp`` (numpy or cupy):
-
-* ``_im2col`` copies every receptive field of the zero-padded input, through one strided view, into
-  a column matrix of shape (C*prod(kernel), n*prod(out)) - rows ordered (channel, kernel offsets),
-  columns (sample, output position) - so a grouped convolution is a single batched GEMM;
-* ``_col2im`` is its adjoint, a scatter-add done as prod(kernel) additions of strided slices.
-
-Convolution's forward is im2col + GEMM and its data gradient GEMM + col2im; Deconvolution is the
-same pair used the other way round (its forward is Convolution's data gradient). float16 is computed
-in float32. As in MXNet's CPU code, ``workspace`` (MB) bounds the column matrix: the batch runs in
-chunks that fit.
+Both run on the kernels of ``mxlite/ops/im2col.py``: Convolution's forward is im2col + GEMM and
+its data gradient GEMM + col2im; Deconvolution is the same pair used the other way round (its
+forward is Convolution's data gradient). float16 is computed in float32. As in MXNet's CPU
+code, ``workspace`` (MB) bounds the column matrix: the batch runs in chunks that fit.
 """
-import itertools
-
-import numpy as np
-
 from ..base import MXNetError
+from .im2col import (batch_last, chunks, col2im, compute_dtype, im2col, image, prod, rows,
+                     scratch, uncrop, unrows)
 from .params import Bool, Enum, Int, ParamSpec, Shape
 from .registry import OpDef, register
-
-__all__ = ["pad_spatial", "compute_dtype", "window_slices"]
-
-# Scratch arrays (padded input, column matrix) up to this size stay in the step's state between
-# calls, so a training step allocates them once and backward reuses forward's columns; larger ones
-# are freed after use.
-KEEP_BYTES = 64 << 20
-
-
-def compute_dtype(dtype):
-    """The dtype arithmetic runs in: float32 for float16 (MXNet's accumulation type), else
-    ``dtype``."""
-    return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
-
-
-def pad_spatial(xp, x, lo, hi, fill, dtype, state=None, key="pad"):
-    """``x`` (N, C, *S) padded with ``fill`` by ``lo``/``hi`` per spatial axis, in ``dtype``.
-
-    Returns ``x`` itself when nothing is to be done. Otherwise the padded buffer is kept in
-    ``state`` (when small): its border never changes, so later calls only copy the interior.
-    """
-    if not any(lo) and not any(hi) and x.dtype == dtype:
-        return x
-    shape = x.shape[:2] + tuple(s + a + b for s, a, b in zip(x.shape[2:], lo, hi))
-    buf = state.get(key) if state is not None else None
-    if buf is None or buf.shape != shape or buf.dtype != dtype:
-        buf = xp.full(shape, fill, dtype)
-        if state is not None and buf.nbytes <= KEEP_BYTES:
-            state[key] = buf
-    buf[(slice(None), slice(None)) + tuple(slice(a, a + s) for a, s in zip(lo, x.shape[2:]))] = x
-    return buf
-
-
-def window_slices(pos, stride, dilate, out):
-    """Slices selecting, for kernel offset ``pos``, the input element of every output window."""
-    return tuple(slice(k * d, k * d + s * (o - 1) + 1, s)
-                 for k, s, d, o in zip(pos, stride, dilate, out))
-
-
-def _scratch(xp, state, key, size, dtype):
-    """A flat scratch array of at least ``size`` elements, kept in ``state`` when small."""
-    buf = state.get(key)
-    if buf is None or buf.size < size or buf.dtype != dtype:
-        buf = xp.empty(size, dtype)
-        if buf.nbytes <= KEEP_BYTES:
-            state[key] = buf
-    return buf[:size]
-
-
-def _im2col(xp, xpad, kernel, stride, dilate, out, buf):
-    """Columns (C*prod(kernel), n*prod(out)) of the padded input ``xpad`` (n, C, *S), in ``buf``."""
-    n, c = xpad.shape[:2]
-    spatial = xpad.strides[2:]
-    shape = (c,) + tuple(kernel) + (n,) + tuple(out)
-    strides = ((xpad.strides[1],) + tuple(s * d for s, d in zip(spatial, dilate))
-               + (xpad.strides[0],) + tuple(s * st for s, st in zip(spatial, stride)))
-    view = xp.lib.stride_tricks.as_strided(xpad, shape, strides)
-    cols = buf.reshape(shape)
-    xp.copyto(cols, view)
-    return cols.reshape(c * _prod(kernel), n * _prod(out))
-
-
-def _col2im(xp, cols, n, c, padded, kernel, stride, dilate, out, dtype):
-    """Adjoint of ``_im2col``: sums the columns back into a zero (n, c, *padded) array."""
-    res = xp.zeros((n, c) + tuple(padded), dtype)
-    blocks = cols.reshape((c,) + tuple(kernel) + (n,) + tuple(out))
-    for pos in itertools.product(*(range(k) for k in kernel)):
-        dst = res[(slice(None), slice(None)) + window_slices(pos, stride, dilate, out)]
-        dst += xp.moveaxis(blocks[(slice(None),) + pos], 0, 1)
-    return res
-
-
-def _prod(dims):
-    n = 1
-    for d in dims:
-        n *= d
-    return n
-
-
-def _chunks(n, per_sample_bytes, workspace_mb):
-    """Batch ranges whose column matrix fits in the workspace (at least one sample each)."""
-    step = max(1, (workspace_mb << 20) // max(1, per_sample_bytes))
-    return [(lo, min(n, lo + step)) for lo in range(0, n, step)]
-
 
 # --------------------------------------------------------------------------------------------------
 # Parameters. MXNet's parsers (convolution.cc ConvolutionParamParser, deconvolution.cc) give stride,
@@ -252,14 +159,15 @@ def _conv_cols(sc, p, x, out, cdt):
     """(lo, hi, columns) per batch chunk of ``x``. A single small chunk's columns stay in the state
     for backward's weight gradient (backward always follows the latest forward on its inputs)."""
     xp, state = sc.xp, sc.state
-    per = x.shape[1] * _prod(p["kernel"]) * _prod(out)
-    chunks = _chunks(x.shape[0], per * cdt.itemsize, p["workspace"])
-    single = len(chunks) == 1
+    last = batch_last(out)
+    per = x.shape[1] * prod(p["kernel"]) * prod(out)
+    parts = chunks(x.shape[0], per * cdt.itemsize, p["workspace"])
+    single = len(parts) == 1
     state.pop("cols_for", None)
-    for lo, hi in chunks:
-        xpad = pad_spatial(xp, x[lo:hi], p["pad"], p["pad"], 0, cdt, state if single else None)
-        buf = _scratch(xp, state, "cols", per * (hi - lo), cdt)
-        cols = _im2col(xp, xpad, p["kernel"], p["stride"], p["dilate"], out, buf)
+    for lo, hi in parts:
+        img = image(xp, x[lo:hi], p["pad"], cdt, last, state if single else None)
+        buf = scratch(xp, state, "cols", per * (hi - lo), cdt)
+        cols = im2col(xp, img, p["kernel"], p["stride"], p["dilate"], out, buf, last)
         if single and "cols" in state:
             state["cols_for"], state["cols_mat"] = x.shape, cols
         yield lo, hi, cols
@@ -270,6 +178,10 @@ def _groups(w, g, cdt):
     return w.astype(cdt, copy=False).reshape(g, w.shape[0] // g, -1)
 
 
+def _bias(p, ins, cdt):
+    return None if p["no_bias"] else ins[2].astype(cdt, copy=False)
+
+
 def _conv_forward(sc, p, ins):
     xp = sc.xp
     x, w = ins[0], ins[1]
@@ -278,52 +190,43 @@ def _conv_forward(sc, p, ins):
     out_sp = _conv_out(p, x.shape[2:])
     w3 = _groups(w, g, cdt)
     out = xp.empty((n, f) + out_sp, x.dtype)
-    bias = None if p["no_bias"] else ins[2].astype(cdt, copy=False).reshape(1, f, 1)
+    bias = _bias(p, ins, cdt)
     for lo, hi, cols in _conv_cols(sc, p, x, out_sp, cdt):
-        y = xp.matmul(w3, cols.reshape(g, -1, cols.shape[1])).reshape(f, hi - lo, -1)
-        dst = out[lo:hi].reshape(hi - lo, f, -1)
-        # one pass writes the (sample, filter) order and adds the bias
-        if bias is None:
-            xp.copyto(dst, y.transpose(1, 0, 2))
-        else:
-            xp.add(y.transpose(1, 0, 2), bias, out=dst)
+        y = xp.matmul(w3, cols.reshape(g, -1, cols.shape[1]))        # (G, F/G, columns)
+        unrows(xp, y.reshape(f, -1), out[lo:hi], batch_last(out_sp), bias)
     return [out]
-
-
-def _filters_first(xp, a, cdt):
-    """(N, F, *sp) as a contiguous (F, N, prod(sp)) array in the compute dtype."""
-    res = xp.empty((a.shape[1], a.shape[0], _prod(a.shape[2:])), cdt)
-    xp.copyto(res, a.reshape(a.shape[0], a.shape[1], -1).transpose(1, 0, 2))
-    return res
 
 
 def _conv_backward(sc, p, ograds, ins, outs):
     xp = sc.xp
-    x, w = ins[0], ins[1]
+    x, w, gy = ins[0], ins[1], ograds[0]
     cdt = compute_dtype(x.dtype)
-    n, c, g = x.shape[0], x.shape[1], p["num_group"]
-    out_sp = tuple(ograds[0].shape[2:])
-    gt = _filters_first(xp, ograds[0], cdt)                       # (F, N, P)
+    c, g = x.shape[1], p["num_group"]
+    out_sp = tuple(gy.shape[2:])
+    last = batch_last(out_sp)
     w3 = _groups(w, g, cdt)
     dw = xp.zeros(w3.shape, cdt)
+    db = None if p["no_bias"] else xp.zeros(p["num_filter"], cdt)
     dx = xp.empty(x.shape, x.dtype)
     padded = tuple(s + 2 * q for s, q in zip(x.shape[2:], p["pad"]))
-    inner = tuple(slice(q, q + s) for q, s in zip(p["pad"], x.shape[2:]))
     if sc.state.get("cols_for") == x.shape:
-        chunks = [(0, n, sc.state["cols_mat"])]
+        parts = [(0, x.shape[0], sc.state["cols_mat"])]
     else:
-        chunks = _conv_cols(sc, p, x, out_sp, cdt)
-    for lo, hi, cols in chunks:
-        g3 = gt[:, lo:hi].reshape(g, w3.shape[1], -1)
+        parts = _conv_cols(sc, p, x, out_sp, cdt)
+    for lo, hi, cols in parts:
+        g2 = rows(xp, gy[lo:hi], cdt, last)                      # (F, columns)
+        g3 = g2.reshape(g, w3.shape[1], -1)
         cols3 = cols.reshape(g, -1, cols.shape[1])
         dw += xp.matmul(g3, cols3.transpose(0, 2, 1))
+        if db is not None:
+            db += g2.sum(axis=1)
         dcols = xp.matmul(w3.transpose(0, 2, 1), g3)
-        res = _col2im(xp, dcols, hi - lo, c, padded, p["kernel"], p["stride"], p["dilate"],
-                      out_sp, cdt)
-        xp.copyto(dx[lo:hi], res[(slice(None), slice(None)) + inner])
+        res = col2im(xp, dcols, c, hi - lo, padded, p["kernel"], p["stride"], p["dilate"],
+                      out_sp, cdt, last)
+        uncrop(xp, res, p["pad"], dx[lo:hi], last)
     grads = [dx, dw.reshape(w.shape).astype(w.dtype, copy=False)]
-    if not p["no_bias"]:
-        grads.append(gt.reshape(gt.shape[0], -1).sum(axis=1).astype(ins[2].dtype, copy=False))
+    if db is not None:
+        grads.append(db.astype(ins[2].dtype, copy=False))
     return grads
 
 
@@ -391,48 +294,43 @@ def _deconv_forward(sc, p, ins):
     x, w = ins[0], ins[1]
     cdt = compute_dtype(x.dtype)
     n, c, f, g = x.shape[0], x.shape[1], p["num_filter"], p["num_group"]
-    out_sp, pad = _deconv_out(p, x.shape[2:])
+    in_sp = tuple(x.shape[2:])
+    last = batch_last(in_sp)
+    out_sp, pad = _deconv_out(p, in_sp)
     padded = tuple(o + 2 * q for o, q in zip(out_sp, pad))
-    inner = tuple(slice(q, q + o) for q, o in zip(pad, out_sp))
     w3 = _groups(w, g, cdt)                                        # (G, C/G, F/G * K)
-    xt = _filters_first(xp, x, cdt)                                # (C, N, P)
     out = xp.empty((n, f) + out_sp, x.dtype)
-    per = f * _prod(p["kernel"]) * _prod(x.shape[2:]) * cdt.itemsize
-    bias = (None if p["no_bias"]
-            else ins[2].astype(cdt, copy=False).reshape((1, f) + (1,) * len(out_sp)))
-    for lo, hi in _chunks(n, per, p["workspace"]):
-        cols = xp.matmul(w3.transpose(0, 2, 1), xt[:, lo:hi].reshape(g, c // g, -1))
-        res = _col2im(xp, cols, hi - lo, f, padded, p["kernel"], p["stride"], p["dilate"],
-                      x.shape[2:], cdt)[(slice(None), slice(None)) + inner]
-        if bias is None:
-            xp.copyto(out[lo:hi], res)
-        else:
-            xp.add(res, bias, out=out[lo:hi])
+    bias = _bias(p, ins, cdt)
+    per = f * prod(p["kernel"]) * prod(in_sp) * cdt.itemsize
+    for lo, hi in chunks(n, per, p["workspace"]):
+        xt = rows(xp, x[lo:hi], cdt, last).reshape(g, c // g, -1)
+        cols = xp.matmul(w3.transpose(0, 2, 1), xt)               # (G, F/G * K, columns)
+        res = col2im(xp, cols, f, hi - lo, padded, p["kernel"], p["stride"], p["dilate"],
+                      in_sp, cdt, last)
+        uncrop(xp, res, pad, out[lo:hi], last, bias)
     return [out]
 
 
 def _deconv_backward(sc, p, ograds, ins, outs):
     xp = sc.xp
-    x, w = ins[0], ins[1]
-    gy = ograds[0]
+    x, w, gy = ins[0], ins[1], ograds[0]
     cdt = compute_dtype(x.dtype)
     n, c, g = x.shape[0], x.shape[1], p["num_group"]
     in_sp = tuple(x.shape[2:])
+    last = batch_last(in_sp)
     _, pad = _deconv_out(p, in_sp)
     w3 = _groups(w, g, cdt)
-    xt = _filters_first(xp, x, cdt)
     dw = xp.zeros(w3.shape, cdt)
     dx = xp.empty(x.shape, x.dtype)
-    per = gy.shape[1] * _prod(p["kernel"]) * _prod(in_sp)
-    for lo, hi in _chunks(n, per * cdt.itemsize, p["workspace"]):
-        gpad = pad_spatial(xp, gy[lo:hi], pad, pad, 0, cdt)
-        buf = _scratch(xp, sc.state, "cols", per * (hi - lo), cdt)
-        cols3 = _im2col(xp, gpad, p["kernel"], p["stride"], p["dilate"], in_sp, buf)
-        cols3 = cols3.reshape(g, -1, cols3.shape[1])
-        x3 = xt[:, lo:hi].reshape(g, c // g, -1)
-        dw += xp.matmul(x3, cols3.transpose(0, 2, 1))
-        dxt = xp.matmul(w3, cols3).reshape(c, hi - lo, -1)
-        xp.copyto(dx[lo:hi].reshape(hi - lo, c, -1), dxt.transpose(1, 0, 2))
+    per = gy.shape[1] * prod(p["kernel"]) * prod(in_sp)
+    for lo, hi in chunks(n, per * cdt.itemsize, p["workspace"]):
+        img = image(xp, gy[lo:hi], pad, cdt, last)
+        buf = scratch(xp, sc.state, "cols", per * (hi - lo), cdt)
+        cols = im2col(xp, img, p["kernel"], p["stride"], p["dilate"], in_sp, buf, last)
+        cols3 = cols.reshape(g, -1, cols.shape[1])
+        xt = rows(xp, x[lo:hi], cdt, last).reshape(g, c // g, -1)
+        dw += xp.matmul(xt, cols3.transpose(0, 2, 1))
+        unrows(xp, xp.matmul(w3, cols3).reshape(c, -1), dx[lo:hi], last)
     grads = [dx, dw.reshape(w.shape).astype(w.dtype, copy=False)]
     if not p["no_bias"]:
         axes = (0,) + tuple(range(2, gy.ndim))

@@ -18,7 +18,7 @@ import itertools
 import numpy as np
 
 from ..base import MXNetError
-from .conv import compute_dtype, pad_spatial, window_slices
+from .im2col import compute_dtype, pad_spatial, window_slices
 from .params import Bool, Enum, Int, ParamSpec, Shape
 from .registry import OpDef, register
 
