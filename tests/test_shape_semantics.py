@@ -367,7 +367,7 @@ def test_pad_reflect_matches_numpy_and_gradient_sums_copies():
 @pytest.mark.parametrize("op", ["add_n", "concat", "stack"])
 def test_imperative_mixed_dtypes_are_refused(op):
     a, b = mx.nd.ones((2, 2)), mx.nd.ones((2, 2), dtype="float64")
-    with pytest.raises(MXNetError, match="(?i)" + op + ": all inputs must have one dtype"):
+    with pytest.raises(MXNetError, match="(?i)" + op + ".*one dtype"):
         getattr(mx.nd, op)(a, b)
     with pytest.raises(MXNetError, match="where: .*y is float64"):
         mx.nd.where(a, a, b)

@@ -6,7 +6,7 @@ from ..context import array_module, current_context, device_scope
 from ..ops import registry
 from ..ops.params import format_attr
 from ..ops.registry import StepContext
-from ..ops.signature import make_doc, make_signature, split_positional
+from ..ops.signature import drop_none_inputs, make_doc, make_signature, split_positional
 from . import ndarray as _nd
 from .ndarray import NDArray
 
@@ -18,7 +18,7 @@ def invoke(op, inputs, attrs, out=None, is_train=False):
     outputs (one NDArray, or a list when the op has several)."""
     if isinstance(op, str):
         op = registry.get(op)
-    text_attrs = {k: format_attr(v) for k, v in attrs.items() if v is not None}
+    text_attrs = {k: format_attr(v) for k, v in attrs.items()}
     p = op.parse(text_attrs)
     if op.variadic:
         p["num_args"] = len(inputs)
@@ -35,6 +35,12 @@ def invoke(op, inputs, attrs, out=None, is_train=False):
             raise MXNetError(f"Operator {op.name}: input {name} is on {arr.context} while "
                              f"{names[0]} is on {ctx}")
     _, out_shapes = op.infer_shape(p, [a.shape for a in inputs])
+    given = [np.dtype(a.dtype) for a in inputs]
+    expected, _ = op.types(p, given)
+    for name, g, e in zip(names, given, expected):
+        if e is not None and np.dtype(e) != g:
+            raise MXNetError(f"Error in operator {op.name}: input {name} has dtype {g.name}, "
+                             f"expected {np.dtype(e).name} (inputs must share one dtype)")
     xp = array_module(ctx)
     sc = StepContext(xp, ctx, is_train, op.name)
     forward = op.gpu_forward if ctx.is_gpu and op.gpu_forward is not None else op.forward
@@ -71,12 +77,13 @@ def make_function(op, public_name):
                 raise TypeError(f"{public_name}() got multiple values for argument '{k}'")
             else:
                 p_attrs[k] = v
+        p_attrs = drop_none_inputs(op, p_attrs)
         if op.variadic:
             p_attrs.pop("num_args", None)
             if named:
                 raise TypeError(f"{public_name} takes its inputs positionally")
         else:
-            p = op.parse({k: format_attr(v) for k, v in p_attrs.items() if v is not None})
+            p = op.parse({k: format_attr(v) for k, v in p_attrs.items()})
             names = op.input_names(p)
             if len(inputs) > len(names):
                 raise TypeError(f"{public_name} takes {len(names)} inputs ({', '.join(names)}), "

@@ -61,6 +61,13 @@ def make_doc(op, public_name, returns):
     return "\n".join(lines)
 
 
+def drop_none_inputs(op, params):
+    """Keyword values for the op's parameters: an input given as None means "not given", while a
+    parameter given as None is sent as ``'None'``, as MXNet's front end does."""
+    inputs = set(input_names_for_signature(op) or ())
+    return {k: v for k, v in params.items() if not (v is None and k in inputs)}
+
+
 def split_positional(op, public_name, args, is_input):
     """Split positional arguments into leading inputs and trailing parameter values.
 

@@ -22,7 +22,9 @@ def _sample(op_name, params, shape, dtype, kwargs):
                              f"{type(value)}.")
     name = kwargs.pop("name", None)
     attr = kwargs.pop("attr", None)
-    attrs = dict(params, shape=shape, dtype=dtype, **kwargs)
+    # unset shape/dtype are left out (MXNet's _Null), not sent as 'None'
+    attrs = dict(params, **{k: v for k, v in (("shape", shape), ("dtype", dtype)) if v is not None},
+                 **kwargs)
     # MXNet names these nodes after the op function: _random_uniform0, ...
     return create(registry.get(op_name), op_name.lower(), [], {}, attrs, name=name, attr=attr)
 

@@ -4,7 +4,7 @@ from ..base import MXNetError
 from ..name import NameManager
 from ..ops import registry
 from ..ops.params import format_attr
-from ..ops.signature import make_doc, make_signature, split_positional
+from ..ops.signature import drop_none_inputs, make_doc, make_signature, split_positional
 from .node import Node
 from .symbol import Symbol
 
@@ -20,8 +20,7 @@ def create(op, hint, args, named, params, name=None, attr=None):
     """
     attrs = attribute.current().get(attr)
     for key, value in params.items():
-        if value is not None:
-            attrs[key] = format_attr(value)
+        attrs[key] = format_attr(value)
     if op.variadic and (args or "num_args" not in attrs):
         # num_args follows the inputs given; with none given, the num_args parameter says how
         # many <name>_arg<i> variables to create (Concat(num_args=2, name='cc') -> cc_arg0, cc_arg1)
@@ -81,7 +80,8 @@ def make_function(op, public_name):
         attr = kwargs.pop("attr", None)
         kwargs.pop("out", None)
         named = {k: v for k, v in kwargs.items() if isinstance(v, Symbol)}
-        params = {k: v for k, v in kwargs.items() if not isinstance(v, Symbol)}
+        params = drop_none_inputs(op, {k: v for k, v in kwargs.items()
+                                       if not isinstance(v, Symbol)})
         if op.variadic:
             if args:
                 params.pop("num_args", None)
