@@ -320,9 +320,16 @@ def _global_backward(xp, p, x, g, y, cdt):
     return dx.reshape(x.shape)
 
 
+def _hidden_outputs(p):
+    """MXNet 1.9.1's pip build (MKLDNN) gives max pooling a hidden workspace output, which shows in
+    the symbol JSON's node_row_ptr (mkldnn_pooling-inl.h); mxlite keeps the count so its JSON is
+    MXNet's text. The slot stays empty: the forward computes only the visible output."""
+    return 1 if p["pool_type"] == "max" else 0
+
+
 register(OpDef(
     name="Pooling", params=_POOL_PARAMS, forward=_pool_forward, backward=_pool_backward,
-    infer_shape=_pool_shape, num_hidden_outputs=0,
+    infer_shape=_pool_shape, num_hidden_outputs=_hidden_outputs,
     doc="Pooling over 1-D, 2-D or 3-D windows: max, avg, sum, or lp ((sum x^p)^(1/p)). Output "
         "size per axis: valid floor((x + 2*pad - kernel)/stride) + 1, full ceil(...) + 1; "
         "global_pool reduces each whole plane to 1. Max sends the gradient to the first maximum."))
