@@ -153,7 +153,8 @@ def _make_forward(fn):
         if a.dtype != b.dtype:
             raise MXNetError(f"Error in operator {sc.node_name}: inputs must have one dtype, "
                              f"got {a.dtype} and {b.dtype}")
-        return [fn(xp, a, b)]
+        with _quiet(xp):  # inf/nan results are values here, as in MXNet, not warnings
+            return [fn(xp, a, b)]
     return forward
 
 
@@ -166,7 +167,8 @@ def _make_backward(grads):
     def backward(sc, p, ograds, ins, outs):
         xp = sc.xp
         a, b = ins
-        ga, gb = grads(xp, ograds[0], a, b, outs[0])
+        with _quiet(xp):
+            ga, gb = grads(xp, ograds[0], a, b, outs[0])
         return [unbroadcast(xp, xp.asarray(ga, dtype=a.dtype), a.shape),
                 unbroadcast(xp, xp.asarray(gb, dtype=b.dtype), b.shape)]
     return backward

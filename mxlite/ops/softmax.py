@@ -35,10 +35,11 @@ def softmax_ref(xp, x, axis, temperature=None, log=False, mask=None):
         x = x / temperature
     if mask is not None:
         x = xp.where(mask, x, -xp.inf)
-    shifted = x - x.max(axis=axis, keepdims=True)
-    e = xp.exp(shifted)
-    s = e.sum(axis=axis, keepdims=True)
-    out = shifted - xp.log(s) if log else e / s
+    with xp.errstate(invalid="ignore", divide="ignore"):  # fully masked rows become 0 below
+        shifted = x - x.max(axis=axis, keepdims=True)
+        e = xp.exp(shifted)
+        s = e.sum(axis=axis, keepdims=True)
+        out = shifted - xp.log(s) if log else e / s
     if mask is not None:
         out = xp.where(mask, out, 0)
     return out

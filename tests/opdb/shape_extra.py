@@ -294,3 +294,16 @@ for params, name in (({"repeats": 2}, "flat"), ({"repeats": 3, "axis": 1}, "axis
     add(OpCase("repeat", {"data": (2, 3)}, _one(R.repeat), params=params, name=name,
                errors=[_err("zero", "positive", params={"repeats": 0}),
                        _err("axis", "axis", params={"axis": 2})] if name == "flat" else []))
+
+
+# ----- broadcast_like / slice_like (mxlite/ops/like.py) -------------------------------------------
+add(OpCase("broadcast_like", {"lhs": (2, 1, 3), "rhs": (2, 4, 3)},
+           lambda x, p: [np.broadcast_to(x["lhs"], x["rhs"].shape)], no_grad=("rhs",)),
+    OpCase("broadcast_like", {"lhs": (1, 3), "rhs": (5, 4)},
+           lambda x, p: [np.broadcast_to(x["lhs"], (4, 3))], no_grad=("rhs",),
+           params={"lhs_axes": (0,), "rhs_axes": (1,)}, name="axes"),
+    OpCase("slice_like", {"data": (4, 5), "shape_like": (2, 3)},
+           lambda x, p: [x["data"][:2, :3]], no_grad=("shape_like",)),
+    OpCase("slice_like", {"data": (4, 5), "shape_like": (2, 3)},
+           lambda x, p: [x["data"][:, :3]], no_grad=("shape_like",), params={"axes": (1,)},
+           name="axis1"))
