@@ -54,7 +54,7 @@ def softmax_plain(xp, x, axis):
     """softmax(x) along ``axis`` with few passes and temporaries (the common case)."""
     if x.dtype == xp.float16:
         return softmax_plain(xp, x.astype(xp.float32), axis)
-    if xp is not _np or axis != x.ndim - 1 or x.nbytes <= _BLOCK_BYTES:
+    if x.nbytes <= _BLOCK_BYTES or xp is not _np or axis != x.ndim - 1:
         out = x - x.max(axis=axis, keepdims=True)
         xp.exp(out, out=out)
         out /= out.sum(axis=axis, keepdims=True)
@@ -233,6 +233,8 @@ def _so_type(p, in_types):
 
 def _so_view(p, x):
     """``x`` reshaped so the class axis is axis 1 of a 2-D (rows, K) or 3-D (N, K, S) array."""
+    if x.ndim == 2 and not p["multi_output"]:
+        return x
     if p["multi_output"]:
         return x.reshape(x.shape[0], x.shape[1], -1)
     if p["preserve_shape"]:
@@ -243,7 +245,9 @@ def _so_view(p, x):
 def _so_forward(sc, p, ins):
     x = ins[0]
     out = softmax_plain(sc.xp, _so_view(p, x), 1)
-    return [out.astype(x.dtype, copy=False).reshape(x.shape)]
+    if out.dtype != x.dtype:
+        out = out.astype(x.dtype)
+    return [out if out.shape == x.shape else out.reshape(x.shape)]
 
 
 def _plain_grad(xp, p, prob, label):
