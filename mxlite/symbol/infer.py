@@ -7,6 +7,8 @@ may fill
 in inputs (that is how ``simple_bind`` learns ``fc_weight``) and information flows backwards too. A
 disagreement raises MXNetError naming the node, the input, the provided and the inferred value.
 """
+import re
+
 import numpy as np
 
 from ..base import MXNetError
@@ -50,10 +52,9 @@ def infer_graph(order, known, kind):
                 else:
                     new_ins, outs = node.op.types(node.params, ins)
             except MXNetError as err:
-                msg = str(err)
-                if not msg.startswith("Error in operator"):
-                    msg = f"Error in operator {node.name}: {msg}"
-                raise MXNetError(msg) from None
+                # op rules only know the op's name; the message names the node, as MXNet's does
+                msg = re.sub(r"^Error in operator [^:]*: ", "", str(err))
+                raise MXNetError(f"Error in operator {node.name}: {msg}") from None
             for pos, ((src, idx), new) in enumerate(zip(node.inputs, new_ins)):
                 if new is None:
                     continue

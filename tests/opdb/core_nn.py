@@ -168,7 +168,7 @@ for sa, sb, ta, tb, name in (((3, 4), (4, 5), False, False, "2d"),
                params={"transpose_a": ta, "transpose_b": tb}, name=name,
                tol={"float16": (2e-2, 5e-2)},
                errors=[ErrorCase("mismatch", shapes={"rhs": (5, 5)}, exc=MXNetError,
-                                 match="dot")] if name == "2d" else []))
+                                 match="contracted dims")] if name == "2d" else []))
 for ta, tb in ((False, False), (True, False), (False, True)):
     sa = (2, 4, 3) if ta else (2, 3, 4)
     sb = (2, 5, 4) if tb else (2, 4, 5)
