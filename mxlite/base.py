@@ -106,5 +106,15 @@ def dtype_name(dtype):
     return dt.name
 
 
+def py_str(x):
+    """Bytes from the C API as str (MXNet's base.py_str; here strings are already str)."""
+    return x.decode("utf-8") if isinstance(x, bytes) else x
+
+
+def _as_list(obj):
+    """``obj`` itself when it is a list or tuple, else ``[obj]`` (MXNet's base._as_list)."""
+    return obj if isinstance(obj, (list, tuple)) else [obj]
+
+
 def is_number(x):
     return isinstance(x, numbers.Number) and not isinstance(x, bool) or isinstance(x, np.generic)

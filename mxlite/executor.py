@@ -16,6 +16,8 @@ from .ops.registry import StepContext
 __all__ = ["Executor", "bind", "simple_bind"]
 
 GRAD_REQ_MAP = {"null": 0, "write": 1, "add": 3}
+# Ops whose inputs MXNet's monitor names input0, input1 ... (they declare no input names).
+_POSITIONAL_INPUT_NAMES = ("Activation", "SoftmaxActivation")
 _HEAD_GRAD_MSG = ("Because the last operator is not Loss function, head_gradient is required when "
                   "calling backward. If you are attempting to minimize the output as an objective, "
                   "please modify your network and pass it through the make_loss symbol.")
@@ -238,7 +240,7 @@ class Executor:
             raise MXNetError(self._refusal)
         plan, vals, xp = self._plan, self._vals, self._xp
         if vals[plan.head_slots[0]] is None:
-            raise MXNetError("backward called before forward")
+            self.forward(is_train=True)  # MXNet allows backward first: it runs on current values
         grads = {}
         with self._scope:
             for i, slot in enumerate(plan.head_slots):
@@ -312,8 +314,14 @@ class Executor:
     def _report(self, step, vals):
         cb = self._monitor
         if self._monitor_all:
-            for name, s in zip(step.node.input_names(), step.ins):
-                cb(f"{step.name}_{name}".encode(), from_data(vals[s], self._ctx))
+            names = step.node.input_names()
+            if step.op.name in _POSITIONAL_INPUT_NAMES:
+                names = [f"input{i}" for i in range(len(names))]
+            for (src, _), name, s in zip(step.node.inputs, names, step.ins):
+                arr = from_data(vals[s], self._ctx)
+                if src.op is None:
+                    cb(src.name.encode(), arr)  # MXNet reports a variable under its own name too
+                cb(f"{step.name}_{name}".encode(), arr)
         for i in range(step.n_visible):
             cb(step.node.output_name(i).encode(), from_data(vals[step.outs[i]], self._ctx))
 
@@ -340,6 +348,7 @@ class Executor:
         return reshape(self, partial_shaping, allow_up_sizing, kwargs)
 
     def debug_str(self):
+        """The plan: steps, slots with shapes, the backward steps and the memory allocated."""
         persistent = sum(int(d.nbytes) for d in self._out_data)
         persistent += sum(int(g._data.nbytes) for g in (self.grad_arrays or []) if g is not None)
         return self._plan.describe(self._slot_shapes, self._slot_dtypes, self._bwd_steps,

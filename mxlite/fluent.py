@@ -20,8 +20,16 @@ FLUENT = (
 )
 
 
+# NDArray methods whose ``inplace=True`` returns a reshaped view instead of running the op.
+_INPLACE_RESHAPES = ("flatten", "expand_dims", "squeeze")
+
+
 def _make(name, front):
     def method(self, *args, **kwargs):
+        if name in _INPLACE_RESHAPES and isinstance(self, NDArray):
+            if kwargs.pop("inplace", False):
+                out = getattr(front, name)(self, *args, **kwargs)
+                return self.reshape(out.shape)
         return getattr(front, name)(self, *args, **kwargs)
     method.__name__ = name
     method.__doc__ = f"Convenience fluent method for :py:func:`{name}`: the op with this as input."

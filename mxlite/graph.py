@@ -158,11 +158,12 @@ class Plan:
                          + ", ".join(f"_backward_{self.steps[k].op.name}({self.steps[k].name})"
                                      for k in reversed(backward)))
         if shapes is not None:
-            total = sum(_nbytes(shapes.get(s), dtypes.get(s)) for s in range(self.n_slots))
-            lines.append(f"Total {total / 2**20:.3f} MB of slot values per forward "
-                         f"({total} bytes)")
-            lines.append(f"Total {persistent_bytes / 2**20:.3f} MB allocated at bind "
-                         f"({persistent_bytes} bytes: outputs, gradients, head gradients)")
+            variables = set(self.arg_slots) | set(self.aux_slots)
+            total = sum(_nbytes(shapes.get(s), dtypes.get(s)) for s in range(self.n_slots)
+                        if s not in variables)
+            lines.append(f"Total {total >> 20} MB allocated")  # MXNet's wording, whole MB
+            lines.append(f"Intermediate values: {total} bytes per forward; allocated at bind: "
+                         f"{persistent_bytes} bytes (outputs and gradient buffers)")
         return "\n".join(lines)
 
 

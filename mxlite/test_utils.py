@@ -37,19 +37,8 @@ from .test_utils_compare import (  # noqa: F401  (re-exported)
     get_rtol, get_tolerance, get_tols, locationError, same, tf32_enabled)
 from .test_utils_consistency import check_consistency  # noqa: F401  (re-exported)
 
-__all__ = ["default_context", "set_default_context", "default_dtype", "default_rtols",
-           "default_atols", "default_numeric_eps", "effective_dtype", "tf32_enabled",
-           "get_tolerance", "get_tols", "get_atol", "get_rtol", "get_etol", "random_arrays",
-           "random_uniform_arrays", "random_sample", "rand_ndarray", "rand_shape_2d",
-           "rand_shape_3d", "rand_shape_nd", "rand_coord_2d", "np_reduce", "same",
-           "almost_equal", "assert_almost_equal", "assert_allclose",
-           "assert_almost_equal_with_err", "assert_almost_equal_ignore_nan", "assert_exception",
-           "retry", "simple_forward", "numeric_grad", "check_numeric_gradient",
-           "check_symbolic_forward", "check_symbolic_backward", "check_speed",
-           "check_consistency", "list_gpus", "same_array", "discard_stderr", "DummyIter",
-           "environment", "assign_each", "assign_each2", "create_2d_tensor", "create_vector",
-           "get_identity_mat", "get_identity_mat_batch", "collapse_sum_like",
-           "same_symbol_structure", "compare_ndarray_tuple", "checkShapes", "locationError"]
+# No __all__, as in MXNet: test files do ``from mxnet.test_utils import *`` and rely on getting the
+# public helpers together with the modules imported here (np, os, sys).
 
 
 def default_context():

@@ -1,5 +1,7 @@
 """Executor behaviour (MXNET_SEMANTICS.md §0-§2): the documented examples, argument forms, grad_req,
 head gradients, persistent outputs, reshape, monitor, debug_str and every error case."""
+import re
+
 import numpy as np
 import pytest
 
@@ -267,7 +269,9 @@ def test_monitor_callback_names():
     seen.clear()
     ex.set_monitor_callback(lambda name, arr: seen.append(name), monitor_all=True)
     ex.forward()
-    assert b"fc_data" in seen and b"relu_data" in seen
+    assert seen[:7] == [b"data", b"fc_data", b"fc_weight", b"fc_weight", b"fc_bias", b"fc_bias",
+                        b"fc_output"]
+    assert b"relu_input0" in seen and b"softmax_label" in seen
     assert isinstance(mx.nd.NDArray(ex.outputs[0]), mx.nd.NDArray)
 
 
@@ -279,6 +283,7 @@ def test_debug_str_lists_plan_and_memory():
     assert "Variable:fc_weight" in text
     assert "_backward_FullyConnected(fc)" in text
     assert "allocated at bind" in text
+    assert re.search(r"Total \d+ MB allocated", text)
 
 
 def test_backward_after_inference_forward_and_twice():

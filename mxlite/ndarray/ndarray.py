@@ -10,6 +10,9 @@ import numpy as np
 from ..base import MXNetError, dtype_np, integer_types, numeric_types
 from ..context import Context, array_module, current_context, device_scope
 
+# MXNet's ndarray.py aliases the builtin slice (tests import it from here).
+py_slice = slice
+
 __all__ = ["NDArray", "array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace",
            "concatenate", "waitall", "from_data", "invoke_op"]
 
@@ -25,6 +28,9 @@ def _check_shape(shape):
     if isinstance(shape, integer_types):
         shape = (int(shape),)
     shape = tuple(int(d) for d in shape)
+    if not shape:
+        raise MXNetError("Invalid shape (): 0-d arrays are not supported in MXNet's legacy shape "
+                         "mode; use (1,)")
     for d in shape:
         if d <= 0:
             raise MXNetError(f"Invalid shape {shape}: every dimension must be positive "
@@ -181,7 +187,13 @@ class NDArray:
         if kwargs:
             raise TypeError(f"Got unknown keywords in reshape: {', '.join(kwargs)}. "
                             f"Accepted keyword arguments are 'shape' and 'reverse'.")
-        target = reshape_shape(self.shape, tuple(shape), reverse)
+        try:
+            target = reshape_shape(self.shape, tuple(shape), reverse)
+        except MXNetError as err:
+            if "elements" in str(err):
+                raise ValueError(f"Cannot reshape array of size {self.size} into shape "
+                                 f"{tuple(shape)}") from None
+            raise
         return NDArray(self._data.reshape(target), self._ctx)
 
     def reshape_like(self, other):
@@ -227,12 +239,14 @@ class NDArray:
             yield self[i]
 
     def __getstate__(self):
-        return {"data": self.asnumpy(), "ctx": (self._ctx.device_type, self._ctx.device_id)}
+        # MXNet's pickle state: the single-array record of its .params format
+        from .utils import array_to_raw_bytes
+        return {"handle": array_to_raw_bytes(self)}
 
     def __setstate__(self, state):
-        ctx = Context(*state["ctx"])
-        self._ctx = ctx
-        self._data = _move(state["data"], Context("cpu"), ctx)
+        from .utils import array_from_raw_bytes
+        arr = array_from_raw_bytes(state["handle"])
+        self._ctx, self._data = arr._ctx, arr._data
 
     # ----- indexing
     # -----------------------------------------------------------------------------------
@@ -260,6 +274,11 @@ class NDArray:
                               casting="unsafe")
                 return
             target_shape = self._data[key].shape
+            if not isinstance(value, numeric_types) and value.ndim > len(target_shape):
+                # leading size-1 axes of the value broadcast away (x[0] = ones((1, 1, 9)))
+                extra = value.ndim - len(target_shape)
+                if all(d == 1 for d in value.shape[:extra]):
+                    value = value.reshape(value.shape[extra:])
             if not isinstance(value, numeric_types) and value.shape != target_shape:
                 value = xp.broadcast_to(value.reshape(value.shape) if value.size != 1
                                         else value.reshape(()), target_shape)
@@ -426,13 +445,21 @@ def array(source_array, ctx=None, dtype=None):
 
 
 def _creator(fill):
-    def create(shape, ctx=None, dtype=None, **kwargs):
+    def create(shape, ctx=None, dtype=None, stype=None, out=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"unexpected keyword argument(s): {', '.join(kwargs)}")
+        if stype not in (None, "default"):
+            raise MXNetError(f"storage type {stype} is not supported by mxlite")
         ctx = ctx or current_context()
         shape = _check_shape(shape)
         dt = dtype_np(dtype) if dtype is not None else np.dtype(np.float32)
         xp = array_module(ctx)
         with device_scope(ctx):
-            return NDArray(fill(xp, shape, dt), ctx)
+            arr = NDArray(fill(xp, shape, dt), ctx)
+        if out is not None:
+            out[:] = arr
+            return out
+        return arr
     return create
 
 

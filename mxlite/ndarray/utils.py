@@ -386,3 +386,19 @@ def load_frombuffer(buf):
     if not isinstance(buf, (bytes, bytearray, memoryview)):
         raise TypeError("buf required to be a string or bytes")
     return _parse(buf, "<buffer>")
+
+
+def array_to_raw_bytes(arr):
+    """One array in MXNet's single-array record layout (``MXNDArraySaveRawBytes``), the state an
+    MXNet NDArray pickles to."""
+    buf = save_tobuffer([arr])
+    return bytes(buf[24:-8])  # drop the list header (magic, reserved, count) and the name count
+
+
+def array_from_raw_bytes(raw, source="pickled NDArray"):
+    """The NDArray stored by :func:`array_to_raw_bytes` (or by MXNet's pickling)."""
+    reader = _Reader(memoryview(bytes(raw)), source)
+    arr = _read_array(reader, 0)
+    if arr is None:
+        raise MXNetError(f"{source}: holds an empty (none) array")
+    return arr

@@ -56,6 +56,8 @@ def _power_grads(xp, g, a, b, out):
 
 
 def _mod_grads(xp, g, a, b, out):
+    if a.dtype.kind != "f":
+        return xp.zeros_like(a), xp.zeros_like(b)  # mod has no gradient for integers
     with _quiet(xp):
         return g, -g * xp.floor(a / b)
 

@@ -265,10 +265,22 @@ class ParamSpec:
                          for f in self.fields.values())
 
 
+def _plain(value):
+    """NumPy scalars as Python numbers, inside tuples and lists too: under NumPy 2 ``str`` of
+    ``(np.int64(3),)`` is no longer ``(3,)``."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def format_attr(value):
     """The attribute string MXNet's Python front end sends for ``value`` (``str(value)``)."""
     if isinstance(value, np.dtype):
         return value.name
     if isinstance(value, type) and issubclass(value, np.generic):
         return np.dtype(value).name
-    return str(value)
+    return str(_plain(value))

@@ -57,9 +57,10 @@ SCALAR = [
     ("_rpower_scalar", "_RPowerScalar", lambda xp, x, s: _rpow(xp, x, s),
      lambda xp, g, x, s, out: g * out * xp.log(xp.asarray(s, dtype=x.dtype))),
     ("_mod_scalar", "_ModScalar", lambda xp, x, s: _mod(xp, x, _full(xp, x, s)),
-     lambda xp, g, x, s, out: g),
+     lambda xp, g, x, s, out: g if x.dtype.kind == "f" else xp.zeros_like(x)),
     ("_rmod_scalar", "_RModScalar", lambda xp, x, s: _mod(xp, _full(xp, x, s), x),
-     lambda xp, g, x, s, out: -g * xp.floor(s / x)),
+     lambda xp, g, x, s, out: -g * xp.floor(s / x) if x.dtype.kind == "f"
+     else xp.zeros_like(x)),
     ("_maximum_scalar", "_MaximumScalar", lambda xp, x, s: xp.maximum(x, s),
      lambda xp, g, x, s, out: g * (x >= s)),
     ("_minimum_scalar", "_MinimumScalar", lambda xp, x, s: xp.minimum(x, s),

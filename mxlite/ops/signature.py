@@ -75,13 +75,21 @@ def split_positional(op, public_name, args, is_input):
     (``mx.nd.sum(x, 1)``, ``sym.reshape((2, 3))``); values map to the parameters in schema order.
     """
     n_inputs = 0
-    while n_inputs < len(args) and is_input(args[n_inputs]):
+    max_inputs = len(args) if op.variadic else len(input_names_for_signature(op))
+    # a None among the leading inputs means "not given" (conv(x, w, None, no_bias=True))
+    while n_inputs < min(len(args), max_inputs) and (is_input(args[n_inputs])
+                                                     or args[n_inputs] is None):
         n_inputs += 1
+    inputs = list(args[:n_inputs])
+    while inputs and inputs[-1] is None:
+        inputs.pop()
+    if any(a is None for a in inputs):
+        raise TypeError(f"{public_name}: an input given as None can only be followed by None")
     rest = args[n_inputs:]
     if not rest:
-        return list(args), {}
+        return inputs, {}
     names = [f.name for f in op.params if f.name != "num_args"]
     if op.variadic or len(rest) > len(names):
         raise TypeError(f"{public_name}: too many positional arguments "
                         f"({len(rest)} after {n_inputs} inputs)")
-    return list(args[:n_inputs]), dict(zip(names, rest))
+    return inputs, dict(zip(names, rest))

@@ -100,7 +100,11 @@ class Symbol:
 
     def get_children(self):
         """A Group of the head nodes' inputs, or None when there are none."""
-        heads = [entry for node, _ in self._heads for entry in node.inputs]
+        seen, heads = set(), []
+        for node, _ in self._heads:  # a node with several heads contributes its inputs once
+            if id(node) not in seen:
+                seen.add(id(node))
+                heads.extend(node.inputs)
         return Symbol(heads) if heads else None
 
     # ----- attributes
