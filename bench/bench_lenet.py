@@ -8,7 +8,7 @@ grad_req 'null', as mx.mod.Module binds them). PyTorch, when importable, runs th
 weight/bias gradients, no data gradient); the two are measured in alternating blocks so that load
 from
 other processes hits both alike. The median step time of each, with quartiles, is written as JSON to
-bench/results/lenet_cpu_<date>.json.
+bench/results/<date>-cpu-lenet.json.
 
     python bench/bench_lenet.py [--runs 200] [--batch 64] [--data-grad] [--out PATH]
 """
@@ -25,8 +25,8 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import mxlite as mx  # noqa: E402
 
-# Figures measured on the project's benchmark machine (2 vCPU Xeon) with the same step and batch;
-# kept here so every result file can be compared with them.
+# Figures the project measured for this step and batch on its 2-vCPU benchmark machine (how many
+# threads, and under what load, is not recorded); kept so every result file carries them.
 REFERENCE_MS = {"mxnet-1.9.1": 32.8, "pytorch": 26.3}
 GOAL_RATIO = 1.25
 
@@ -103,9 +103,10 @@ def _measure(step, n):
 
 def _summary(times):
     ms = np.asarray(times) * 1e3
-    return {"median_ms": round(float(np.median(ms)), 3), "p25_ms": round(float(np.percentile(ms, 25)), 3),
-            "p75_ms": round(float(np.percentile(ms, 75)), 3), "min_ms": round(float(ms.min()), 3),
-            "runs": len(ms)}
+    return {"median_ms": round(float(np.median(ms)), 3),
+            "p25_ms": round(float(np.percentile(ms, 25)), 3),
+            "p75_ms": round(float(np.percentile(ms, 75)), 3),
+            "min_ms": round(float(ms.min()), 3), "runs": len(ms)}
 
 
 def _machine():
@@ -159,7 +160,7 @@ def main(argv=None):
         result["mxlite_vs_pytorch_same_run"] = round(
             mx_ms / result["results"]["pytorch"]["median_ms"], 3)
     out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "results",
-                                   f"lenet_cpu_{result['date']}.json")
+                                   f"{result['date']}-cpu-lenet.json")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out + ".tmp", "w") as f:
         json.dump(result, f, indent=2)

@@ -166,7 +166,7 @@ def _conv_cols(sc, p, x, out, cdt):
     state.pop("cols_for", None)
     for lo, hi in parts:
         img = image(xp, x[lo:hi], p["pad"], cdt, last, state if single else None)
-        buf = scratch(xp, state, "cols", per * (hi - lo), cdt)
+        buf = scratch(xp, state, "cols", (per * (hi - lo),), cdt)
         cols = im2col(xp, img, p["kernel"], p["stride"], p["dilate"], out, buf, last)
         if single and "cols" in state:
             state["cols_for"], state["cols_mat"] = x.shape, cols
@@ -192,7 +192,8 @@ def _conv_forward(sc, p, ins):
     out = xp.empty((n, f) + out_sp, x.dtype)
     bias = _bias(p, ins, cdt)
     for lo, hi, cols in _conv_cols(sc, p, x, out_sp, cdt):
-        y = xp.matmul(w3, cols.reshape(g, -1, cols.shape[1]))        # (G, F/G, columns)
+        y = scratch(xp, sc.state, "y", w3.shape[:2] + cols.shape[1:], cdt)
+        xp.matmul(w3, cols.reshape(g, -1, cols.shape[1]), out=y)  # (G, F/G, columns)
         unrows(xp, y.reshape(f, -1), out[lo:hi], batch_last(out_sp), bias)
     return [out]
 
@@ -214,15 +215,16 @@ def _conv_backward(sc, p, ograds, ins, outs):
     else:
         parts = _conv_cols(sc, p, x, out_sp, cdt)
     for lo, hi, cols in parts:
-        g2 = rows(xp, gy[lo:hi], cdt, last)                      # (F, columns)
+        g2 = rows(xp, gy[lo:hi], cdt, last, sc.state)             # (F, columns)
         g3 = g2.reshape(g, w3.shape[1], -1)
         cols3 = cols.reshape(g, -1, cols.shape[1])
         dw += xp.matmul(g3, cols3.transpose(0, 2, 1))
         if db is not None:
             db += g2.sum(axis=1)
-        dcols = xp.matmul(w3.transpose(0, 2, 1), g3)
+        dcols = scratch(xp, sc.state, "dcols", cols3.shape, cdt)
+        xp.matmul(w3.transpose(0, 2, 1), g3, out=dcols)
         res = col2im(xp, dcols, c, hi - lo, padded, p["kernel"], p["stride"], p["dilate"],
-                      out_sp, cdt, last)
+                     out_sp, cdt, last, sc.state)
         uncrop(xp, res, p["pad"], dx[lo:hi], last)
     grads = [dx, dw.reshape(w.shape).astype(w.dtype, copy=False)]
     if db is not None:
@@ -303,10 +305,11 @@ def _deconv_forward(sc, p, ins):
     bias = _bias(p, ins, cdt)
     per = f * prod(p["kernel"]) * prod(in_sp) * cdt.itemsize
     for lo, hi in chunks(n, per, p["workspace"]):
-        xt = rows(xp, x[lo:hi], cdt, last).reshape(g, c // g, -1)
-        cols = xp.matmul(w3.transpose(0, 2, 1), xt)               # (G, F/G * K, columns)
+        xt = rows(xp, x[lo:hi], cdt, last, sc.state).reshape(g, c // g, -1)
+        cols = scratch(xp, sc.state, "dcols", (g, w3.shape[2], xt.shape[2]), cdt)
+        xp.matmul(w3.transpose(0, 2, 1), xt, out=cols)             # (G, F/G * K, columns)
         res = col2im(xp, cols, f, hi - lo, padded, p["kernel"], p["stride"], p["dilate"],
-                      in_sp, cdt, last)
+                     in_sp, cdt, last, sc.state)
         uncrop(xp, res, pad, out[lo:hi], last, bias)
     return [out]
 
@@ -324,13 +327,15 @@ def _deconv_backward(sc, p, ograds, ins, outs):
     dx = xp.empty(x.shape, x.dtype)
     per = gy.shape[1] * prod(p["kernel"]) * prod(in_sp)
     for lo, hi in chunks(n, per * cdt.itemsize, p["workspace"]):
-        img = image(xp, gy[lo:hi], pad, cdt, last)
-        buf = scratch(xp, sc.state, "cols", per * (hi - lo), cdt)
+        img = image(xp, gy[lo:hi], pad, cdt, last, sc.state, "gimg")
+        buf = scratch(xp, sc.state, "cols", (per * (hi - lo),), cdt)
         cols = im2col(xp, img, p["kernel"], p["stride"], p["dilate"], in_sp, buf, last)
         cols3 = cols.reshape(g, -1, cols.shape[1])
-        xt = rows(xp, x[lo:hi], cdt, last).reshape(g, c // g, -1)
+        xt = rows(xp, x[lo:hi], cdt, last, sc.state).reshape(g, c // g, -1)
         dw += xp.matmul(xt, cols3.transpose(0, 2, 1))
-        unrows(xp, xp.matmul(w3, cols3).reshape(c, -1), dx[lo:hi], last)
+        dxt = scratch(xp, sc.state, "y", (g, w3.shape[1], cols3.shape[2]), cdt)
+        xp.matmul(w3, cols3, out=dxt)
+        unrows(xp, dxt.reshape(c, -1), dx[lo:hi], last)
     grads = [dx, dw.reshape(w.shape).astype(w.dtype, copy=False)]
     if not p["no_bias"]:
         axes = (0,) + tuple(range(2, gy.ndim))

@@ -10,15 +10,15 @@ row-major order (unpool_max).
 
 The generic path, written against ``xp``, pads once and walks the prod(kernel) strided slices of the
 padded input: whole-array operations, no per-pixel loops. float16 sums accumulate in float32.
-The op declares no hidden output: MXNet's MKLDNN build adds a workspace output, its plain build
-none.
+Max pooling declares one hidden output that stays empty, so that the symbol JSON's node_row_ptr is
+that of MXNet 1.9.1's pip (MKLDNN) build, which keeps a workspace there (``_hidden_outputs``).
 """
 import itertools
 
 import numpy as np
 
 from ..base import MXNetError
-from .im2col import compute_dtype, pad_spatial, window_slices
+from .im2col import compute_dtype, pad_spatial, scratch, window_slices
 from .params import Bool, Enum, Int, ParamSpec, Shape
 from .registry import OpDef, register
 
@@ -53,12 +53,17 @@ class _PoolSpec(ParamSpec):
         if nd > 3 or nd == 0 and not p["global_pool"]:
             raise MXNetError(f"Pooling: kernel must have 1, 2 or 3 dimensions unless global_pool "
                              f"is set, got kernel={p['kernel']}")
+        if p["pooling_convention"] == "same":
+            _check_same_pad(p["pad"] or (0,) * max(nd, 1))
         for name, default in (("stride", 1), ("pad", 0)):
             if not p[name]:
                 p[name] = (default,) * nd
-            elif nd and len(p[name]) != nd:
+            elif nd and len(p[name]) < nd:
                 raise MXNetError(f"Pooling: {name} must have the same number of dimensions as "
                                  f"kernel, but kernel is {p['kernel']} while {name} is {p[name]}")
+            elif nd:
+                # the kernels read entries 0..nd-1 only, so MXNet ignores any extra ones
+                p[name] = p[name][:nd]
         if any(v <= 0 for v in p["kernel"] + p["stride"]):
             raise MXNetError(f"Pooling: kernel and stride must be > 0, got kernel={p['kernel']} "
                              f"stride={p['stride']}")
@@ -67,13 +72,26 @@ class _PoolSpec(ParamSpec):
         return p
 
 
+def _check_same_pad(pad):
+    """pooling.cc's check for 'same': it reads pad[0], pad[1] and pad[2] whatever the kernel's
+    rank, so a pad with fewer than 3 entries fails its bounds check, and any non-zero entry is
+    refused."""
+    if len(pad) < 3:
+        raise MXNetError(f"Pooling: index = {len(pad)} must be in range [0, {len(pad)}): "
+                         f"pooling_convention 'same' reads 3 pad entries, got pad={pad}")
+    if any(pad[:3]):
+        raise MXNetError(f"Pooling: Same pooling convention disables the use of pad parameter, "
+                         f"got pad={pad}")
+
+
 _POOL_PARAMS = _PoolSpec(
     Shape("kernel", (), "Pooling kernel size: (x,), (y, x) or (d, y, x)."),
     Enum("pool_type", ("avg", "lp", "max", "sum"), "max", "Pooling type to be applied."),
     Bool("global_pool", False, "Ignore kernel size, do global pooling over the whole input."),
     Bool("cudnn_off", False, "Accepted for compatibility; ignored."),
     Enum("pooling_convention", ("full", "same", "valid"), "valid",
-         "valid: floor((x + 2*pad - kernel) / stride) + 1 outputs; full: ceil(...) + 1."),
+         "valid: floor((x + 2*pad - kernel) / stride) + 1 outputs; full: ceil(...) + 1; "
+         "same: ceil(x / stride) (1-D data, zero pad)."),
     Shape("stride", (), "Stride for pooling. Defaults to 1 for each dimension."),
     Shape("pad", (), "Pad for pooling. Defaults to no padding."),
     _OptInt("p_value", None, "Value of p for Lp pooling: 1, 2 or 3; required for pool_type lp."),
@@ -86,6 +104,8 @@ _POOL_PARAMS = _PoolSpec(
 def _out_size(s, k, st, q, convention):
     if convention == "valid":
         return (s + 2 * q - k) // st + 1
+    if convention == "same":
+        return -(-(s + 2 * q) // st)
     return -(-(s + 2 * q - k) // st) + 1
 
 
@@ -119,10 +139,9 @@ def _pool_shape(p, in_shapes):
         raise MXNetError(f"Pooling: layout {p['layout']} does not fit {len(data)}-D data")
     if p["pool_type"] == "lp" and p["p_value"] is None:
         raise MXNetError("Pooling: pool_type 'lp' needs p_value")
-    if p["pooling_convention"] == "same":
-        # MXNet 1.9.1's shape check for 'same' reads pad[1] and pad[2] of a 1-D pad and fails
-        raise MXNetError("Pooling: pooling_convention 'same' is not supported (MXNet 1.9.1 "
-                         "rejects it in shape inference as well)")
+    if p["pooling_convention"] == "same" and len(data) != 3:
+        raise MXNetError(f"Pooling: Input data should be 3D in (batch, channel, x). Currently "
+                         f"'same' supports Max Pooling 1-D, got shape {tuple(data)}")
     last = p["layout"] in _CHANNEL_LAST
     spatial = tuple(data[1:-1]) if last else tuple(data[2:])
     out = _geometry(p, spatial)[3]
@@ -234,10 +253,17 @@ def _pool_backward(sc, p, ograds, ins, outs):
         lo, hi = _padding(p, x, kernel, stride, pad, out)
         fill = _lowest(x.dtype) if ptype == "max" else 0
         xpad = pad_spatial(xp, x, lo, hi, fill, x.dtype if ptype == "max" else cdt, sc.state)
-        dpad = xp.zeros(xpad.shape, cdt)
+        # dpad is returned as it is only when nothing is cropped, cast or transposed afterwards
+        returned = (not any(lo) and not any(hi) and cdt == x.dtype
+                    and p["layout"] not in _CHANNEL_LAST)
+        if returned:
+            dpad = xp.zeros(xpad.shape, cdt)
+        else:
+            dpad = scratch(xp, sc.state, "dpad", xpad.shape, cdt)
+            dpad.fill(0)
         g = g.astype(cdt, copy=False)
         if ptype == "max":
-            _max_backward(xp, xpad, dpad, g, y, kernel, stride, out)
+            _max_backward(xp, sc.state, xpad, dpad, g, y, kernel, stride, out)
         else:
             _sum_backward(xp, p, xpad, dpad, g, y.astype(cdt, copy=False), kernel, stride, pad,
                           out, x.shape[2:])
@@ -250,13 +276,13 @@ def _pool_backward(sc, p, ograds, ins, outs):
     return [dx]
 
 
-def _max_backward(xp, xpad, dpad, g, y, kernel, stride, out):
+def _max_backward(xp, state, xpad, dpad, g, y, kernel, stride, out):
     """Each window's gradient to its first element equal to the max (pool.h unpool_max)."""
     ones = (1,) * len(out)
     disjoint = all(st >= k for st, k in zip(stride, kernel))
     positions = list(_positions(kernel))
-    hit = xp.empty(y.shape, bool)
-    free = xp.empty(y.shape, bool)     # windows whose first maximum is still to be found
+    hit = scratch(xp, state, "hit", y.shape, np.dtype(bool))
+    free = scratch(xp, state, "free", y.shape, np.dtype(bool))  # first max still to be found
     for i, pos in enumerate(positions):
         sl = (slice(None), slice(None)) + window_slices(pos, stride, ones, out)
         xp.equal(xpad[sl], y, out=hit)
