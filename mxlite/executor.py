@@ -106,6 +106,7 @@ class Executor:
         self._bwd_program = []
         for k in reversed(self._bwd_steps):
             step = plan.steps[k]
+            self._contexts[k].grad_wanted = tuple(s in self._grad_slots for s in step.ins)
             targets = tuple((pos, slot) for pos, slot in enumerate(step.ins)
                             if slot in self._grad_slots and pos not in step.aux_ins)
             self._bwd_program.append((

@@ -9,7 +9,7 @@ import pkgutil
 
 from . import registry  # noqa: F401
 
-_NOT_FAMILIES = {"registry", "params", "signature", "special"}
+_NOT_FAMILIES = {"registry", "params", "signature", "special", "im2col"}
 
 for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
     if _info.name not in _NOT_FAMILIES and not _info.name.startswith("cuda"):

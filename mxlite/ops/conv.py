@@ -208,7 +208,9 @@ def _conv_backward(sc, p, ograds, ins, outs):
     w3 = _groups(w, g, cdt)
     dw = xp.zeros(w3.shape, cdt)
     db = None if p["no_bias"] else xp.zeros(p["num_filter"], cdt)
-    dx = xp.empty(x.shape, x.dtype)
+    # the data gradient (a col2im pass) is skipped when nothing reads it (a network's first layer)
+    want_dx = sc.grad_wanted is None or sc.grad_wanted[0]
+    dx = xp.empty(x.shape, x.dtype) if want_dx else None
     padded = tuple(s + 2 * q for s, q in zip(x.shape[2:], p["pad"]))
     if sc.state.get("cols_for") == x.shape:
         parts = [(0, x.shape[0], sc.state["cols_mat"])]
@@ -221,6 +223,8 @@ def _conv_backward(sc, p, ograds, ins, outs):
         dw += xp.matmul(g3, cols3.transpose(0, 2, 1))
         if db is not None:
             db += g2.sum(axis=1)
+        if not want_dx:
+            continue
         dcols = scratch(xp, sc.state, "dcols", cols3.shape, cdt)
         xp.matmul(w3.transpose(0, 2, 1), g3, out=dcols)
         res = col2im(xp, dcols, c, hi - lo, padded, p["kernel"], p["stride"], p["dilate"],

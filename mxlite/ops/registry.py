@@ -28,9 +28,11 @@ class StepContext:
     is_train : bool
     state : dict
         Scratch kept from forward to backward of the same step (dropout mask, batch statistics).
+    grad_wanted : tuple of bool or None
+        Set by the executor: which inputs' gradients are used. A backward may skip the others.
     """
 
-    __slots__ = ("xp", "ctx", "is_train", "state", "node_name")
+    __slots__ = ("xp", "ctx", "is_train", "state", "node_name", "grad_wanted")
 
     def __init__(self, xp, ctx, is_train=False, node_name=""):
         self.xp = xp
@@ -38,6 +40,9 @@ class StepContext:
         self.is_train = is_train
         self.state = {}
         self.node_name = node_name
+        # per input: does anything use its gradient? (None: unknown, compute all). A backward
+        # may skip work for an input marked False and return None for it.
+        self.grad_wanted = None
 
 
 def same_shape(p, in_shapes):
