@@ -1,10 +1,8 @@
 """Train an MLP written with mx.sym on the UCI handwritten digits, on the default context.
 
 The network is MXNet 1.x symbolic code (FullyConnected / Activation / SoftmaxOutput); the update is
-plain
-SGD with momentum written with NDArray arithmetic on ``executor.grad_dict``, as MXNet users did
-before
-Module/Gluon. Runs on gpu(0) when a GPU and CuPy are present, else on cpu().
+plain SGD with momentum written with NDArray arithmetic on ``executor.grad_dict``, as MXNet users
+did before Module/Gluon. Runs on gpu(0) when a GPU and CuPy are present, else on cpu().
 
     python examples/train_mlp.py [--epochs 20] [--batch-size 64] [--lr 0.1] [--ctx cpu|gpu]
 """

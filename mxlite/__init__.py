@@ -1,8 +1,7 @@
 """mxlite: Apache MXNet 1.x's symbolic API on NumPy (cpu) and CuPy (gpu).
 
 ``import mxlite as mx`` and MXNet 1.x code using ``mx.sym``, ``mx.nd``, executors and
-``mx.test_utils``
-runs unchanged.
+``mx.test_utils`` runs unchanged.
 """
 from . import base, context, ops  # noqa: F401  (ops registers every operator)
 from . import ndarray, symbol, attribute, random  # noqa: F401

@@ -1,8 +1,7 @@
 """Errors, dtype tables and small type helpers shared by every layer.
 
 MXNet reports backend failures as ``MXNetError`` (a ``RuntimeError``); code in the wild catches
-that type,
-so mxlite raises it wherever MXNet's C++ side would have.
+that type, so mxlite raises it wherever MXNet's C++ side would have.
 """
 import numbers
 

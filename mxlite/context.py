@@ -2,11 +2,9 @@
 device.
 
 A cpu context computes with NumPy, a gpu context with CuPy. CuPy is imported on first gpu use only,
-so
-``import mxlite`` never touches a GPU; without CuPy or a device, gpu work raises MXNetError with an
-install
-hint. float32 GEMMs on the GPU use full float32 precision unless the user opts into TF32 with
-``MXLITE_TF32=1`` (set before the first gpu use).
+so ``import mxlite`` never touches a GPU; without CuPy or a device, gpu work raises MXNetError with
+an install hint. float32 GEMMs on the GPU use full float32 precision unless the user opts into TF32
+with ``MXLITE_TF32=1`` (set before the first gpu use).
 """
 import os
 import threading

@@ -1,9 +1,8 @@
 """Executor: a Symbol bound to arrays on a context, running its Plan forward and backward.
 
 Everything is decided at bind: the plan, the output buffers, which steps run backward, which
-arguments
-receive gradients and how (``grad_req`` is applied in exactly one place, ``_store_gradients``). The
-forward and backward loops only walk lists.
+arguments receive gradients and how (``grad_req`` is applied in exactly one place,
+``_store_gradients``). The forward and backward loops only walk lists.
 """
 import numpy as np
 

@@ -1,10 +1,8 @@
 """``Executor.reshape``: a new executor for new input shapes that shares the old one's storage.
 
 Arguments whose shape is unchanged are the same arrays. A resized array that is not larger reuses
-the
-leading elements of the old buffer (a view), as MXNet does; a larger one needs ``allow_up_sizing``
-and
-gets fresh memory.
+the leading elements of the old buffer (a view), as MXNet does; a larger one needs
+``allow_up_sizing`` and gets fresh memory.
 """
 import numpy as np
 

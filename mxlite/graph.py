@@ -1,14 +1,10 @@
 """Lowering: a Symbol becomes a flat ``Plan`` of steps over numbered value slots.
 
 Built once at bind. Every node output (hidden outputs included) gets a slot; variables are slots
-filled
-from the bound arrays; each op node becomes one ``Step`` naming its input and output slots. The
-executor
-walks ``steps`` forward and the backward subset in reverse with no graph traversal. The plan also
-records
-liveness: the step after which each slot is no longer read, used to drop values early when no
-backward
-pass will need them.
+filled from the bound arrays; each op node becomes one ``Step`` naming its input and output slots.
+The executor walks ``steps`` forward and the backward subset in reverse with no graph traversal. The
+plan also records liveness: the step after which each slot is no longer read, used to drop values
+early when no backward pass will need them.
 """
 import numpy as np
 

@@ -1,6 +1,5 @@
 """Test configuration: GPU tests (marked ``gpu``) skip without a usable CuPy device, and fail
-instead
-when MXLITE_REQUIRE_GPU=1 (so a GPU machine cannot silently skip them)."""
+instead when MXLITE_REQUIRE_GPU=1 (so a GPU machine cannot silently skip them)."""
 import os
 import sys
 

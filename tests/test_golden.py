@@ -1,12 +1,10 @@
 """Golden fixtures recorded with the real MXNet 1.9.1 (tests/golden, see its README).
 
 For every recorded case: the symbol JSON MXNet wrote loads in mxlite and is written back byte for
-byte; the
-bound executor reproduces MXNet's outputs, gradients (with the same grad_req and initial buffers)
-and aux
-states. Cases flagged ``mxnet_bug`` record MXNet values that are wrong; mxlite computes the
-mathematically
-right values instead (each has a correct companion case that is checked).
+byte; the bound executor reproduces MXNet's outputs, gradients (with the same grad_req and initial
+buffers) and aux states. Cases flagged ``mxnet_bug`` record MXNet values that are wrong; mxlite
+computes the mathematically right values instead (each has a correct companion case that is
+checked).
 """
 import glob
 import json

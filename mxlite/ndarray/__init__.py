@@ -35,3 +35,10 @@ def __getattr__(name):
         mod = importlib.import_module(f".{module}", __name__)
         return mod if attr is None else getattr(mod, attr)
     raise AttributeError(f"module 'mxlite.ndarray' has no attribute {name!r}")
+
+# NumPy-style binary functions, moveaxis, onehot_encode, from_numpy, split_v2 (ndarray.py's
+# Python-level functions); imported last so that they are the names mx.nd exposes
+from .wrappers import (add, divide, equal, from_numpy, greater, greater_equal,  # noqa: E402,F401
+                       hypot, lesser, lesser_equal, logical_and, logical_or, logical_xor,
+                       maximum, minimum, modulo, moveaxis, multiply, not_equal, onehot_encode,
+                       power, split_v2, subtract, true_divide)

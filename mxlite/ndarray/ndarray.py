@@ -1,9 +1,8 @@
 """NDArray: an n-dimensional array on a Context, with MXNet 1.x (legacy mode) semantics.
 
 The data is a NumPy array on cpu contexts and a CuPy array on gpu contexts. Arithmetic dispatches
-to the
-registered ``broadcast_*`` and ``_*_scalar`` ops so NDArray and Symbol share one definition of each
-op.
+to the registered ``broadcast_*`` and ``_*_scalar`` ops so NDArray and Symbol share one definition
+of each op.
 """
 import numpy as np
 

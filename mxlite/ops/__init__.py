@@ -1,8 +1,7 @@
 """Operator declarations. Importing this package registers every op family module in it.
 
 Each family module (``elemwise``, ``nn``, ``softmax`` ...) declares its ops with
-``registry.register``;
-the infrastructure modules listed in ``_NOT_FAMILIES`` declare none.
+``registry.register``; the infrastructure modules listed in ``_NOT_FAMILIES`` declare none.
 """
 import importlib
 import pkgutil

@@ -1,11 +1,9 @@
 """Binary element-wise ops: ``elemwise_*`` (identical shapes), ``broadcast_*`` (NumPy broadcasting)
-and the
-two-symbol operator overloads (``_power``, ``_maximum``, comparisons ...).
+and the two-symbol operator overloads (``_power``, ``_maximum``, comparisons ...).
 
 Each row of ``BINARY`` declares one math function with its gradient; it is registered once per
-flavour
-(element-wise and broadcast) under MXNet's names. Gradients of broadcast inputs are summed over the
-broadcast axes.
+flavour (element-wise and broadcast) under MXNet's names. Gradients of broadcast inputs are summed
+over the broadcast axes.
 """
 from ..base import MXNetError
 from . import registry
@@ -68,8 +66,7 @@ def _hypot_grads(xp, g, a, b, out):
 
 
 # name, (elemwise name, elemwise aliases), (broadcast name, aliases), forward(xp,a,b),
-# grads(xp,g,a,b,out)
-# or None for ops with zero gradient that need no head gradient.
+# grads(xp,g,a,b,out) or None for ops with zero gradient that need no head gradient.
 BINARY = [
     ("add", ("elemwise_add", ("_plus", "_Plus", "_add")), ("broadcast_add", ("broadcast_plus",)),
      lambda xp, a, b: a + b, lambda xp, g, a, b, out: (g, g)),

@@ -1,13 +1,10 @@
 """Typed op parameters: parse MXNet attribute strings (or Python values) into Python values.
 
 MXNet passes every op parameter to its backend as ``str(value)`` and stores that text in the symbol
-JSON,
-so a node keeps its attribute strings verbatim (that is what JSON prints back) and the parsed
-values live
-beside them. The parser accepts what MXNet's dmlc parameter parser accepts: ``'(3, 3)'``,
-``'[3,3]'``,
-``3`` for a one-element shape, ``'true'``/``'True'``/``'1'`` for booleans, ``'None'`` for optional
-fields.
+JSON, so a node keeps its attribute strings verbatim (that is what JSON prints back) and the parsed
+values live beside them. The parser accepts what MXNet's dmlc parameter parser accepts:
+``'(3, 3)'``, ``'[3,3]'``, ``3`` for a one-element shape, ``'true'``/``'True'``/``'1'`` for
+booleans, ``'None'`` for optional fields.
 """
 import ast
 
@@ -27,8 +24,7 @@ class _Required:
 REQUIRED = _Required()
 
 # Attribute keys MXNet stores on any node without them being op parameters
-# (python/mxnet/attribute.py and
-# symbol.py _set_attr): given bare, they are kept as __key__ too.
+# (python/mxnet/attribute.py and symbol.py _set_attr): given bare, they are stored as __key__.
 HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage",
                "profiler_scope")
 
@@ -234,8 +230,7 @@ class ParamSpec:
         """Parse a dict of attribute values (strings or Python values) into ``Params``.
 
         Hidden keys (``__dunder__``, ``lr_mult`` ...) are skipped; an unknown key or a missing
-        required
-        parameter raises MXNetError naming the op and the parameter.
+        required parameter raises MXNetError naming the op and the parameter.
         """
         out = Params()
         for key, value in attrs.items():

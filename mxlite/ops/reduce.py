@@ -1,8 +1,7 @@
 """Reductions over axes: sum, mean, prod, max, min, nansum, nanprod.
 
 Legacy shape rules: a full reduction gives shape (1,), never a 0-d array; ``axis=()`` means all
-axes;
-``exclude=True`` reduces every axis *not* listed. float16 sums accumulate in float32.
+axes; ``exclude=True`` reduces every axis *not* listed. float16 sums accumulate in float32.
 """
 from ..base import MXNetError
 from .params import Axis, Bool, ParamSpec

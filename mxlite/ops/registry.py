@@ -1,11 +1,9 @@
 """The op registry: one ``OpDef`` record per operator, looked up by MXNet name or alias.
 
 An OpDef holds everything about an op side by side: its inputs, parameters, shape and type rules,
-forward,
-backward, and an optional GPU override. ``mx.nd.<Op>`` and ``mx.sym.<Op>`` are generated from these
-records;
-the executor calls ``forward``/``backward`` through a ``StepContext``. This module knows no
-particular op.
+forward, backward, and an optional GPU override. ``mx.nd.<Op>`` and ``mx.sym.<Op>`` are generated
+from these records; the executor calls ``forward``/``backward`` through a ``StepContext``. This
+module knows no particular op.
 """
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -62,12 +60,10 @@ class OpDef:
     """Declaration of one operator.
 
     ``inputs`` is a tuple of input names or a function ``params -> names`` (FullyConnected drops
-    ``bias``
-    when ``no_bias``); ``aux`` names the inputs that are auxiliary (mutable) states. ``forward(sc,
-    p, ins)``
-    returns the list of outputs (visible first, then hidden); ``backward(sc, p, ograds, ins, outs)``
-    returns one gradient per input, None where the input gets none. ``needs_head_grad`` is False for
-    loss-like ops whose backward ignores the head gradient.
+    ``bias`` when ``no_bias``); ``aux`` names the inputs that are auxiliary (mutable) states.
+    ``forward(sc, p, ins)`` returns the list of outputs (visible first, then hidden); ``backward(sc,
+    p, ograds, ins, outs)`` returns one gradient per input, None where the input gets none.
+    ``needs_head_grad`` is False for loss-like ops whose backward ignores the head gradient.
     """
 
     name: str

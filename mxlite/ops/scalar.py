@@ -1,8 +1,8 @@
 """Array-with-scalar ops behind the operator overloads (``a + 1``, ``2 ** a``, ``a > 0`` ...).
 
 Each row declares MXNet's op name, its legacy alias, the forward and the gradient. The scalar is a
-Python
-float (MXNet's ``scalar`` parameter is a double); integer arrays compute in their own integer type.
+Python float (MXNet's ``scalar`` parameter is a double); integer arrays compute in their own integer
+type.
 """
 from .elemwise import _mod, _quiet
 from .params import Bool, Float, ParamSpec

@@ -2,8 +2,7 @@
 per op.
 
 Gradient rows receive ``(xp, g, x, out)``. Rounding ops have a zero gradient and need no head
-gradient;
-``sign`` has a zero gradient but, as in MXNet, still asks for one.
+gradient; ``sign`` has a zero gradient but, as in MXNet, still asks for one.
 """
 import math
 

@@ -1,11 +1,10 @@
 """Shape and dtype inference over a symbol graph.
 
 Each op's rule sees the currently known input shapes (None = unknown) and returns its view of the
-input
-and output shapes; the graph keeps every entry's shape and sweeps until nothing changes, so rules
-may fill
-in inputs (that is how ``simple_bind`` learns ``fc_weight``) and information flows backwards too. A
-disagreement raises MXNetError naming the node, the input, the provided and the inferred value.
+input and output shapes; the graph keeps every entry's shape and sweeps until nothing changes, so
+rules may fill in inputs (that is how ``simple_bind`` learns ``fc_weight``) and information flows
+backwards too. A disagreement raises MXNetError naming the node, the input, the provided and the
+inferred value.
 """
 import re
 

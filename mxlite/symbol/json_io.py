@@ -1,12 +1,10 @@
 """Symbol JSON in MXNet's format: the exact text MXNet 1.9 writes, and a validating reader.
 
 The writer reproduces dmlc's JSONWriter layout (2-space indent, ``", "`` separators with the
-trailing
-space before a newline, single-key objects and integer lists inline) so a file round-trips byte for
-byte.
-The reader accepts files of older MXNet versions (``attr``/``param`` keys, two-element input
-entries), and
-treats the text as untrusted: every index is checked, and an unknown op names the op and the node.
+trailing space before a newline, single-key objects and integer lists inline) so a file round-trips
+byte for byte. The reader accepts files of older MXNet versions (``attr``/``param`` keys,
+two-element input entries), and treats the text as untrusted: every index is checked, and an unknown
+op names the op and the node.
 """
 import json
 

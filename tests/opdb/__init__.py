@@ -2,8 +2,8 @@
 
 ``CASES`` is the list of ``OpCase`` records that ``tests/test_opdb.py`` expands into
 forward/imperative/gradient/grad_req/error tests × context × dtype. A family module declares its
-cases
-with ``core.add(...)``; adding an op means adding its cases there, never writing tests by hand.
+cases with ``core.add(...)``; adding an op means adding its cases there, never writing tests by
+hand.
 """
 import importlib
 import pkgutil

@@ -2,10 +2,9 @@
 
 Each ``OpCase`` describes one op with one parameter set: input shapes, how to draw inputs, the NumPy
 float64 reference (from ``tests/reference``), supported dtypes, tolerances, which inputs get
-gradients,
-and the error inputs it must refuse. ``tests/test_opdb.py`` turns every case into forward,
-imperative,
-gradient, grad_req and (on a GPU) consistency tests for every context and dtype.
+gradients, and the error inputs it must refuse. ``tests/test_opdb.py`` turns every case into
+forward, imperative, gradient, grad_req and (on a GPU) consistency tests for every context and
+dtype.
 """
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -68,9 +67,8 @@ class OpCase:
 
     ``ref(inputs, params)`` gets a dict of float64 NumPy inputs and returns the list of visible
     outputs. ``draw`` maps input names to draw functions (default: standard normal). Inputs listed
-    in
-    ``no_grad`` (labels, indices) get no gradient check. ``grad`` False skips gradient checks (ops
-    whose gradient is zero or undefined). ``loss`` marks ops that ignore the head gradient.
+    in ``no_grad`` (labels, indices) get no gradient check. ``grad`` False skips gradient checks
+    (ops whose gradient is zero or undefined). ``loss`` marks ops that ignore the head gradient.
     """
     op: str
     shapes: dict

@@ -24,9 +24,9 @@ add(OpCase("FullyConnected", {"data": (3, 5), "weight": (4, 5), "bias": (4,)},
 # --------------------------------------------------------------------------------------
 for act in ("relu", "sigmoid", "tanh", "softrelu", "softsign"):
     add(OpCase("Activation", {"data": (3, 4)},
-               lambda x, p: [R.activation(x["data"], p["act_type"])],
-               params={"act_type": act}, name=act, draw={"data": away_from([0.0])},
-               errors=[ErrorCase("bad-act", params={"act_type": "gelu"}, exc=MXNetError,
+               lambda x, p: [R.activation(x["data"], p["act_type"])], params={"act_type": act},
+               name=act, draw={"data": away_from([0.0])}, errors=[ErrorCase("bad-act",
+               params={"act_type": "gelu"}, exc=MXNetError,
                                  match="act_type|Invalid")] if act == "relu" else []))
 
 # ----- softmax family
@@ -135,8 +135,8 @@ for op, fn in _RED.items():
                                      match="axis")] if name == "axis1" else []))
 
 # ----- Reshape / Flatten
-# ---------------------------------------------------------------------------
-# expected shapes: MXNet 1.9.1's results (MXNET_SEMANTICS.md §7.3)
+# --------------------------------------------------------------------------- expected shapes: MXNet
+# 1.9.1's results (MXNET_SEMANTICS.md §7.3)
 for shape_in, spec, reverse, expected, name in (
         ((2, 3, 4), (4, 0, 2), False, (4, 3, 2), "zero"),
         ((2, 3, 4), (6, 1, -1), False, (6, 1, 4), "infer"),
