@@ -21,7 +21,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mxlite as mx  # noqa: E402
+from common import run_with_mxnet  # noqa: E402
 
 # Figures the project measured for this step and batch on its 2-vCPU benchmark machine (how many
 # threads, and under what load, is not recorded); kept so every result file carries them.
@@ -127,7 +129,15 @@ def main(argv=None):
     ap.add_argument("--block", type=int, default=10, help="steps per alternating block")
     ap.add_argument("--data-grad", action="store_true", help="also compute the data gradient")
     ap.add_argument("--out", default=None, help="result file (default bench/results/...)")
+    ap.add_argument("--impl", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.impl:  # child mode under another Python (the real MXNet): print its median only
+        global mx
+        mx = __import__(args.impl)
+        step = mxlite_step(args.batch, args.data_grad, np.random.default_rng(0))
+        _measure(step, args.warmup)
+        print(json.dumps({"median_ms": _summary(_measure(step, args.runs))["median_ms"]}))
+        return
 
     rng = np.random.default_rng(0)
     steps = {"mxlite": mxlite_step(args.batch, args.data_grad, rng)}
@@ -153,6 +163,12 @@ def main(argv=None):
         result["machine"]["torch"] = torch.__version__
         result["machine"]["torch_threads"] = torch.get_num_threads()
     mx_ms = result["results"]["mxlite"]["median_ms"]
+    mxnet = run_with_mxnet(os.path.abspath(__file__),
+                           ["--runs", str(args.runs), "--batch", str(args.batch)]
+                           + (["--data-grad"] if args.data_grad else []))
+    if mxnet is not None:
+        result["mxnet_median_ms"] = mxnet["median_ms"]
+        result["mxlite_vs_mxnet_same_run"] = round(mx_ms / mxnet["median_ms"], 3)
     result["mxlite_vs_mxnet_reference"] = round(mx_ms / REFERENCE_MS["mxnet-1.9.1"], 3)
     if "pytorch" in result["results"]:
         result["mxlite_vs_pytorch_same_run"] = round(
@@ -166,6 +182,9 @@ def main(argv=None):
     for name, summary in result["results"].items():
         print(f"{name:8s} median {summary['median_ms']:7.2f} ms  "
               f"(p25 {summary['p25_ms']:.2f}, p75 {summary['p75_ms']:.2f})")
+    if "mxnet_median_ms" in result:
+        print(f"mxnet    median {result['mxnet_median_ms']:7.2f} ms  (same run; mxlite / MXNet "
+              f"{result['mxlite_vs_mxnet_same_run']})")
     print(f"mxlite / MXNet 1.9.1 reference ({REFERENCE_MS['mxnet-1.9.1']} ms): "
           f"{result['mxlite_vs_mxnet_reference']}  -> {out}")
     return result
