@@ -4,8 +4,11 @@ The mask is drawn from ``mxlite.random.generator(ctx)``, so ``mx.random.seed`` m
 reproducible. Forward keeps the mask it used in the step's state and returns it as the hidden second
 output; backward multiplies the head gradient by that same mask. When forward ran as the identity
 (inference, or p = 0), backward passes the gradient through unchanged, as MXNet's
-``dropout_passthrough_`` flag does (``src/operator/nn/dropout-inl.h``).
+``dropout_passthrough_`` flag does (``src/operator/nn/dropout-inl.h``). ``p = 1`` in training gives
+NaN everywhere, as in MXNet (0 * inf).
 """
+import numpy as np
+
 from ..base import MXNetError
 from ..random import generator
 from .params import Bool, Enum, Float, ParamSpec, Shape
@@ -46,9 +49,13 @@ def _forward(sc, p, ins):
     keep = 1.0 - p["p"]
     if keep < 1.0 and (sc.is_train or p["mode"] == "always"):
         draws = generator(sc.ctx).uniform(0.0, 1.0, mask_shape)
-        # p = 1 drops everything (MXNet's kernel would compute 0 * inf = NaN here)
-        scale = 1.0 / keep if keep > 0 else 0.0
-        mask = ((draws < keep) * scale).astype(x.dtype)
+        if keep > 0:
+            mask = ((draws < keep) * (1.0 / keep)).astype(x.dtype)
+        else:
+            # p = 1: MXNet's kernel multiplies a zero keep-flag by 1/pkeep = inf, so the mask, the
+            # output and the gradient are all NaN, and its test_dropout asserts exactly that
+            # (src/operator/nn/dropout-inl.h, tests/python/unittest/test_operator.py).
+            mask = xp.full(mask_shape, np.nan, dtype=x.dtype)
         sc.state["mask"] = mask
         return [x * mask, mask]
     sc.state["mask"] = None

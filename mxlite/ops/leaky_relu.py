@@ -7,6 +7,10 @@ y)`` with y the output, where the derivative would be ``lambda * alpha * exp(x)`
 it. gelu is computed in float32 for every dtype (float64 included), as MXNet's kernel casts to
 float.
 
+prelu's ``gamma`` may be any shape MXNet's ``expand_shape`` places on data axes 0 and 1 (see
+``_gamma_placement``): (C,) per channel, (1,) shared, (N, C) or, for 2-D data, the data's own shape;
+its gradient is summed over the axes it was broadcast along.
+
 rrelu runs in inference mode only, with the fixed slope ``(lower_bound + upper_bound) / 2``; its
 second output ``mask`` holds that slope. Training mode raises MXNetError: MXNet 1.9.1 crashes there
 (and leaves the inference mask uninitialised), so there is no behaviour to be compatible with.
@@ -16,6 +20,7 @@ import math
 import numpy as np
 
 from ..base import MXNetError
+from .elemwise import unbroadcast
 from .params import Enum, Float, ParamSpec
 from .registry import OpDef, register
 from .special import erf
@@ -54,13 +59,12 @@ def _shape(p, in_shapes):
     if data is None:
         return [data, gamma], outs
     if len(data) < 2:
+        # MXNet's LeakyReLUShape reads data axis 1 to default gamma, past the end of 1-D data
         raise MXNetError(f"Error in operator LeakyReLU: prelu needs data with a channel axis 1, "
                          f"got shape {tuple(data)}")
     if gamma is None:
         gamma = (data[1],)
-    elif tuple(gamma) not in ((data[1],), (1,)):
-        raise MXNetError(f"Error in operator LeakyReLU: Cannot broadcast gamma to data. gamma: "
-                         f"{tuple(gamma)}, data: {tuple(data)}")
+    _gamma_placement(gamma, data)
     return [data, gamma], outs
 
 
@@ -73,8 +77,27 @@ def _acc(xp, x):
     return x.astype(xp.float32) if x.dtype == xp.float16 else x
 
 
-def _gamma_view(gamma, ndim):
-    return gamma.reshape((1, -1) + (1,) * (ndim - 2))
+def _gamma_placement(gamma, data):
+    """The shape gamma broadcasts as against ``data`` (MXNet's ``LeakyReLUOp::expand_shape``).
+
+    gamma's dims are matched right to left against data axes 1 and 0 only, each equal to the data
+    dim or 1; every other axis gets 1. So (C,) is per channel, (N, C) per sample and channel, (N,)
+    per sample when it cannot sit on axis 1, and (1,) one shared slope.
+    """
+    out = [1] * len(data)
+    s = len(gamma) - 1
+    for i in range(len(data) - 1, -1, -1):
+        if s >= 0 and i <= 1 and gamma[s] in (data[i], 1):
+            out[i] = gamma[s]
+            s -= 1
+    if s != -1:
+        raise MXNetError(f"Error in operator LeakyReLU: Cannot broadcast gamma to data. gamma: "
+                         f"{tuple(gamma)}, data: {tuple(data)}")
+    return tuple(out)
+
+
+def _gamma_view(gamma, data_shape):
+    return gamma.reshape(_gamma_placement(gamma.shape, data_shape))
 
 
 def _forward(sc, p, ins):
@@ -91,7 +114,7 @@ def _forward(sc, p, ins):
             (_f32(p["lower_bound"]) + _f32(p["upper_bound"])) / 2
         y = xp.where(xa > 0, xa, xa * slope)
     elif act == "prelu":
-        gamma = _gamma_view(_acc(xp, ins[1]), x.ndim)
+        gamma = _gamma_view(_acc(xp, ins[1]), x.shape)
         y = xp.where(xa > 0, xa, xa * gamma)
     elif act == "elu":
         y = xp.where(xa > 0, xa, _f32(p["slope"]) * xp.expm1(xp.minimum(xa, 0)))
@@ -130,10 +153,11 @@ def _backward(sc, p, ograds, ins, outs):
     else:  # prelu
         xa = _acc(xp, x)
         gamma = ins[1]
-        dx = g * xp.where(xa > 0, 1.0, _gamma_view(_acc(xp, gamma), x.ndim))
+        dx = g * xp.where(xa > 0, 1.0, _gamma_view(_acc(xp, gamma), x.shape))
         contrib = g * xp.where(xa > 0, 0.0, xa)
-        axes = tuple(i for i in range(x.ndim) if i != 1 or gamma.shape[0] == 1)
-        dgamma = contrib.sum(axis=axes).reshape(gamma.shape)
+        # summed over the axes gamma was broadcast along, then back to gamma's own shape
+        placed = _gamma_placement(gamma.shape, x.shape)
+        dgamma = unbroadcast(xp, contrib, placed).reshape(gamma.shape)
         return [dx.astype(x.dtype, copy=False), dgamma.astype(gamma.dtype, copy=False)]
     return [dx.astype(x.dtype, copy=False)]
 

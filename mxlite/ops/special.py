@@ -1,31 +1,103 @@
-"""Special functions NumPy lacks (erf), taken from SciPy/CuPy when present, else computed
-exactly."""
+"""Special functions NumPy lacks (erf, erfinv, gamma, gammaln, digamma), taken from SciPy/CuPy when
+present, else computed with the standard library (vectorised ``math`` calls)."""
 import math
 
 import numpy as np
 
-_np_erf = None
+_NP_CACHE = {}
+
+
+def _scipy_or(name, fallback):
+    """SciPy's ``scipy.special.<name>`` if SciPy imports, else ``fallback`` (cached)."""
+    fn = _NP_CACHE.get(name)
+    if fn is None:
+        try:
+            import scipy.special
+            fn = getattr(scipy.special, name)
+        except ImportError:
+            fn = fallback
+        _NP_CACHE[name] = fn
+    return fn
+
+
+def _vectorize(scalar_fn):
+    vec = np.vectorize(scalar_fn, otypes=[np.float64])
+    return lambda a: vec(np.asarray(a, dtype=np.float64))
+
+
+def _math_gamma(v):
+    # math.gamma raises at the poles and on overflow where SciPy returns inf / nan
+    try:
+        return math.gamma(v)
+    except (ValueError, OverflowError):
+        if v == 0:
+            return math.copysign(math.inf, v)
+        if v < 0 and float(v).is_integer():
+            return math.nan
+        return math.inf if v > 0 else 0.0
+
+
+def _math_lgamma(v):
+    try:
+        return math.lgamma(v)
+    except (ValueError, OverflowError):
+        return math.inf
+
+
+def _digamma_series(x):
+    """psi(x) in float64: reflection below 0.5, upward recurrence to x >= 6, then the asymptotic
+    series (error < 1e-13 there)."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.empty_like(x)
+    flat, res = x.reshape(-1), out.reshape(-1)
+    for i, v in enumerate(flat):
+        if v <= 0 and float(v).is_integer():
+            res[i] = math.nan
+            continue
+        acc = 0.0
+        if v < 0.5:  # psi(1 - v) - psi(v) = pi / tan(pi v)
+            acc -= math.pi / math.tan(math.pi * v)
+            v = 1.0 - v
+        while v < 6.0:
+            acc -= 1.0 / v
+            v += 1.0
+        inv2 = 1.0 / (v * v)
+        tail = inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240
+                                                                            - inv2 / 132))))
+        res[i] = acc + math.log(v) - 0.5 / v - tail
+    return out
+
+
+def _special(xp, x, name, fallback):
+    if xp is not np:
+        import cupyx.scipy.special
+        return getattr(cupyx.scipy.special, name)(x)
+    return np.asarray(_scipy_or(name, fallback)(x), dtype=x.dtype)
 
 
 def erf(xp, x):
     """Element-wise error function in ``x``'s dtype."""
-    if xp is not np:
-        from cupyx.scipy.special import erf as cp_erf
-        return cp_erf(x)
-    global _np_erf
-    if _np_erf is None:
-        try:
-            from scipy.special import erf as sp_erf
-            _np_erf = sp_erf
-        except ImportError:
-            vec = np.vectorize(math.erf, otypes=[np.float64])
-            _np_erf = lambda a: vec(a)  # noqa: E731
-    return np.asarray(_np_erf(x), dtype=x.dtype)
+    return _special(xp, x, "erf", _vectorize(math.erf))
 
 
 def erfinv(xp, x):
-    if xp is not np:
-        from cupyx.scipy.special import erfinv as cp_erfinv
-        return cp_erfinv(x)
-    from scipy.special import erfinv as sp_erfinv
-    return np.asarray(sp_erfinv(x), dtype=x.dtype)
+    """Element-wise inverse error function (SciPy or CuPy required)."""
+    if xp is np:
+        from scipy.special import erfinv as sp_erfinv
+        return np.asarray(sp_erfinv(x), dtype=x.dtype)
+    return _special(xp, x, "erfinv", None)
+
+
+def gamma(xp, x):
+    """Element-wise gamma function in ``x``'s dtype."""
+    return _special(xp, x, "gamma", _vectorize(_math_gamma))
+
+
+def gammaln(xp, x):
+    """Element-wise log of the absolute value of the gamma function."""
+    return _special(xp, x, "gammaln", _vectorize(_math_lgamma))
+
+
+def digamma(xp, x):
+    """Element-wise digamma (psi), the derivative of gammaln."""
+    return _special(xp, x, "digamma", _digamma_series)

@@ -160,7 +160,8 @@ add(OpCase("LeakyReLU", {"data": (2, 3, 2)}, lambda x, p: [R.leaky_relu(x["data"
            params={"act_type": "prelu"}, name="prelu", draw={**_KINK, "gamma": uniform(0.1, 0.5)},
            errors=[ErrorCase("1d-data", shapes={"data": (3,)}, exc=MXNetError,
                              match="channel"),
-                   ErrorCase("gamma-shape", shapes={"gamma": (2,)}, exc=MXNetError,
+                   # (2,) would be placed on axis 0 (per sample), as MXNet's expand_shape does
+                   ErrorCase("gamma-shape", shapes={"gamma": (4,)}, exc=MXNetError,
                              match="gamma")]),
     OpCase("LeakyReLU", {"data": (2, 3, 2, 2), "gamma": (1,)},
            lambda x, p: [R.leaky_relu(x["data"], "prelu", gamma=x["gamma"])],
