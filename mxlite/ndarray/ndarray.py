@@ -484,7 +484,8 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None, dty
     """Evenly spaced values in [start, stop), each repeated ``repeat`` times."""
     if stop is None:
         start, stop = 0, start
-    values = np.arange(start, stop, step, dtype=np.float64)
+    # computed in the output dtype, as MXNet (and NumPy) do: an integer dtype steps in integers
+    values = np.arange(start, stop, step, dtype=dtype_np(dtype or np.float32))
     if repeat > 1:
         values = np.repeat(values, int(repeat))
     return array(values, ctx=ctx, dtype=dtype)

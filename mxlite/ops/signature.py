@@ -15,7 +15,8 @@ def input_names_for_signature(op):
         defaults = {f.name: f.default for f in op.params if f.default is not REQUIRED}
         # show every optional input: flip boolean switches that remove inputs
         names = []
-        for trial in (defaults, {**defaults, "no_bias": False, "use_length": True}):
+        switches = {"no_bias": False, "use_length": True, "use_sequence_length": True}
+        for trial in (defaults, {**defaults, **switches}):
             try:
                 for n in op.inputs(trial):
                     if n not in names:
