@@ -5,6 +5,8 @@ Each row of ``BINARY`` declares one math function with its gradient; it is regis
 flavour (element-wise and broadcast) under MXNet's names. Gradients of broadcast inputs are summed
 over the broadcast axes.
 """
+import numpy as np
+
 from ..base import MXNetError
 from . import registry
 from .registry import OpDef, register
@@ -37,7 +39,7 @@ def _mod(xp, a, b):
 
 
 def _quiet(xp):
-    return xp.errstate(divide="ignore", invalid="ignore", over="ignore")
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 def _cmp(fn):

@@ -2,6 +2,7 @@
 
 float16 inputs are computed in float32 (MXNet's accumulation type) and cast back.
 """
+
 import numpy as _np
 
 from ..base import MXNetError
@@ -35,7 +36,7 @@ def softmax_ref(xp, x, axis, temperature=None, log=False, mask=None):
         x = x / temperature
     if mask is not None:
         x = xp.where(mask, x, -xp.inf)
-    with xp.errstate(invalid="ignore", divide="ignore"):  # fully masked rows become 0 below
+    with _np.errstate(invalid="ignore", divide="ignore"):  # fully masked rows become 0 below
         shifted = x - x.max(axis=axis, keepdims=True)
         e = xp.exp(shifted)
         s = e.sum(axis=axis, keepdims=True)
