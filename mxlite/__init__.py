@@ -6,7 +6,7 @@
 from . import base, context, ops  # noqa: F401  (ops registers every operator)
 from . import ndarray, symbol, attribute, random  # noqa: F401
 from . import name as name  # noqa: F401  (mx.name.NameManager)
-from . import executor  # noqa: F401
+from . import executor, binding  # noqa: F401
 from . import fluent as _fluent
 from .attribute import AttrScope
 from .base import MXNetError

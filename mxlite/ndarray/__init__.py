@@ -1,7 +1,8 @@
 """``mx.nd``: NDArray, array creation, and one function per registered operator."""
 from ..ops import registry as _registry
-from .ndarray import (NDArray, arange, array, concatenate, empty, eye, full, linspace, ones,
-                      waitall, zeros)
+from .ndarray import NDArray
+from .creation import (arange, array, concatenate, empty, eye, full, linspace, ones, waitall,
+                       zeros)
 from .register import invoke, make_function
 
 __all__ = ["NDArray", "array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace",

@@ -8,6 +8,7 @@ from ..ops.params import format_attr
 from ..ops.registry import StepContext
 from ..ops.signature import drop_none_inputs, make_doc, make_signature, split_positional
 from . import ndarray as _nd
+from .creation import array
 from .ndarray import NDArray
 
 __all__ = ["invoke", "make_function"]
@@ -110,7 +111,7 @@ def _scalar_to_array(x, inputs):
     if isinstance(x, numeric_types):
         ref = next((a for a in inputs if isinstance(a, NDArray)), None)
         ctx = ref.context if ref is not None else current_context()
-        return _nd.array(np.array(x), ctx=ctx, dtype=ref.dtype if ref is not None else None)
+        return array(np.array(x), ctx=ctx, dtype=ref.dtype if ref is not None else None)
     return x
 
 

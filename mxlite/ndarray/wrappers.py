@@ -12,7 +12,8 @@ import numpy as np
 
 from ..base import MXNetError, dtype_np, numeric_types
 from ..context import cpu
-from .ndarray import NDArray, array
+from .creation import array
+from .ndarray import NDArray
 from .register import invoke
 
 __all__ = ["add", "subtract", "multiply", "divide", "true_divide", "modulo", "power", "maximum",

@@ -298,13 +298,13 @@ class Symbol:
     # ------------------------------------------------------------------------------------
     def bind(self, ctx, args, args_grad=None, grad_req="write", aux_states=None, group2ctx=None,
              shared_exec=None):
-        from ..executor import bind
+        from ..binding import bind
         return bind(self, ctx, args, args_grad, grad_req, aux_states, group2ctx, shared_exec)
 
     def simple_bind(self, ctx=None, grad_req="write", type_dict=None, stype_dict=None,
                     group2ctx=None, shared_arg_names=None, shared_exec=None, shared_buffer=None,
                     **kwargs):
-        from ..executor import simple_bind
+        from ..binding import simple_bind
         return simple_bind(self, ctx, grad_req, type_dict, group2ctx, shared_arg_names,
                            shared_exec, shared_buffer, kwargs)
 
