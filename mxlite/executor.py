@@ -46,7 +46,15 @@ class Executor:
         with device_scope(ctx):
             self._out_data = [self._xp.zeros(shapes[s], dtypes[s]) for s in plan.head_slots]
         self.outputs = [from_data(d, ctx) for d in self._out_data]
+        # (slot, NDArray) of every bound argument and aux state, refreshed into the slots per forward
+        self._bound_inputs = list(zip(plan.arg_slots + plan.aux_slots,
+                                      self.arg_arrays + self.aux_arrays))
+
         self._contexts = [StepContext(self._xp, ctx, False, step.name) for step in plan.steps]
+        # a step whose first output is a head listed once may write it straight into that buffer
+        for k, step in enumerate(plan.steps):
+            if plan.head_slots.count(step.outs[0]) == 1:
+                self._contexts[k].out = self._out_data[plan.head_slots.index(step.outs[0])]
         if ctx.is_gpu:
             for act_k, fc_k in plan.fc_act_pairs.items():
                 self._contexts[act_k].state["fuse_fc"] = self._contexts[fc_k]
@@ -165,26 +173,40 @@ class Executor:
                                      f"{arg_dict[name].shape}, received: {value.shape}")
                 arg_dict[name][:] = value
         plan, vals = self._plan, self._vals
-        for slot, arr in zip(plan.arg_slots, self.arg_arrays):
+        for slot, arr in self._bound_inputs:
             vals[slot] = arr._data
-        for slot, arr in zip(plan.aux_slots, self.aux_arrays):
-            vals[slot] = arr._data
-        monitor = self._monitor
+        if self._monitor is not None:
+            self._forward_monitored(is_train)
+        else:
+            with self._scope:
+                for fwd, sc, params, ins, outs, release in self._fwd_program:
+                    sc.is_train = is_train
+                    results = fwd(sc, params, [vals[s] for s in ins])
+                    for s, o in zip(outs, results):
+                        vals[s] = o
+                    for s in release:
+                        vals[s] = None
+        copyto = self._xp.copyto
+        with self._scope:
+            for buf, slot in zip(self._out_data, plan.head_slots):
+                if vals[slot] is not buf:  # an op may have written straight into the buffer
+                    copyto(buf, vals[slot], casting="unsafe")
+        ctx = self._ctx
+        self.outputs = [NDArray(d, ctx) for d in self._out_data]
+        return self.outputs
+
+    def _forward_monitored(self, is_train):
+        """The forward loop with the monitor callback after every step."""
+        vals = self._vals
         with self._scope:
             for k, (fwd, sc, params, ins, outs, release) in enumerate(self._fwd_program):
                 sc.is_train = is_train
                 results = fwd(sc, params, [vals[s] for s in ins])
                 for s, o in zip(outs, results):
                     vals[s] = o
-                if monitor is not None:
-                    self._report(plan.steps[k], vals)
+                self._report(self._plan.steps[k], vals)
                 for s in release:
                     vals[s] = None
-            for buf, slot in zip(self._out_data, plan.head_slots):
-                self._xp.copyto(buf, vals[slot], casting="unsafe")
-        ctx = self._ctx
-        self.outputs = [NDArray(d, ctx) for d in self._out_data]
-        return self.outputs
 
     def backward(self, out_grads=None, is_train=True):
         """Back-propagate ``out_grads`` (one per output, matched by position) into the gradient

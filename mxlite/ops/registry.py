@@ -28,9 +28,11 @@ class StepContext:
         Scratch kept from forward to backward of the same step (dropout mask, batch statistics).
     grad_wanted : tuple of bool or None
         Set by the executor: which inputs' gradients are used. A backward may skip the others.
+    out : array or None
+        Set by the executor: the output buffer an op may write its first output into.
     """
 
-    __slots__ = ("xp", "ctx", "is_train", "state", "node_name", "grad_wanted")
+    __slots__ = ("xp", "ctx", "is_train", "state", "node_name", "grad_wanted", "out")
 
     def __init__(self, xp, ctx, is_train=False, node_name=""):
         self.xp = xp
@@ -41,6 +43,9 @@ class StepContext:
         # per input: does anything use its gradient? (None: unknown, compute all). A backward
         # may skip work for an input marked False and return None for it.
         self.grad_wanted = None
+        # the persistent buffer of this step's first output when it is an executor output: an op
+        # may compute into it (same shape and dtype) instead of returning a new array
+        self.out = None
 
 
 def same_shape(p, in_shapes):

@@ -51,12 +51,13 @@ def softmax_ref(xp, x, axis, temperature=None, log=False, mask=None):
 _BLOCK_BYTES = 1 << 20
 
 
-def softmax_plain(xp, x, axis):
-    """softmax(x) along ``axis`` with few passes and temporaries (the common case)."""
+def softmax_plain(xp, x, axis, out=None):
+    """softmax(x) along ``axis`` with few passes and temporaries (the common case); computed into
+    ``out`` when given (same shape and dtype as ``x``)."""
     if x.dtype == xp.float16:
         return softmax_plain(xp, x.astype(xp.float32), axis)
     if x.nbytes <= _BLOCK_BYTES or xp is not _np or axis != x.ndim - 1:
-        out = x - x.max(axis=axis, keepdims=True)
+        out = xp.subtract(x, x.max(axis=axis, keepdims=True), out=out)
         xp.exp(out, out=out)
         out /= out.sum(axis=axis, keepdims=True)
         return out
@@ -245,7 +246,10 @@ def _so_view(p, x):
 
 def _so_forward(sc, p, ins):
     x = ins[0]
-    out = softmax_plain(sc.xp, _so_view(p, x), 1)
+    buf = sc.out
+    if buf is not None and (x.ndim != 2 or p["multi_output"] or buf.dtype != x.dtype):
+        buf = None
+    out = softmax_plain(sc.xp, _so_view(p, x), 1, out=buf)
     if out.dtype != x.dtype:
         out = out.astype(x.dtype)
     return [out if out.shape == x.shape else out.reshape(x.shape)]
