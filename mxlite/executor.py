@@ -46,7 +46,7 @@ class Executor:
         with device_scope(ctx):
             self._out_data = [self._xp.zeros(shapes[s], dtypes[s]) for s in plan.head_slots]
         self.outputs = [from_data(d, ctx) for d in self._out_data]
-        # (slot, NDArray) of every bound argument and aux state, refreshed into the slots per forward
+        # (slot, NDArray) of every bound argument and aux state, put into the slots per forward
         self._bound_inputs = list(zip(plan.arg_slots + plan.aux_slots,
                                       self.arg_arrays + self.aux_arrays))
 

@@ -222,3 +222,16 @@ def test_simple_bind_uses_variable_shape_attrs():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert (x * 2).infer_shape()[1] == [(2, 3)]
+
+
+def test_partial_shapes():
+    x = mx.sym.Variable("x")
+    fc = mx.sym.FullyConnected(x, num_hidden=5, name="fc")
+    assert fc.infer_shape_partial(x=(0, 20)) == ([(0, 20), (5, 20), (5,)], [(0, 5)], [])
+    with pytest.warns(UserWarning, match=r"x: \(0, 20\)"):
+        assert fc.infer_shape(x=(0, 20)) == (None, None, None)
+    y = mx.sym.Activation(fc, act_type="relu") + mx.sym.Variable("z")
+    args, outs, _ = y.infer_shape_partial(x=(0, 20), z=(3, 0))
+    assert args[-1] == (3, 5) and outs == [(3, 5)]
+    with pytest.raises(MXNetError, match="Incompatible attr"):
+        y.infer_shape_partial(x=(0, 20), z=(3, 4))

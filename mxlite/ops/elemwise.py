@@ -9,7 +9,7 @@ import numpy as np
 
 from ..base import MXNetError
 from . import registry
-from .registry import OpDef, register
+from .registry import OpDef, register, unify_shapes
 
 __all__ = ["unbroadcast", "BINARY"]
 
@@ -113,10 +113,11 @@ BINARY = [
 def _elemwise_shape(name):
     def infer(p, in_shapes):
         a, b = in_shapes
-        if a is not None and b is not None and a != b:
+        try:
+            known = unify_shapes(a, b)  # partial shapes unify dimension by dimension
+        except MXNetError:
             raise MXNetError(f"Incompatible attr in node {name} at 1-th input: expected "
-                             f"{_fmt(a)}, got {_fmt(b)}")
-        known = a if a is not None else b
+                             f"{_fmt(a)}, got {_fmt(b)}") from None
         return [known, known], [known]
     return infer
 
@@ -182,6 +183,7 @@ def _register_all():
                                           (bc_name, bc_aliases, _broadcast_shape_rule)):
             register(OpDef(name=name, aliases=aliases, inputs=("lhs", "rhs"), forward=fwd,
                            backward=bwd, infer_shape=shape_rule(name),
+                           partial_shapes=shape_rule is _elemwise_shape,
                            needs_head_grad=grads is not None,
                            doc=f"Element-wise {name.split('_', 1)[-1]} of lhs and rhs"
                                + (" with broadcasting." if name.startswith("broadcast")

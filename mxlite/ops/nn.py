@@ -36,13 +36,17 @@ def _fc_shape(p, in_shapes):
         if len(data) < 1:
             raise MXNetError("Error in operator FullyConnected: data must have at least 1 "
                              "dimension")
+        # data may be partial (0 = unknown): the weight's K is known once the features are
         k = _prod(data[1:]) if p["flatten"] else data[-1]
         out[1] = (h, k)
         oshape = (data[0], h) if p["flatten"] else tuple(data[:-1]) + (h,)
     elif weight is not None and weight[0] != h:
         raise MXNetError(f"Error in operator FullyConnected: Shape inconsistent, weight "
                          f"Provided = {list(weight)}, num_hidden = {h}")
-    if weight is not None and out[1] is not None and tuple(weight) != tuple(out[1]):
+    if weight is not None and out[1] is not None and out[1][1] == 0:
+        out[1] = (h, weight[1])  # K from the given weight
+    if weight is not None and out[1] is not None and any(
+            a and b and a != b for a, b in zip(weight, out[1])):
         raise MXNetError(f"Error in operator FullyConnected: Shape inconsistent, Provided = "
                          f"[{','.join(map(str, weight))}], inferred shape="
                          f"({','.join(map(str, out[1]))})")
@@ -110,6 +114,7 @@ def _fc_gpu_backward(sc, p, ograds, ins, outs):
 register(OpDef(
     name="FullyConnected", params=_FC_PARAMS, inputs=_fc_inputs, forward=_fc_forward,
     backward=_fc_backward, infer_shape=_fc_shape, gpu_backward=_fc_gpu_backward,
+    partial_shapes=True,
     doc="Applies a linear transformation: Y = X W^T + b. With flatten, X is reshaped to "
         "(batch, prod(other dims)) first."))
 

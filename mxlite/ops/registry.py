@@ -12,7 +12,7 @@ from ..base import MXNetError
 from .params import ParamSpec
 
 __all__ = ["OpDef", "StepContext", "register", "get", "all_ops", "exists", "same_shape",
-           "same_type"]
+           "same_type", "unify_shapes"]
 
 
 class StepContext:
@@ -48,9 +48,24 @@ class StepContext:
         self.out = None
 
 
+def unify_shapes(a, b, op_name="op"):
+    """One shape from two views of it, either possibly partial (0 = unknown dim)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if len(a) != len(b) or any(x and y and x != y for x, y in zip(a, b)):
+        raise MXNetError(f"Error in operator {op_name}: Incompatible attr: shapes "
+                         f"{tuple(a)} and {tuple(b)} must be equal")
+    return tuple(x or y for x, y in zip(a, b))
+
+
 def same_shape(p, in_shapes):
-    """Shape rule of element-wise ops: every input and the output share one shape."""
-    known = next((s for s in in_shapes if s is not None), None)
+    """Shape rule of element-wise ops: every input and the output share one shape (partial
+    shapes are unified dimension by dimension)."""
+    known = None
+    for s in in_shapes:
+        known = unify_shapes(known, s)
     return [known] * len(in_shapes), [known]
 
 
@@ -90,6 +105,13 @@ class OpDef:
     doc: str = ""
     # Names of inputs whose gradient MXNet refuses to compute (Embedding's data).
     no_grad_inputs: tuple = ()
+    # Whether infer_shape understands partial shapes (0 = unknown dim); other rules see None for
+    # them. Element-wise ops (same_shape) are partial-aware.
+    partial_shapes: Optional[bool] = None
+
+    def __post_init__(self):
+        if self.partial_shapes is None:
+            self.partial_shapes = self.infer_shape is same_shape
 
     def input_names(self, p):
         if self.variadic:

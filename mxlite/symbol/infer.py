@@ -29,16 +29,62 @@ def _describe(kind, value):
     return np.dtype(value).name, np.dtype(value).name
 
 
+def _merge(old, new, kind):
+    """Combine two views of one entry; None when they disagree.
+
+    Shapes may be partial (a 0 dimension is unknown): dims are unified one by one. Types must be
+    equal.
+    """
+    if old is None:
+        return new
+    if kind != "shape":
+        return old if old == new else None
+    if len(old) != len(new):
+        return None
+    merged = []
+    for a, b in zip(old, new):
+        if a and b and a != b:
+            return None
+        merged.append(a or b)
+    return tuple(merged)
+
+
+def _rule_view(op, shapes):
+    """Input shapes as the op's rule sees them: ops not declared partial-aware get None for a
+    partially known shape."""
+    if getattr(op, "partial_shapes", False):
+        return shapes
+    return [s if s is None or is_known_shape(s) else None for s in shapes]
+
+
+def _normalise(value, kind):
+    return tuple(int(d) for d in value) if kind == "shape" else np.dtype(value)
+
+
 def infer_graph(order, known, kind):
     """Infer ``kind`` ('shape' or 'type') for every entry of the graph ``order`` (topological).
 
-    ``known`` maps variable names to given values. Returns a dict ``(id(node), index) -> value or
-    None``.
+    ``known`` maps variable names to given values (shapes may be partial: 0 = unknown dim).
+    Returns a dict ``(id(node), index) -> value or None``; shapes may stay partial.
     """
     values = {}
     for node in order:
         if node.op is None:
             values[(id(node), 0)] = known.get(node.name)
+
+    def update(key, new, where):
+        old = values.get(key)
+        merged = _merge(old, new, kind)
+        if merged is None:
+            given, inferred = _describe(kind, old)[0], _describe(kind, new)[1]
+            what = "Shape" if kind == "shape" else "Type"
+            raise MXNetError(f"Error in operator {where}: {what} inconsistent, Provided = "
+                             f"{given}, inferred {kind}={inferred}")
+        if old is None or merged != old:  # (np.dtype == None compares None as float64)
+            values[key] = merged
+            return True
+        return False
+
     for _ in range(2 * len(order) + 2):
         changed = False
         for node in order:
@@ -47,40 +93,22 @@ def infer_graph(order, known, kind):
             ins = [values.get((id(n), i)) for n, i in node.inputs]
             try:
                 if kind == "shape":
-                    new_ins, outs = node.op.infer_shape(node.params, ins)
+                    new_ins, outs = node.op.infer_shape(node.params, _rule_view(node.op, ins))
                 else:
                     new_ins, outs = node.op.types(node.params, ins)
             except MXNetError as err:
                 # op rules only know the op's name; the message names the node, as MXNet's does
                 msg = re.sub(r"^Error in operator [^:]*: ", "", str(err))
                 raise MXNetError(f"Error in operator {node.name}: {msg}") from None
+            names = node.input_names()
             for pos, ((src, idx), new) in enumerate(zip(node.inputs, new_ins)):
-                if new is None:
-                    continue
-                new = tuple(new) if kind == "shape" else np.dtype(new)
-                old = values.get((id(src), idx))
-                if old is None:
-                    values[(id(src), idx)] = new
-                    changed = True
-                elif old != new:
-                    given, inferred = _describe(kind, old)[0], _describe(kind, new)[1]
-                    what = "Shape" if kind == "shape" else "Type"
-                    raise MXNetError(
-                        f"Error in operator {node.name}: {what} inconsistent at input "
-                        f"{pos} ({node.input_names()[pos]}), Provided = {given}, "
-                        f"inferred {kind}={inferred}")
+                if new is not None:
+                    where = f"{node.name} at input {pos} ({names[pos]})"
+                    changed |= update((id(src), idx), _normalise(new, kind), where)
             for idx, new in enumerate(outs):
-                if new is None:
-                    continue
-                new = tuple(new) if kind == "shape" else np.dtype(new)
-                old = values.get((id(node), idx))
-                if old is None:
-                    values[(id(node), idx)] = new
-                    changed = True
-                elif old != new:
-                    given, inferred = _describe(kind, old)[0], _describe(kind, new)[1]
-                    raise MXNetError(f"Error in operator {node.name}: output {idx} inconsistent, "
-                                     f"Provided = {given}, inferred {kind}={inferred}")
+                if new is not None:
+                    changed |= update((id(node), idx), _normalise(new, kind),
+                                      f"{node.name} output {idx}")
         if not changed:
             break
     return values

@@ -205,7 +205,7 @@ class Symbol:
                 if not isinstance(value, tuple):
                     raise TypeError(f"Arguments need to be shapes (tuple), but '{name}' is "
                                     f"{type(value)}")
-                if is_known_shape(value):
+                if value:  # () means unknown; a 0 dimension is an unknown dimension
                     out[name] = tuple(int(d) for d in value)
             elif value is not None:
                 out[name] = dtype_np(value)
@@ -242,8 +242,9 @@ class Symbol:
             for k, v in kwargs.items():
                 print(f"  {k}: {v}")
             raise
-        if any(s is None for s in arg_s + out_s + aux_s):
-            unknown = [f"{n}: ()" for n, s in zip(self.list_arguments(), arg_s) if s is None]
+        if not all(is_known_shape(s) for s in arg_s + out_s + aux_s):
+            unknown = [f"{n}: {s or ()}" for n, s in zip(self.list_arguments(), arg_s)
+                       if not is_known_shape(s)]
             if len(unknown) > 10:
                 unknown = unknown[:10] + ["..."]
             warnings.warn("Cannot decide shape for the following arguments (0s in shape means "
