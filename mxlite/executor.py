@@ -25,7 +25,7 @@ class Executor:
     """A bound symbol (``mx.executor.Executor``); made by ``Symbol.bind`` / ``simple_bind``."""
 
     def __init__(self, symbol, ctx, arg_arrays, grad_arrays, grad_reqs, aux_arrays, group2ctx=None,
-                 grad_req=None, grad_list_given=True):
+                 grad_req=None, grad_list_given=True, output_memory=None):
         self._symbol = symbol
         self._ctx = ctx
         self._grad_req = grad_req
@@ -44,7 +44,8 @@ class Executor:
         shapes, dtypes = self._infer()
         self._slot_shapes, self._slot_dtypes = shapes, dtypes
         with device_scope(ctx):
-            self._out_data = [self._xp.zeros(shapes[s], dtypes[s]) for s in plan.head_slots]
+            self._out_data = [self._output_buffer(shapes[s], dtypes[s], i, output_memory)
+                              for i, s in enumerate(plan.head_slots)]
         self.outputs = [from_data(d, ctx) for d in self._out_data]
         # (slot, NDArray) of every bound argument and aux state, put into the slots per forward
         self._bound_inputs = list(zip(plan.arg_slots + plan.aux_slots,
@@ -131,6 +132,16 @@ class Executor:
                 raise MXNetError(f"Cannot infer the shape/type of output {node.name}: bind needs "
                                  f"every argument")
         return shapes, dtypes
+
+    def _output_buffer(self, shape, dtype, index, memory):
+        """Output ``index``'s buffer: the leading elements of ``memory[index]`` when that array
+        (an earlier executor's output, for ``reshape``) is large enough, as MXNet's shared memory
+        pool gives; else fresh zeros."""
+        old = memory[index] if memory is not None and index < len(memory) else None
+        size = int(np.prod(shape))
+        if old is not None and old.dtype == dtype and old.size >= size:
+            return old.reshape(-1)[:size].reshape(shape)
+        return self._xp.zeros(shape, dtype)
 
     # ----- properties
     # ---------------------------------------------------------------------------------

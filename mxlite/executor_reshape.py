@@ -49,7 +49,7 @@ def reshape(ex, partial_shaping, allow_up_sizing, shapes):
            for old, shape, name in zip(ex.aux_arrays, aux_shapes,
                                        symbol.list_auxiliary_states())]
     new = Executor(symbol, ex._ctx, args, grads, ex._grad_reqs, aux, ex._group2ctx, ex._grad_req,
-                   grad_list_given=ex.grad_arrays is not None)
+                   grad_list_given=ex.grad_arrays is not None, output_memory=ex._out_data)
     if ex._monitor is not None:
         new.set_monitor_callback(ex._monitor, ex._monitor_all)
     return new

@@ -304,3 +304,11 @@ def test_eval_and_group2ctx_accepted():
         b = mx.sym.Variable("b")
     ex = (b * 2).bind(mx.cpu(), {"b": mx.nd.ones(1, ctx=mx.cpu(1))}, group2ctx={"dev1": mx.cpu(1)})
     np.testing.assert_array_equal(ex.forward()[0].asnumpy(), [2])
+
+
+def test_reshape_shares_output_memory():
+    x = mx.sym.Variable("x")
+    ex = (x * 2).simple_bind(mx.cpu(), x=(4, 4))
+    small = ex.reshape(x=(3, 4))
+    small.forward(x=np.ones((3, 4)))
+    np.testing.assert_array_equal(ex.outputs[0].asnumpy()[:3], np.full((3, 4), 2.0))
