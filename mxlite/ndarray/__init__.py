@@ -26,7 +26,7 @@ _LAZY = {"save": ("utils", "save"), "load": ("utils", "load"),
          "from_dlpack": ("dlpack", "from_dlpack"),
          "to_dlpack_for_read": ("dlpack", "to_dlpack_for_read"),
          "to_dlpack_for_write": ("dlpack", "to_dlpack_for_write"), "random": ("random", None),
-         "contrib": ("contrib", None)}
+         "contrib": ("contrib", None), "linalg": ("linalg", None)}
 
 
 def __getattr__(name):

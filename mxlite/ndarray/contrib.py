@@ -64,3 +64,39 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=True, out=None, name=None):
         out[:] = res
         return out
     return res
+
+
+# ----- the _contrib_* operators under their short names, and MXNet's isinf/isnan/isfinite --------
+def _install_contrib_ops(namespace):
+    """``mx.nd.contrib.<short>`` for every registered ``_contrib_<short>`` operator (declared in
+    mxlite/ops/contrib_ops.py); a function defined above (``allclose``) is kept."""
+    from ..ops import registry
+    from .register import make_function
+    names = []
+    for op_name in registry.all_names():
+        short = op_name[len("_contrib_"):]
+        if op_name.startswith("_contrib_") and short not in namespace:
+            fn = make_function(registry.get(op_name), short)
+            fn.__module__ = __name__
+            namespace[short] = fn
+            names.append(short)
+    return names
+
+
+__all__ += _install_contrib_ops(globals()) + ["isinf", "isnan", "isfinite"]
+
+
+# python/mxnet/ndarray/contrib.py: plain compositions of element-wise ops, results in data's dtype
+def isinf(data):
+    """1 where ``data`` is +inf or -inf, else 0 (``data.abs() == inf``)."""
+    return data.abs() == np.inf
+
+
+def isfinite(data):
+    """1 where ``data`` is neither infinite nor NaN, else 0."""
+    return (data.abs() != np.inf) * (data == data)
+
+
+def isnan(data):
+    """1 where ``data`` is NaN, else 0 (``data != data``)."""
+    return data != data

@@ -41,8 +41,8 @@ def _minmax(kind, left, right):
 
 
 def __getattr__(name):
-    # mx.sym.random / mx.sym.contrib live in submodules loaded on first use
-    if name in ("random", "contrib"):
+    # mx.sym.random / mx.sym.contrib / mx.sym.linalg live in submodules loaded on first use
+    if name in ("random", "contrib", "linalg"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'mxlite.symbol' has no attribute {name!r}")

@@ -1,0 +1,48 @@
+"""``mx.sym.contrib``: the ``_contrib_*`` operators under their short names
+(``AdaptiveAvgPooling2D``, ``BilinearResize2D``, ``index_array``, ``div_sqrt_dim``,
+``arange_like``, declared in mxlite/ops/contrib_ops.py), and ``isinf``/``isnan``/``isfinite``.
+
+Each op function is the generated Symbol function of the op, so its auto-name hint is the short
+name lowered (``bilinearresize2d0``), as in MXNet.
+"""
+import numpy as _np
+
+from ..ops import registry as _registry
+from .register import make_function as _make_function
+
+_PREFIX = "_contrib_"
+
+
+def _install(namespace):
+    names = []
+    for op_name in _registry.all_names():
+        if op_name.startswith(_PREFIX):
+            short = op_name[len(_PREFIX):]
+            fn = _make_function(_registry.get(op_name), short)
+            fn.__module__ = __name__
+            namespace[short] = fn
+            names.append(short)
+    return names
+
+
+__all__ = _install(globals()) + ["isinf", "isnan", "isfinite"]
+
+
+# MXNet 1.9 has these three only as Python functions of mx.nd.contrib (composed of existing ops,
+# no _contrib_isinf operator); the same compositions are offered here so that a symbol using them
+# still serializes to operators MXNet knows.
+def isinf(data):
+    """1 where ``data`` is +inf or -inf, else 0 (``abs(data) == inf``), in data's dtype."""
+    from . import abs as _abs
+    return _abs(data) == _np.inf
+
+
+def isnan(data):
+    """1 where ``data`` is NaN, else 0 (``data != data``), in data's dtype."""
+    return data != data
+
+
+def isfinite(data):
+    """1 where ``data`` is neither infinite nor NaN, else 0, in data's dtype."""
+    from . import abs as _abs
+    return (_abs(data) != _np.inf) * (data == data)
