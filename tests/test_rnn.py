@@ -233,14 +233,46 @@ def test_partial_grad_req():
         np.testing.assert_allclose(part[name], full[name], rtol=1e-12)
 
 
+@pytest.mark.parametrize("mode", ["lstm", "gru"])
+def test_sequence_length(mode):
+    """use_sequence_length (cuDNN's semantics): outputs past each length are 0, the states are
+    those of the last valid step (the reverse direction starts there), lengths keep their int
+    type, and out-of-range lengths are refused."""
+    rng = np.random.default_rng(7)
+    sym = _rnn(state_size=3, num_layers=1, mode=mode, bidirectional=True, state_outputs=True,
+               use_sequence_length=True)
+    assert sym.list_arguments()[-1] == "rnn_sequence_length"
+    arg_shapes, _, _ = sym.infer_shape(data=(5, 3, 2))
+    assert arg_shapes[-1] == (3,)
+    arg_types, out_types, _ = sym.infer_type(data="float32", rnn_sequence_length="int32")
+    assert arg_types[-1] == np.int32 and out_types[0] == np.float32
+    shapes = dict(zip(sym.list_arguments(), arg_shapes))
+    values = {n: rng.uniform(-1, 1, s) for n, s in shapes.items()}
+    values["rnn_sequence_length"] = np.array([5, 2, 1])
+    args = {n: mx.nd.array(v, dtype="int32" if n.endswith("length") else "float64")
+            for n, v in values.items()}
+    outs = [o.asnumpy() for o in sym.bind(mx.cpu(), args=args).forward()]
+    assert not outs[0][2:, 1].any() and not outs[0][1:, 2].any()
+    np.testing.assert_allclose(outs[1][0, 1], outs[0][1, 1, :3], rtol=1e-12)
+    np.testing.assert_allclose(outs[1][1, 1], outs[0][0, 1, 3:], rtol=1e-12)
+    short = _rnn(state_size=3, num_layers=1, mode=mode, bidirectional=True, state_outputs=True)
+    cell = {"rnn_state_cell": args["rnn_state_cell"][:, 1:2]} if mode == "lstm" else {}
+    alone = short.bind(mx.cpu(), args={"data": args["data"][0:2, 1:2],
+                                        "rnn_parameters": args["rnn_parameters"],
+                                        "rnn_state": args["rnn_state"][:, 1:2], **cell}).forward()
+    np.testing.assert_allclose(outs[0][:2, 1:2], alone[0].asnumpy(), rtol=1e-12)
+    np.testing.assert_allclose(outs[1][:, 1:2], alone[1].asnumpy(), rtol=1e-12)
+    args["rnn_sequence_length"][:] = np.array([6, 2, 1])
+    with pytest.raises(MXNetError, match=r"sequence_length values must be in \[1, 5\]"):
+        sym.bind(mx.cpu(), args=args).forward()
+
+
 def test_errors_name_the_problem():
     with pytest.raises(MXNetError, match="Required parameter mode"):
         _rnn(state_size=2, num_layers=1)
-    sym = _rnn(state_size=2, num_layers=1, mode="gru", use_sequence_length=True)
-    assert sym.list_arguments() == ["data", "rnn_parameters", "rnn_state",
-                                    "rnn_sequence_length"]
-    with pytest.raises(MXNetError, match="use_sequence_length is not supported"):
-        sym.infer_shape(data=(3, 2, 3))
+    with pytest.raises(MXNetError, match="projection_size is not supported"):
+        _rnn(state_size=2, num_layers=1, mode="lstm", projection_size=1).infer_shape(
+            data=(3, 2, 3))
     with pytest.raises(MXNetError, match="rnn.*rank-3"):
         _rnn(state_size=2, num_layers=1, mode="gru").infer_shape(data=(3, 2))
     with pytest.raises(MXNetError, match="data type int32 is not supported"):

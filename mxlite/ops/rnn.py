@@ -12,7 +12,10 @@ Semantics pinned in MXNet 1.9.x ``src/operator/rnn-inl.h``, ``rnn.cc`` and ``rnn
 - GRU is cuDNN's: ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``;
 - ``p`` is dropout on the outputs of every layer but the last, only in training; the states a
   layer reports are taken before the dropout;
-- the op declares no hidden outputs: 1 output, or 2 (3 for LSTM) with ``state_outputs``.
+- the op declares no hidden outputs: 1 output, or 2 (3 for LSTM) with ``state_outputs``;
+- ``use_sequence_length`` follows cuDNN (MXNet's CPU kernels refuse or ignore it): batch element
+  ``b`` runs only its first ``sequence_length[b]`` steps (the reverse direction starts at its last
+  valid step), its outputs past them are 0 and its final states are those of its last valid step.
 
 Read top-down: parameters, shape and type rules, the parameter layout, one time step of each
 cell (forward and its hand-written backward), then the layer/time loops. Everything runs in the
@@ -105,8 +108,6 @@ def _check(p):
                    f"{p['state_size']}, num_layers={p['num_layers']}")
     if p["projection_size"] is not None:
         raise _err("projection_size is not supported in mxlite")
-    if p["use_sequence_length"]:
-        raise _err("use_sequence_length is not supported in mxlite")
     lo, hi = p["lstm_state_clip_min"], p["lstm_state_clip_max"]
     if lo is not None or hi is not None:
         # the cuDNN checks of rnn-inl.h (MXNet's CPU kernel refuses clipping altogether)
@@ -134,6 +135,8 @@ def _shape(p, in_shapes):
     out[2] = state
     if p["mode"] == "lstm":
         out[3] = state
+    if p["use_sequence_length"]:
+        out[-1] = (n,)
     return out, [(t, n, d * h), state, state][:_n_outputs(p)]
 
 
@@ -145,11 +148,15 @@ def _type(p, in_types):
     if np.dtype(dtype).kind != "f":
         raise _err(f"data type {np.dtype(dtype).name} is not supported (float16, float32 or "
                    f"float64 expected)")
+    types = [dtype] * len(names)
+    if p["use_sequence_length"]:
+        # the lengths keep their own (index) type, as in rnn.cc
+        types[-1] = in_types[-1] if in_types[-1] is not None else dtype
     for name, given in zip(names, in_types, strict=True):
-        if given is not None and np.dtype(given) != np.dtype(dtype):
+        if name != "sequence_length" and given is not None and np.dtype(given) != np.dtype(dtype):
             raise _err(f"{name} must have the same type as data ({np.dtype(dtype).name}), got "
                        f"{np.dtype(given).name}")
-    return [dtype] * len(names), [dtype] * _n_outputs(p)
+    return types, [dtype] * _n_outputs(p)
 
 
 def unpack(p, flat, input_size):
@@ -250,8 +257,8 @@ def _acc(dtype):
     return np.dtype(np.float32) if np.dtype(dtype) == np.float16 else np.dtype(dtype)
 
 
-def _run_direction(xp, p, x, h, c, block, reverse):
-    """One layer in one direction over all time steps.
+def _run_direction(xp, p, x, h, c, block, reverse, valid):
+    """One layer in one direction over all time steps (``valid``: (T, N, 1) step masks or None).
 
     Returns the hidden states ``(T, N, H)`` in time order, the final ``h`` and ``c``, and the
     per-step caches (in processing order) that backward reads.
@@ -264,10 +271,26 @@ def _run_direction(xp, p, x, h, c, block, reverse):
     tape = []
     for step in range(steps):
         t = steps - 1 - step if reverse else step
-        h, c, cache = cell_forward(xp, p["mode"], xw[t], h, c, wh, bh, _clip(p))
-        ys[t] = h
+        h_new, c_new, cache = cell_forward(xp, p["mode"], xw[t], h, c, wh, bh, _clip(p))
+        if valid is None:
+            h, c = h_new, c_new
+            ys[t] = h
+        else:
+            # a finished (or not yet started, in reverse) sequence keeps its state
+            h = xp.where(valid[t], h_new, h)
+            c = None if c is None else xp.where(valid[t], c_new, c)
+            ys[t] = xp.where(valid[t], h_new, 0)
         tape.append(cache)
     return ys, h, c, tape
+
+
+def _valid_steps(xp, lengths, steps):
+    """(T, N, 1) masks of the steps each batch element runs."""
+    lengths = lengths.astype(np.int64)
+    if int(lengths.min()) < 1 or int(lengths.max()) > steps:
+        raise _err(f"sequence_length values must be in [1, {steps}], got "
+                   f"{lengths.tolist()}")
+    return (xp.arange(steps)[:, None, None] < lengths[None, :, None])
 
 
 def _forward(sc, p, ins):
@@ -282,13 +305,14 @@ def _forward(sc, p, ins):
     blocks = unpack(p, ins[1].astype(acc, copy=False), x.shape[2])
     hy, cy = xp.empty_like(hx), xp.empty_like(hx)
     layer_in = x.astype(acc, copy=False)
+    valid = _valid_steps(xp, ins[-1], x.shape[0]) if p["use_sequence_length"] else None
     inputs, masks, tapes = [], [], []
     for layer in range(layers):
         ys = []
         for d in range(n_dir):
             row = layer * n_dir + d
             y, hy[row], c_last, tape = _run_direction(
-                xp, p, layer_in, hx[row], cx[row] if lstm else None, blocks[row], d == 1)
+                xp, p, layer_in, hx[row], cx[row] if lstm else None, blocks[row], d == 1, valid)
             if lstm:
                 cy[row] = c_last
             ys.append(y)
@@ -303,12 +327,12 @@ def _forward(sc, p, ins):
             y = y * mask
         masks.append(mask)
         layer_in = y
-    sc.state.update(inputs=inputs, masks=masks, tapes=tapes)
+    sc.state.update(inputs=inputs, masks=masks, tapes=tapes, valid=valid)
     outs = [layer_in, hy, cy][:_n_outputs(p)]
     return [o.astype(x.dtype, copy=False) for o in outs]
 
 
-def _backward_direction(xp, p, dy, dh, dc, block, dblock, tape, x, reverse):
+def _backward_direction(xp, p, dy, dh, dc, block, dblock, tape, x, reverse, valid):
     """BPTT through one layer and direction; accumulates into ``dblock`` and returns the
     gradient of the i2h pre-activations ``(T, N, G*H)`` and of the initial ``h`` and ``c``."""
     wx, wh, _, _ = block
@@ -317,13 +341,22 @@ def _backward_direction(xp, p, dy, dh, dc, block, dblock, tape, x, reverse):
     dxw = xp.empty((steps, dy.shape[1], wx.shape[0]), dy.dtype)
     for step in reversed(range(steps)):
         t = steps - 1 - step if reverse else step
-        dxw[t], dhw, dh_direct, dc = cell_backward(xp, p["mode"], dh + dy[t], dc, tape[step])
+        g, gc = dh + dy[t], dc
+        if valid is not None:
+            # a masked step passes the carried state gradients straight through
+            g, gc = xp.where(valid[t], g, 0), None if dc is None else xp.where(valid[t], dc, 0)
+            keep_h = xp.where(valid[t], 0, dh)
+            keep_c = None if dc is None else xp.where(valid[t], 0, dc)
+        dxw[t], dhw, dh_direct, dc = cell_backward(xp, p["mode"], g, gc, tape[step])
         h_prev = tape[step][0]
         dwh += xp.matmul(dhw.T, h_prev)
         dbh += dhw.sum(axis=0)
         dh = xp.matmul(dhw, wh)
         if dh_direct is not None:
             dh = dh + dh_direct
+        if valid is not None:
+            dh = dh + keep_h
+            dc = None if dc is None else dc + keep_c
     flat = dxw.reshape(steps * dy.shape[1], -1)
     dwx += xp.matmul(flat.T, x.reshape(flat.shape[0], -1))
     dbx += flat.sum(axis=0)
@@ -357,7 +390,7 @@ def _backward(sc, p, ograds, ins, outs):
             row = layer * n_dir + d
             dxw, dhx[row], dc0 = _backward_direction(
                 xp, p, dy[:, :, d * h:(d + 1) * h], dhy[row], dcy[row] if lstm else None,
-                blocks[row], dblocks[row], st["tapes"][row], x_l, d == 1)
+                blocks[row], dblocks[row], st["tapes"][row], x_l, d == 1, st["valid"])
             if lstm:
                 dcx[row] = dc0
             if need_dx:
@@ -369,6 +402,8 @@ def _backward(sc, p, ograds, ins, outs):
              dw.astype(w.dtype, copy=False), dhx.astype(x.dtype, copy=False)]
     if lstm:
         grads.append(dcx.astype(x.dtype, copy=False))
+    if p["use_sequence_length"]:
+        grads.append(None)
     return grads
 
 

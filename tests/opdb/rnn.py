@@ -4,7 +4,7 @@ Sizes are tiny (seq 3, batch 2, input 3, state 2): the numeric gradient perturbs
 flat parameter vector. Dropout between layers (``p`` in training) is random and lives in
 tests/test_rnn.py; here ``p`` appears only in an inference case, where it must do nothing.
 """
-from opdb.core import ErrorCase, OpCase, add, uniform
+from opdb.core import ErrorCase, OpCase, add, integers, uniform
 from reference import rnn as R
 
 from mxlite.base import MXNetError
@@ -19,7 +19,8 @@ def _ref(x, p):
     return R.rnn(x["data"], x["parameters"], x["state"], x.get("state_cell"),
                  state_size=p["state_size"], num_layers=p["num_layers"], mode=p["mode"],
                  bidirectional=p.get("bidirectional", False),
-                 state_outputs=p.get("state_outputs", False), clip=clip)
+                 state_outputs=p.get("state_outputs", False), clip=clip,
+                 sequence_length=x.get("sequence_length"))
 
 
 def _case(name, mode, layers=1, bidir=False, state_outputs=False, extra=None, errors=(),
@@ -32,8 +33,13 @@ def _case(name, mode, layers=1, bidir=False, state_outputs=False, extra=None, er
               "state": (rows, BATCH, STATE)}
     if mode == "lstm":
         shapes["state_cell"] = (rows, BATCH, STATE)
+    draw, lengths = {"parameters": uniform(-0.8, 0.8)}, {}
+    if params.get("use_sequence_length"):
+        shapes["sequence_length"] = (BATCH,)
+        draw["sequence_length"] = integers(1, SEQ + 1)
+        lengths = {"sequence_length": "int32"}
     return OpCase("RNN", shapes, _ref, params=params, name=name, grad=grad, is_train=is_train,
-                  draw={"parameters": uniform(-0.8, 0.8)}, errors=list(errors),
+                  draw=draw, input_dtypes=lengths, no_grad=tuple(lengths), errors=list(errors),
                   # float16 rounding of 50-250 packed weights feeds every step
                   tol={"float16": (3e-2, 3e-2)})
 
@@ -43,9 +49,8 @@ _ERRORS = [
     ErrorCase("p-one", params={"p": 1.0}, exc=MXNetError, match="dropout"),
     ErrorCase("projection", params={"projection_size": 1}, exc=MXNetError,
               match="projection_size is not supported"),
-    ErrorCase("sequence-length", params={"use_sequence_length": True},
-              shapes={"sequence_length": (BATCH,)}, exc=MXNetError,
-              match="use_sequence_length is not supported"),
+    ErrorCase("sequence-length-shape", params={"use_sequence_length": True},
+              shapes={"sequence_length": (BATCH + 1,)}, exc=MXNetError, match="inconsistent"),
     ErrorCase("clip-one-side", params={"lstm_state_clip_min": -1.0}, exc=MXNetError,
               match="specified together"),
     ErrorCase("clip-min-above-max", params={"lstm_state_clip_min": 1.0,
@@ -75,5 +80,10 @@ add(_case("rnn_tanh", "rnn_tanh"),
     _case("gru-2layer-bidir-states", "gru", layers=2, bidir=True, state_outputs=True),
     _case("lstm-clip", "lstm", state_outputs=True,
           extra={"lstm_state_clip_min": -0.3, "lstm_state_clip_max": 0.35}),
+    _case("lstm-bidir-seqlen-states", "lstm", bidir=True, state_outputs=True,
+          extra={"use_sequence_length": True}),
+    _case("gru-2layer-seqlen", "gru", layers=2, extra={"use_sequence_length": True}),
+    _case("rnn_tanh-bidir-seqlen-states", "rnn_tanh", bidir=True, state_outputs=True,
+          extra={"use_sequence_length": True}),
     # dropout only acts in training: an inference forward with p > 0 is deterministic
     _case("gru-2layer-p-inference", "gru", layers=2, extra={"p": 0.4}, grad=False))

@@ -80,11 +80,28 @@ def _step(mode, x, h, c, wx, wh, bx, bh, clip):
 
 
 def rnn(data, parameters, state, state_cell=None, *, state_size, num_layers, mode,
-        bidirectional=False, state_outputs=False, clip=None):
+        bidirectional=False, state_outputs=False, clip=None, sequence_length=None):
     """Outputs of the RNN op: ``[out]`` or ``[out, hy]`` / ``[out, hy, cy]`` with state_outputs.
 
-    ``clip`` is ``(lo, hi)`` for LSTM cell-state clipping, or None.
+    ``clip`` is ``(lo, hi)`` for LSTM cell-state clipping, or None. With ``sequence_length`` each
+    batch element is run alone on its first ``sequence_length[b]`` steps, its output zero-padded
+    (cuDNN's unpacked layout).
     """
+    kw = dict(state_size=state_size, num_layers=num_layers, mode=mode,
+              bidirectional=bidirectional, clip=clip)
+    if sequence_length is not None:
+        out = np.zeros((data.shape[0], data.shape[1], (2 if bidirectional else 1) * state_size))
+        hy, cy = np.zeros_like(state), np.zeros_like(state)
+        for b, length in enumerate(np.asarray(sequence_length).astype(int)):
+            cell = state_cell[:, b:b + 1] if mode == "lstm" else None
+            res = rnn(data[:length, b:b + 1], parameters, state[:, b:b + 1], cell,
+                      state_outputs=True, **kw)
+            out[:length, b] = res[0][:, 0]
+            hy[:, b] = res[1][:, 0]
+            if mode == "lstm":
+                cy[:, b] = res[2][:, 0]
+        states = [hy, cy] if mode == "lstm" else [hy]
+        return [out] + (states if state_outputs else [])
     steps, batch, input_size = data.shape
     dirs = 2 if bidirectional else 1
     weights = split_params(parameters, mode, input_size, state_size, num_layers, bidirectional)
