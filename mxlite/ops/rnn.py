@@ -15,7 +15,11 @@ Semantics pinned in MXNet 1.9.x ``src/operator/rnn-inl.h``, ``rnn.cc`` and ``rnn
 - the op declares no hidden outputs: 1 output, or 2 (3 for LSTM) with ``state_outputs``;
 - ``use_sequence_length`` follows cuDNN (MXNet's CPU kernels refuse or ignore it): batch element
   ``b`` runs only its first ``sequence_length[b]`` steps (the reverse direction starts at its last
-  valid step), its outputs past them are 0 and its final states are those of its last valid step.
+  valid step), its outputs past them are 0 and its final states are those of its last valid step;
+- LSTM state clipping also follows cuDNN (MXNet's plain CPU kernel refuses it, its MKLDNN kernel
+  ignores it): the cell state is clamped each step before ``tanh``, its gradient is zero where
+  clamped; ``lstm_state_clip_nan`` maps a NaN cell state to the minimum;
+- ``projection_size`` is refused (not implemented).
 
 Read top-down: parameters, shape and type rules, the parameter layout, one time step of each
 cell (forward and its hand-written backward), then the layer/time loops. Everything runs in the
