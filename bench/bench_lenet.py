@@ -3,10 +3,11 @@
 The network is MXNet's example/image-classification/symbols/lenet.py: conv 5x5x20, tanh, max-pool
 2x2/2, conv 5x5x50, tanh, max-pool, FC 500, tanh, FC 10, SoftmaxOutput; batch 64 of 1x28x28. One
 step is forward(is_train=True) + backward(), with gradients for the parameters only (data and label
-get grad_req 'null', as mx.mod.Module binds them). PyTorch, when importable, runs the same step (its
-weight/bias gradients, no data gradient); the two are measured in alternating blocks so that load
-from other processes hits both alike. The median step time of each, with quartiles, is written as JSON to
-bench/results/<date>-cpu-lenet.json.
+get grad_req 'null', as mx.mod.Module binds them). PyTorch, when importable, runs the same step
+(its weight/bias gradients, no data gradient); the two are measured in alternating blocks so that
+load from other processes hits both alike. The real MXNet 1.9.1, when a Python with it is found
+(env MXNET_PYTHON or /work/mxnet-venv), runs the step in a child process of the same run. The median
+step time of each, with quartiles, is written as JSON to bench/results/<date>-cpu-lenet.json.
 
     python bench/bench_lenet.py [--runs 200] [--batch 64] [--data-grad] [--out PATH]
 """
