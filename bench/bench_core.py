@@ -2,7 +2,7 @@
 
 Each figure is the median over many calls, measured in the same run as its baselines: the same step
 hand-written in NumPy, PyTorch eager (if installed) and the real MXNet 1.9.1 (if a Python with
-MXNet is found: env MXNET_PYTHON or /work/mxnet-venv). Writes bench/results/<date>-cpu-core.json.
+MXNet is found: env MXNET_PYTHON or ../mxnet-venv). Writes bench/results/<date>-cpu-core.json.
 
     python bench/bench_core.py [--quick]
 """

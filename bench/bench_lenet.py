@@ -6,7 +6,7 @@ step is forward(is_train=True) + backward(), with gradients for the parameters o
 get grad_req 'null', as mx.mod.Module binds them). PyTorch, when importable, runs the same step
 (its weight/bias gradients, no data gradient); the two are measured in alternating blocks so that
 load from other processes hits both alike. The real MXNet 1.9.1, when a Python with it is found
-(env MXNET_PYTHON or /work/mxnet-venv), runs the step in a child process of the same run. The median
+(env MXNET_PYTHON or ../mxnet-venv), runs the step in a child process of the same run. The median
 step time of each, with quartiles, is written as JSON to bench/results/<date>-cpu-lenet.json.
 
     python bench/bench_lenet.py [--runs 200] [--batch 64] [--data-grad] [--out PATH]

@@ -48,8 +48,12 @@ def write_results(name, device, payload):
 
 
 def mxnet_python():
-    """A Python with the real MXNet installed (env MXNET_PYTHON, or the conventional venv)."""
-    for cand in (os.environ.get("MXNET_PYTHON"), "/work/mxnet-venv/bin/python"):
+    """A Python with the real MXNet 1.9.1 installed: env MXNET_PYTHON, else a ``mxnet-venv`` beside
+    the repository (``python3 -m venv ../mxnet-venv && ../mxnet-venv/bin/pip install mxnet==1.9.1
+    numpy==1.23.5``); None when neither exists."""
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    default = os.path.join(os.path.dirname(repo), "mxnet-venv", "bin", "python")
+    for cand in (os.environ.get("MXNET_PYTHON"), default):
         if cand and os.path.exists(cand):
             return cand
     return None

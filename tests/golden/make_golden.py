@@ -3,8 +3,8 @@
 
 Run with the MXNet venv (NOT the mxlite environment):
 
-    /work/mxnet-venv/bin/python tests/golden/make_golden.py            # everything
-    /work/mxnet-venv/bin/python tests/golden/make_golden.py ops json   # only some sections
+    ../mxnet-venv/bin/python tests/golden/make_golden.py            # everything
+    ../mxnet-venv/bin/python tests/golden/make_golden.py ops json   # only some sections
 
 Sections: ops, exec, models, json, params, test_utils.  Every case seeds numpy's RNG from its own id, so a
 re-run rewrites identical files (npz members are written with a fixed timestamp).

@@ -2,7 +2,7 @@
 
 Run with the MXNet venv (see README.md in this folder)::
 
-    MX=/work/mxnet-venv/bin/python
+    MX=../mxnet-venv/bin/python
     $MX tests/golden/make_params_golden.py                           # writes params_extra/
     python tests/golden/make_params_golden.py write-mxlite /tmp/mxl  # mxlite writes files
     $MX tests/golden/make_params_golden.py verify /tmp/mxl           # MXNet reads them

@@ -3,7 +3,7 @@
 
 Run with the MXNet venv (not the mxlite environment):
 
-    /work/mxnet-venv/bin/python tests/golden/make_rnn_golden.py
+    ../mxnet-venv/bin/python tests/golden/make_rnn_golden.py
 
 For each case it writes ``rnn/<case>.json`` (the symbol's ``tojson()`` text) and ``rnn/<case>.npz``:
 ``in:<arg>`` inputs, ``head:<i>`` head gradients, ``out:<i>`` outputs of ``forward(is_train)``,
