@@ -14,7 +14,7 @@ FLUENT = (
     "mean", "min", "nanprod", "nansum", "norm", "one_hot", "ones_like", "pad", "pick", "prod",
     "radians", "rcbrt", "reciprocal", "relu", "repeat", "reshape_like", "rint", "round",
     "rsqrt", "shape_array", "sigmoid", "sign", "sin", "sinh", "size_array", "slice",
-    "slice_axis", "slice_like", "softmax", "softmin", "sort", "space_to_depth", "split",
+    "slice_axis", "slice_like", "softmax", "softmin", "sort", "space_to_depth", "split", "split_v2",
     "sqrt", "square", "squeeze", "sum", "swapaxes", "take", "tan", "tanh", "tile", "topk",
     "transpose", "trunc", "zeros_like",
 )
@@ -40,10 +40,9 @@ def install():
     from . import ndarray as nd_front
     from . import symbol as sym_front
     for name in FLUENT:
-        if not registry.exists(name):
-            continue
         for cls, front in ((NDArray, nd_front), (Symbol, sym_front)):
-            if name not in cls.__dict__:
+            # an op function, or a Python wrapper such as split_v2
+            if name not in cls.__dict__ and (registry.exists(name) or hasattr(front, name)):
                 setattr(cls, name, _make(name, front))
     if "broadcast_to" not in Symbol.__dict__ and registry.exists("broadcast_to"):
         Symbol.broadcast_to = _make("broadcast_to", sym_front)

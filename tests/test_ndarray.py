@@ -153,3 +153,14 @@ def test_context_semantics():
         assert mx.current_context() == c
         assert mx.nd.zeros(1).context == mx.cpu(3)
     assert mx.current_context() == mx.cpu(0)
+
+
+def test_imperative_results_do_not_alias_inputs():
+    a = mx.nd.arange(6).reshape((2, 3))
+    flat = mx.nd.Flatten(a)
+    flat[0] = -1
+    np.testing.assert_array_equal(a.asnumpy()[0], [0, 1, 2])
+    view = a.flatten(inplace=True)
+    view[0] = -1
+    np.testing.assert_array_equal(a.asnumpy()[0], [-1, -1, -1])
+    assert [p.shape for p in mx.nd.ones((2, 4)).split_v2(2, axis=1)] == [(2, 2), (2, 2)]

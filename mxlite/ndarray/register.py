@@ -48,7 +48,11 @@ def invoke(op, inputs, attrs, out=None, is_train=False):
     with device_scope(ctx):
         results = forward(sc, p, [a._data for a in inputs])
     n_vis = op.n_visible(p)
-    outs = [NDArray(r, ctx) for r in results[:n_vis]]
+    # an imperative op's result is a new array, as in MXNet: a view of an input (Flatten,
+    # Reshape, squeeze compute views) is copied so writing the result leaves the input alone
+    datas = [a._data for a in inputs]
+    outs = [NDArray(r.copy() if any(xp.may_share_memory(r, d) for d in datas) else r, ctx)
+            for r in results[:n_vis]]
     for i, (o, s) in enumerate(zip(outs, out_shapes)):
         if s is not None and o.shape != tuple(s):
             raise MXNetError(f"internal error: {op.name} output {i} has shape {o.shape}, "
