@@ -474,3 +474,9 @@ def test_sparse_dense_shape_is_capped():
     finally:
         tracemalloc.stop()
     assert peak < 1 << 20
+
+
+def test_zero_size_arrays_round_trip():
+    arrays = [mx.nd.array(np.zeros((2, 0, 1))), mx.nd.ones((2,))]
+    back = mx.nd.load_frombuffer(mx.nd.save_tobuffer(arrays))
+    assert [b.shape for b in back] == [(2, 0, 1), (2,)]

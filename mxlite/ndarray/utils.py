@@ -100,7 +100,9 @@ def save_tobuffer(data):
         out += struct.pack(f"<Iii{len(shape)}qiii", _V2_MAGIC, 0, len(shape), *shape,
                            ctx.device_typeid, ctx.device_id, flag)
         host = arr._data if isinstance(arr._data, np.ndarray) else arr.asnumpy()
-        out += memoryview(np.ascontiguousarray(host, dtype=_little_endian(host.dtype))).cast("B")
+        if host.size:  # (a zero-size array has no data bytes; memoryview cannot cast it)
+            raw = np.ascontiguousarray(host, dtype=_little_endian(host.dtype))
+            out += memoryview(raw).cast("B")
     out += struct.pack("<Q", 0 if names is None else len(names))
     for name in names or ():
         raw = name.encode("utf-8")

@@ -175,7 +175,10 @@ def from_numpy(ndarray, zero_copy=True, array_cls=NDArray):
         return array(ndarray, ctx=cpu(0), dtype=ndarray.dtype)
     if not ndarray.flags["C_CONTIGUOUS"]:
         raise ValueError("Only c-contiguous arrays are supported for zero-copy")
-    # a view taken before the caller's array turns read-only keeps the NDArray writable
+    # a view taken before the caller's array turns read-only keeps the NDArray writable (also
+    # when an earlier from_numpy already made it read-only and it owns its memory)
+    if not ndarray.flags["WRITEABLE"] and ndarray.base is None:
+        ndarray.flags["WRITEABLE"] = True
     shared = ndarray.view()
     ndarray.flags["WRITEABLE"] = False
     return array_cls(shared, cpu(0))
