@@ -3,7 +3,9 @@ import numpy as np
 
 from ..base import MXNetError
 from ..context import device_scope
+from ..ops.signature import install_prefixed
 from .ndarray import NDArray, from_data
+from .register import make_function
 
 __all__ = ["allclose"]
 
@@ -67,23 +69,8 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=True, out=None, name=None):
 
 
 # ----- the _contrib_* operators under their short names, and MXNet's isinf/isnan/isfinite --------
-def _install_contrib_ops(namespace):
-    """``mx.nd.contrib.<short>`` for every registered ``_contrib_<short>`` operator (declared in
-    mxlite/ops/contrib_ops.py); a function defined above (``allclose``) is kept."""
-    from ..ops import registry
-    from .register import make_function
-    names = []
-    for op_name in registry.all_names():
-        short = op_name[len("_contrib_"):]
-        if op_name.startswith("_contrib_") and short not in namespace:
-            fn = make_function(registry.get(op_name), short)
-            fn.__module__ = __name__
-            namespace[short] = fn
-            names.append(short)
-    return names
-
-
-__all__ += _install_contrib_ops(globals()) + ["isinf", "isnan", "isfinite"]
+__all__ += install_prefixed(globals(), "_contrib_", make_function, __name__)
+__all__ += ["isinf", "isnan", "isfinite"]
 
 
 # python/mxnet/ndarray/contrib.py: plain compositions of element-wise ops, results in data's dtype

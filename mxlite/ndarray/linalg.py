@@ -6,22 +6,7 @@ namespace: ``gemm``, ``gemm2``, ``potrf``, ``potri``, ``trmm``, ``trsm``, ``suml
 Each is the generated NDArray function of the op under the short name (signature and
 docstring from the op's declaration).
 """
-from ..ops import registry as _registry
+from ..ops.signature import install_prefixed
 from .register import make_function as _make_function
 
-_PREFIX = "_linalg_"
-
-
-def _install(namespace):
-    names = []
-    for op_name in _registry.all_names():
-        if op_name.startswith(_PREFIX):
-            short = op_name[len(_PREFIX):]
-            fn = _make_function(_registry.get(op_name), short)
-            fn.__module__ = __name__
-            namespace[short] = fn
-            names.append(short)
-    return names
-
-
-__all__ = _install(globals())
+__all__ = install_prefixed(globals(), "_linalg_", _make_function, __name__)

@@ -94,3 +94,23 @@ def split_positional(op, public_name, args, is_input):
         raise TypeError(f"{public_name}: too many positional arguments "
                         f"({len(rest)} after {n_inputs} inputs)")
     return inputs, dict(zip(names, rest))
+
+
+def install_prefixed(namespace, prefix, make_function, module_name):
+    """Put every op registered as ``<prefix><short>`` into ``namespace`` as ``short``.
+
+    This builds MXNet's sub-namespaces (``mx.sym.linalg.gemm`` for ``_linalg_gemm``,
+    ``mx.nd.contrib.BilinearResize2D``); ``make_function`` is the front end's generator, so the
+    auto-name hint is the short name, as in MXNet. Names already in ``namespace`` are kept.
+    Returns the names added.
+    """
+    from . import registry
+    names = []
+    for op_name in registry.all_names():
+        short = op_name[len(prefix):]
+        if op_name.startswith(prefix) and short not in namespace:
+            fn = make_function(registry.get(op_name), short)
+            fn.__module__ = module_name
+            namespace[short] = fn
+            names.append(short)
+    return names

@@ -7,25 +7,11 @@ name lowered (``bilinearresize2d0``), as in MXNet.
 """
 import numpy as _np
 
-from ..ops import registry as _registry
+from ..ops.signature import install_prefixed
 from .register import make_function as _make_function
 
-_PREFIX = "_contrib_"
-
-
-def _install(namespace):
-    names = []
-    for op_name in _registry.all_names():
-        if op_name.startswith(_PREFIX):
-            short = op_name[len(_PREFIX):]
-            fn = _make_function(_registry.get(op_name), short)
-            fn.__module__ = __name__
-            namespace[short] = fn
-            names.append(short)
-    return names
-
-
-__all__ = _install(globals()) + ["isinf", "isnan", "isfinite"]
+__all__ = install_prefixed(globals(), "_contrib_", _make_function, __name__)
+__all__ += ["isinf", "isnan", "isfinite"]
 
 
 # MXNet 1.9 has these three only as Python functions of mx.nd.contrib (composed of existing ops,
