@@ -1,5 +1,5 @@
 """mx.nd.save / mx.nd.load: MXNet's binary format, against files written by the real MXNet
-1.9.1 (tests/golden/params, tests/golden/params_extra), hand-built V1 / pre-V1 files, and hostile
+1.9.1 (tests/golden/params, tests/golden/params_special), hand-built V1 / pre-V1 files, and hostile
 input."""
 import json
 import os
@@ -16,7 +16,7 @@ from mxlite.ndarray.utils import load_frombuffer, save_tobuffer
 
 HERE = os.path.dirname(__file__)
 GOLDEN = os.path.join(HERE, "golden", "params")
-EXTRA = os.path.join(HERE, "golden", "params_extra")
+SPECIAL = os.path.join(HERE, "golden", "params_special")
 INDEX = json.load(open(os.path.join(GOLDEN, "index.json")))
 BF16 = np.dtype([("bfloat16", np.uint16)])
 V1, V2, V3 = 0xF993FAC8, 0xF993FAC9, 0xF993FACA
@@ -99,17 +99,17 @@ def test_hexdump_of_spec_reproduced(tmp_path):
 
 
 def test_bfloat16_file():
-    loaded = mx.nd.load(os.path.join(EXTRA, "bfloat16.params"))
-    expected = _npz(os.path.join(EXTRA, "bfloat16.expected.npz"))
+    loaded = mx.nd.load(os.path.join(SPECIAL, "bfloat16.params"))
+    expected = _npz(os.path.join(SPECIAL, "bfloat16.expected.npz"))
     x = loaded["x"]
     assert x._data.dtype == BF16 and x.shape == (2, 3)
     np.testing.assert_array_equal(x.asnumpy().view(np.uint16), expected["x_bits"])
-    assert bytes(save_tobuffer(loaded)) == _read(os.path.join(EXTRA, "bfloat16.params"))
+    assert bytes(save_tobuffer(loaded)) == _read(os.path.join(SPECIAL, "bfloat16.params"))
 
 
 def test_sparse_file_loads_dense():
-    loaded = mx.nd.load(os.path.join(EXTRA, "sparse.params"))
-    expected = _npz(os.path.join(EXTRA, "sparse.expected.npz"))
+    loaded = mx.nd.load(os.path.join(SPECIAL, "sparse.params"))
+    expected = _npz(os.path.join(SPECIAL, "sparse.expected.npz"))
     assert list(loaded) == ["rs", "csr", "dense"]
     for key, arr in loaded.items():
         assert arr.stype == "default"
@@ -118,9 +118,9 @@ def test_sparse_file_loads_dense():
 
 
 def test_context_variants_load_on_cpu0_and_resave_identically():
-    path = os.path.join(EXTRA, "contexts.params")
+    path = os.path.join(SPECIAL, "contexts.params")
     loaded = mx.nd.load(path)
-    expected = _npz(os.path.join(EXTRA, "contexts.expected.npz"))
+    expected = _npz(os.path.join(SPECIAL, "contexts.expected.npz"))
     for key, arr in loaded.items():
         assert arr.context == mx.cpu(0)  # as MXNet: CPU-family arrays land on cpu(0)
         np.testing.assert_array_equal(arr.asnumpy(), expected[key])
@@ -131,21 +131,21 @@ def test_context_variants_load_on_cpu0_and_resave_identically():
 
 
 def test_mxnet_f16_list_file():
-    loaded = mx.nd.load(os.path.join(EXTRA, "list_f16_3d.params"))
+    loaded = mx.nd.load(os.path.join(SPECIAL, "list_f16_3d.params"))
     np.testing.assert_array_equal(loaded[0].asnumpy(),
-                                  _npz(os.path.join(EXTRA, "list_f16_3d.expected.npz"))["0"])
+                                  _npz(os.path.join(SPECIAL, "list_f16_3d.expected.npz"))["0"])
 
 
 def test_v3_file_refused():
     with pytest.raises(MXNetError, match=r"V3 .*NumPy-shape mode") as err:
-        mx.nd.load(os.path.join(EXTRA, "v3_np_shape.params"))
+        mx.nd.load(os.path.join(SPECIAL, "v3_np_shape.params"))
     assert "v3_np_shape.params" in str(err.value) and "byte 24" in str(err.value)
 
 
 def test_mxnet_zero_d_file_gives_clean_error():
     # MXNet 1.9.1 writes a 0-d array it cannot read back (its own load fails too).
     with pytest.raises(MXNetError, match="ndim 0"):
-        mx.nd.load(os.path.join(EXTRA, "zero_d.params"))
+        mx.nd.load(os.path.join(SPECIAL, "zero_d.params"))
 
 
 # ----- round trips --------------------------------------------------------------------------------
@@ -377,7 +377,7 @@ def test_error_names_file_offset_and_field(tmp_path):
 
 HOSTILE_SOURCES = [os.path.join(GOLDEN, "dict_w_b.params"),
                    os.path.join(GOLDEN, "list_dtypes.params"),
-                   os.path.join(EXTRA, "sparse.params"), os.path.join(EXTRA, "bfloat16.params"),
+                   os.path.join(SPECIAL, "sparse.params"), os.path.join(SPECIAL, "bfloat16.params"),
                    os.path.join(GOLDEN, "mlp-0003.params")]
 
 

@@ -1,6 +1,6 @@
 """The Python-level functions of MXNet 1.9's ndarray.py / symbol.py (mxlite/ndarray/wrappers.py and
 the creation functions of mxlite/symbol/__init__.py), and what the op database cannot express for
-index_extra / init_ops / Pooling 'same' / like.py: dispatch by operand type, zero gradients without
+the index, shape, join, init, pool ('same'), broadcast_like and slice_like ops: dispatch by operand type, zero gradients without
 head gradients, hidden outputs, default dtypes, names and JSON op names.
 """
 import json
@@ -199,13 +199,13 @@ def test_sym_power_and_hypot():
         np.testing.assert_allclose(out, want, rtol=1e-6)
 
 
-def test_init_ops_ctx_param_and_default_dtype():
+def test_init_ctx_param_and_default_dtype():
     out = mx.nd._zeros(shape=(2,), ctx=mx.cpu())
     assert out.dtype == np.float32 and out.context == mx.cpu()
     assert mx.nd._arange(start=4).asnumpy().tolist() == [0, 1, 2, 3]
 
 
-# ----- index_extra semantics ----------------------------------------------------------------------
+# ----- index / shape / join semantics-------------------------------------------------------------------
 @pytest.mark.parametrize("op,kwargs", [("shape_array", {}), ("size_array", {}),
                                        ("argsort", {}), ("argsort", {"dtype": "int32"})])
 def test_zero_gradient_without_head_gradient(op, kwargs):
@@ -292,7 +292,7 @@ def test_depth_to_space_docstring_and_inverse():
     np.testing.assert_array_equal(mx.nd.space_to_depth(y, 2).asnumpy(), x.asnumpy())
 
 
-# ----- Pooling and like.py fixes ------------------------------------------------------------------
+# ----- Pooling, broadcast_like, slice_like ---------------------------------------------------------------
 def test_pooling_same_1d_and_extra_pad_entries():
     x = mx.nd.array(np.arange(10, dtype=np.float32).reshape(1, 1, 10))
     out = mx.nd.Pooling(x, kernel=2, stride=2, pad=(0, 0, 0), pooling_convention="same")

@@ -1,7 +1,8 @@
 """``mx.nd.linalg``: the ``_linalg_*`` operators under their short names, as MXNet's generated
 namespace: ``gemm``, ``gemm2``, ``potrf``, ``potri``, ``trmm``, ``trsm``, ``sumlogdiag``,
 ``syrk``, ``gelqf``, ``syevd``, ``inverse``, ``det``, ``slogdet``, ``extractdiag``, ``makediag``,
-``extracttrian``, ``maketrian`` (declared in mxlite/ops/la.py and la_extra.py).
+``extracttrian``, ``maketrian`` (declared in mxlite/ops/linalg.py,
+linalg_factor.py and diag.py).
 
 Each is the generated NDArray function of the op under the short name (signature and
 docstring from the op's declaration).

@@ -1,15 +1,28 @@
-"""Operator declarations. Importing this package registers every op family module in it.
+"""Operator declarations: importing this package registers every op family, in the order below.
 
-Each family module (``elemwise``, ``nn``, ``softmax`` ...) declares its ops with
-``registry.register``; the infrastructure modules listed in ``_NOT_FAMILIES`` declare none.
+Each family module declares its ops with ``registry.register`` and is named for what it holds, so
+a reader who knows MXNet's op name finds its file (``softmax`` -> ``softmax.py``, ``_linalg_potrf``
+-> ``linalg_factor.py``). ``registry``, ``params``, ``signature``, ``passes``, ``cuda`` and the
+private ``_util``, ``_im2col``, ``_special`` modules declare no op; ``<family>_cuda`` modules hold a
+family's GPU kernels and are imported on first GPU use only.
 """
 import importlib
-import pkgutil
 
 from . import registry  # noqa: F401
 
-_NOT_FAMILIES = {"registry", "params", "signature", "special", "im2col"}
+FAMILIES = (
+    # element-wise
+    "unary", "binary", "scalar", "elemwise",
+    # reductions and layout
+    "reduce", "sort", "broadcast", "shape", "join", "slice", "pad", "index", "diag",
+    # creation
+    "init", "random",
+    # layers
+    "fully_connected", "activation", "dropout", "conv", "pool", "resize", "batch_norm",
+    "layer_norm", "lrn", "softmax", "loss", "sequence", "rnn",
+    # linear algebra
+    "dot", "linalg", "linalg_factor",
+)
 
-for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    if _info.name not in _NOT_FAMILIES and not _info.name.startswith("cuda"):
-        importlib.import_module(f"{__name__}.{_info.name}")
+for _family in FAMILIES:
+    importlib.import_module(f"{__name__}.{_family}")

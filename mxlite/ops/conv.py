@@ -1,13 +1,24 @@
 """Convolution and Deconvolution (transposed convolution): 1-, 2- and 3-D kernels, channel-first.
 
-Both run on the kernels of ``mxlite/ops/im2col.py``: Convolution's forward is im2col + GEMM and
+Both run on the kernels of ``mxlite/ops/_im2col.py``: Convolution's forward is im2col + GEMM and
 its data gradient GEMM + col2im; Deconvolution is the same pair used the other way round (its
 forward is Convolution's data gradient). float16 is computed in float32. As in MXNet's CPU
 code, ``workspace`` (MB) bounds the column matrix: the batch runs in chunks that fit.
 """
 from ..base import MXNetError
-from .im2col import (batch_last, chunks, col2im, compute_dtype, im2col, image, prod, rows,
-                     scratch, uncrop, unrows)
+from ._im2col import (
+    batch_last,
+    chunks,
+    col2im,
+    compute_dtype,
+    im2col,
+    image,
+    rows,
+    scratch,
+    uncrop,
+    unrows,
+)
+from ._util import prod
 from .params import Bool, Enum, Int, ParamSpec, Shape
 from .registry import OpDef, register
 
@@ -92,14 +103,14 @@ def _inputs(p):
     return ["data", "weight"] if p["no_bias"] else ["data", "weight", "bias"]
 
 
-def _fmt(shape):
+def fmt_shape(shape):
     return "(" + ",".join(str(d) for d in shape) + ")"
 
 
 def _check_given(op_name, what, given, inferred):
     if given is not None and tuple(given) != tuple(inferred):
         raise MXNetError(f"{op_name}: Shape inconsistent for {what}, Provided = "
-                         f"[{','.join(map(str, given))}], inferred shape={_fmt(inferred)}")
+                         f"[{','.join(map(str, given))}], inferred shape={fmt_shape(inferred)}")
 
 
 def _param_shapes(op_name, p, in_shapes, weight):
@@ -117,13 +128,13 @@ def _check_data(op_name, p, data):
     nd = len(p["kernel"])
     if len(data) != nd + 2:
         raise MXNetError(f"{op_name}: data must be {nd + 2}-D ({_LAYOUTS_1D[nd]}) for kernel "
-                         f"{p['kernel']}, got data shape {_fmt(data)}")
+                         f"{p['kernel']}, got data shape {fmt_shape(data)}")
     if p["num_filter"] % p["num_group"]:
         raise MXNetError(f"{op_name}: output num_filter must divide group size: num_filter="
                          f"{p['num_filter']}, num_group={p['num_group']}")
     if data[1] % p["num_group"]:
         raise MXNetError(f"{op_name}: input num_filter must divide group size: data has "
-                         f"{data[1]} channels (data shape {_fmt(data)}), num_group="
+                         f"{data[1]} channels (data shape {fmt_shape(data)}), num_group="
                          f"{p['num_group']}")
 
 

@@ -169,5 +169,9 @@ def compile_all_sources_with_nvrtc(arch):
 
 
 from .cuda_launch import (  # noqa: E402  (launchers need the loader above)
-    fc_backward_fused, softmax_backward, softmax_forward, softmax_output_backward,
-    softmax_output_forward)
+    fc_backward_fused,
+    softmax_backward,
+    softmax_forward,
+    softmax_output_backward,
+    softmax_output_forward,
+)

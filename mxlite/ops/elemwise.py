@@ -1,194 +1,216 @@
-"""Binary element-wise ops: ``elemwise_*`` (identical shapes), ``broadcast_*`` (NumPy broadcasting)
-and the two-symbol operator overloads (``_power``, ``_maximum``, comparisons ...).
+"""Element-wise ops that are not plain math functions: clip, where, add_n /
+ElementWiseSum, Cast, identity (``_copy``), zeros_like / ones_like and ``_contrib_div_sqrt_dim``.
 
-Each row of ``BINARY`` declares one math function with its gradient; it is registered once per
-flavour (element-wise and broadcast) under MXNet's names. Gradients of broadcast inputs are summed
-over the broadcast axes.
+Sources pinned: clip in src/operator/tensor/matrix_op-inl.h, where in control_flow_op.h, add_n in
+elemwise_sum.cc, Cast / _copy in elemwise_unary_op_basic.cc, zeros_like / ones_like in init_op.cc,
+div_sqrt_dim in src/operator/contrib/transformer.cc.
 """
 import numpy as np
 
 from ..base import MXNetError
-from . import registry
-from .registry import OpDef, register, unify_shapes
+from ._util import one_dtype
+from .params import REQUIRED, Enum, Float, Int, ParamSpec
+from .registry import OpDef, register, same_shape
 
-__all__ = ["unbroadcast", "BINARY"]
-
-
-def unbroadcast(xp, grad, shape):
-    """Sum ``grad`` down to ``shape`` (the inverse of NumPy broadcasting)."""
-    if grad.shape == tuple(shape):
-        return grad
-    extra = grad.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape)
-                                        if n == 1 and grad.shape[i + extra] != 1)
-    out = grad.sum(axis=axes, keepdims=True, dtype=grad.dtype) if axes else grad
-    return out.reshape(shape)
+_F32 = np.float32
 
 
-def _int_div(xp, a, b):
-    if a.dtype.kind in "iub":
-        with _quiet(xp):
-            return xp.trunc(a / xp.where(b == 0, 1, b)).astype(a.dtype)
-    return a / b
+# ----- clip ---------------------------------------------------------------------------------------
+def _clip_masks(p, x):
+    """(above, below, a_max, a_min) as MXNet's clip kernel sees them.
+
+    a_min/a_max are float32 parameters (``real_t``) compared against the element promoted to at
+    least float32, so float64 data is clipped to the float32-rounded bounds.
+    """
+    lo, hi = _F32(p["a_min"]), _F32(p["a_max"])
+    if x.dtype.kind == "f":
+        cmp = x if x.dtype.itemsize >= 4 else x.astype(_F32)
+    else:
+        cmp = x.astype(np.float64)
+    return cmp > hi, cmp < lo, hi, lo
 
 
-def _mod(xp, a, b):
-    # MXNet's mod (mshadow_op::mod): Python-style sign, and 0 where the divisor is 0.
-    with _quiet(xp):
-        return xp.where(b == 0, xp.zeros((), a.dtype), xp.mod(a, b)).astype(a.dtype, copy=False)
+def _bound(value, dtype):
+    """The bound as a NumPy scalar of ``dtype`` (CuPy takes scalars, not host arrays); it is
+    written back through a C++ cast, so toward zero for integer outputs."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iub":
+        value = np.trunc(value)
+    return dtype.type(value)
 
 
-def _quiet(xp):
-    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+def _clip_forward(sc, p, ins):
+    x = ins[0]
+    above, below, hi, lo = _clip_masks(p, x)
+    # x > a_max is tested first, so a_min > a_max clips everything to a_max (as MXNet does)
+    xp = sc.xp
+    return [xp.where(above, _bound(hi, x.dtype), xp.where(below, _bound(lo, x.dtype), x))]
 
 
-def _cmp(fn):
-    return lambda xp, a, b: fn(xp, a, b).astype(a.dtype)
+def _clip_backward(sc, p, ograds, ins, outs):
+    above, below, _, _ = _clip_masks(p, ins[0])
+    # the gradient passes where a_min <= x <= a_max, bounds included
+    return [sc.xp.where(above | below, 0, ograds[0]).astype(ins[0].dtype, copy=False)]
 
 
-def _zero_grads(xp, g, a, b, out):
-    return xp.zeros_like(a), xp.zeros_like(b)
+register(OpDef(
+    name="clip", params=ParamSpec(Float("a_min", REQUIRED, "Minimum value."),
+                                  Float("a_max", REQUIRED, "Maximum value.")),
+    infer_shape=same_shape, forward=_clip_forward, backward=_clip_backward,
+    doc="Clips values to [a_min, a_max]; the gradient passes at the exact bounds."))
 
 
-def _power_grads(xp, g, a, b, out):
-    with _quiet(xp):
-        return g * b * a ** (b - 1), g * out * xp.log(a)
+# ----- where --------------------------------------------------------------------------------------
+def _where_shape(p, in_shapes):
+    cond, x, y = in_shapes
+    if x is not None and y is not None and tuple(x) != tuple(y):
+        raise MXNetError(f"where: x and y must have the same shape, got x {tuple(x)} and "
+                         f"y {tuple(y)}")
+    if cond is None:
+        # MXNet's WhereOpShape infers nothing until the condition's shape is known
+        return list(in_shapes), [None]
+    t = x if x is not None else y
+    if t is None:
+        return list(in_shapes), [None]
+    t, cond = tuple(t), tuple(cond)
+    if len(cond) == len(t):
+        if cond != t:
+            raise MXNetError(f"where: condition shape {cond} must equal the shape of x {t} "
+                             f"(or be 1-D of length x.shape[0])")
+    elif len(cond) != 1 or cond[0] != t[0]:
+        raise MXNetError(f"where: condition shape {cond} must equal the shape of x {t} or be "
+                         f"1-D of length x.shape[0] = {t[0]}")
+    return [cond, t, t], [t]
 
 
-def _mod_grads(xp, g, a, b, out):
-    if a.dtype.kind != "f":
-        return xp.zeros_like(a), xp.zeros_like(b)  # mod has no gradient for integers
-    with _quiet(xp):
-        return g, -g * xp.floor(a / b)
+def _where_type(p, in_types):
+    # the condition keeps its own dtype; x, y and the output share one
+    cond, x, y = in_types
+    t = x if x is not None else y
+    return [cond, t, t], [t]
 
 
-def _hypot_grads(xp, g, a, b, out):
-    with _quiet(xp):
-        return g * a / out, g * b / out
+def _selector(xp, cond, x):
+    mask = cond != 0
+    if mask.ndim != x.ndim:
+        mask = mask.reshape(mask.shape + (1,) * (x.ndim - 1))
+    return mask
 
 
-# name, (elemwise name, elemwise aliases), (broadcast name, aliases), forward(xp,a,b),
-# grads(xp,g,a,b,out) or None for ops with zero gradient that need no head gradient.
-BINARY = [
-    ("add", ("elemwise_add", ("_plus", "_Plus", "_add")), ("broadcast_add", ("broadcast_plus",)),
-     lambda xp, a, b: a + b, lambda xp, g, a, b, out: (g, g)),
-    ("sub", ("elemwise_sub", ("_minus", "_Minus", "_sub")), ("broadcast_sub", ("broadcast_minus",)),
-     lambda xp, a, b: a - b, lambda xp, g, a, b, out: (g, -g)),
-    ("mul", ("elemwise_mul", ("_mul", "_Mul")), ("broadcast_mul", ()),
-     lambda xp, a, b: a * b, lambda xp, g, a, b, out: (g * b, g * a)),
-    ("div", ("elemwise_div", ("_div", "_Div")), ("broadcast_div", ()),
-     _int_div, lambda xp, g, a, b, out: (g / b, -g * a / (b * b))),
-    ("mod", ("_mod", ("_Mod",)), ("broadcast_mod", ()), _mod, _mod_grads),
-    ("power", ("_power", ("_Power",)), ("broadcast_power", ()),
-     lambda xp, a, b: a ** b, _power_grads),
-    ("maximum", ("_maximum", ("_Maximum",)), ("broadcast_maximum", ()),
-     lambda xp, a, b: xp.maximum(a, b),
-     lambda xp, g, a, b, out: (g * (a >= b), g * (a < b))),
-    ("minimum", ("_minimum", ("_Minimum",)), ("broadcast_minimum", ()),
-     lambda xp, a, b: xp.minimum(a, b),
-     lambda xp, g, a, b, out: (g * (a <= b), g * (a > b))),
-    ("hypot", ("_hypot", ("_Hypot",)), ("broadcast_hypot", ()),
-     lambda xp, a, b: xp.hypot(a, b), _hypot_grads),
-    ("equal", ("_equal", ("_Equal",)), ("broadcast_equal", ()),
-     _cmp(lambda xp, a, b: a == b), None),
-    ("not_equal", ("_not_equal", ("_Not_Equal",)), ("broadcast_not_equal", ()),
-     _cmp(lambda xp, a, b: a != b), None),
-    ("greater", ("_greater", ("_Greater",)), ("broadcast_greater", ()),
-     _cmp(lambda xp, a, b: a > b), None),
-    ("greater_equal", ("_greater_equal", ("_Greater_Equal",)), ("broadcast_greater_equal", ()),
-     _cmp(lambda xp, a, b: a >= b), None),
-    ("lesser", ("_lesser", ("_Lesser",)), ("broadcast_lesser", ()),
-     _cmp(lambda xp, a, b: a < b), None),
-    ("lesser_equal", ("_lesser_equal", ("_Lesser_Equal",)), ("broadcast_lesser_equal", ()),
-     _cmp(lambda xp, a, b: a <= b), None),
-    ("logical_and", ("_logical_and", ("_Logical_And",)), ("broadcast_logical_and", ()),
-     _cmp(lambda xp, a, b: xp.logical_and(a, b)), None),
-    ("logical_or", ("_logical_or", ("_Logical_Or",)), ("broadcast_logical_or", ()),
-     _cmp(lambda xp, a, b: xp.logical_or(a, b)), None),
-    ("logical_xor", ("_logical_xor", ("_Logical_Xor",)), ("broadcast_logical_xor", ()),
-     _cmp(lambda xp, a, b: xp.logical_xor(a, b)), None),
-]
+def _where_forward(sc, p, ins):
+    cond, x, y = ins
+    one_dtype("where", [x, y], ["x", "y"])
+    return [sc.xp.where(_selector(sc.xp, cond, x), x, y)]
 
 
-def _elemwise_shape(name):
-    def infer(p, in_shapes):
-        a, b = in_shapes
-        try:
-            known = unify_shapes(a, b)  # partial shapes unify dimension by dimension
-        except MXNetError:
-            raise MXNetError(f"Incompatible attr in node {name} at 1-th input: expected "
-                             f"{_fmt(a)}, got {_fmt(b)}") from None
-        return [known, known], [known]
-    return infer
+def _where_backward(sc, p, ograds, ins, outs):
+    xp, g = sc.xp, ograds[0]
+    cond, x, y = ins
+    mask = _selector(xp, cond, x)
+    zero = xp.zeros((), g.dtype)
+    return [xp.zeros_like(cond), xp.where(mask, g, zero), xp.where(mask, zero, g)]
 
 
-def _fmt(shape):
-    return "[" + ",".join(str(d) for d in shape) + "]"
+register(OpDef(
+    name="where", inputs=("condition", "x", "y"), infer_shape=_where_shape,
+    infer_type=_where_type, forward=_where_forward, backward=_where_backward,
+    doc="Takes x where condition is non-zero, else y; a 1-D condition selects whole rows."))
 
 
-def broadcast_shape(op_name, a, b):
-    """NumPy right-aligned broadcasting of two shapes; MXNetError naming both when they clash."""
-    n = max(len(a), len(b))
-    pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
-    out = []
-    for x, y in zip(pa, pb):
-        if x != y and x != 1 and y != 1:
-            raise MXNetError(f"Error in operator {op_name}: operands could not be broadcast "
-                             f"together with shapes {_fmt(a)} {_fmt(b)}")
-        out.append(max(x, y) if x and y else 0)
-    return tuple(out)
+# ----- add_n --------------------------------------------------------------------------------------
+def _add_n_shape(p, in_shapes):
+    known = next((tuple(s) for s in in_shapes if s is not None), None)
+    for i, s in enumerate(in_shapes):
+        if s is not None and tuple(s) != known:
+            raise MXNetError(f"add_n: Incompatible attr at input arg{i}: expected shape "
+                             f"{known}, got {tuple(s)}")
+    return [known] * len(in_shapes), [known]
 
 
-def _broadcast_shape_rule(name):
-    def infer(p, in_shapes):
-        a, b = in_shapes
-        if a is None or b is None:
-            return list(in_shapes), [None]
-        return [a, b], [broadcast_shape(name, a, b)]
-    return infer
+def _add_n_forward(sc, p, ins):
+    out = one_dtype("add_n", ins)[0].copy()
+    for x in ins[1:]:
+        out += x
+    return [out]
 
 
-def _make_forward(fn):
-    def forward(sc, p, ins):
-        xp = sc.xp
-        a, b = ins
-        if a.dtype != b.dtype:
-            raise MXNetError(f"Error in operator {sc.node_name}: inputs must have one dtype, "
-                             f"got {a.dtype} and {b.dtype}")
-        with _quiet(xp):  # inf/nan results are values here, as in MXNet, not warnings
-            return [fn(xp, a, b)]
-    return forward
+register(OpDef(
+    name="add_n", aliases=("ElementWiseSum",), variadic=True,
+    params=ParamSpec(Int("num_args", 1, "Number of inputs (set automatically).")),
+    infer_shape=_add_n_shape, forward=_add_n_forward,
+    backward=lambda sc, p, ograds, ins, outs: [ograds[0]] * len(ins),
+    doc="Sums all inputs element-wise (they share one shape and dtype)."))
 
 
-def _make_backward(grads):
-    if grads is None:
-        def backward(sc, p, ograds, ins, outs):
-            return [sc.xp.zeros_like(ins[0]), sc.xp.zeros_like(ins[1])]
-        return backward
-
-    def backward(sc, p, ograds, ins, outs):
-        xp = sc.xp
-        a, b = ins
-        with _quiet(xp):
-            ga, gb = grads(xp, ograds[0], a, b, outs[0])
-        return [unbroadcast(xp, xp.asarray(ga, dtype=a.dtype), a.shape),
-                unbroadcast(xp, xp.asarray(gb, dtype=b.dtype), b.shape)]
-    return backward
+# ----- Cast ---------------------------------------------------------------------------------------
+_CAST_TYPES = ("float32", "float64", "float16", "bfloat16", "uint8", "int8", "int32", "int64",
+               "bool")
 
 
-def _register_all():
-    for _, (ew_name, ew_aliases), (bc_name, bc_aliases), fn, grads in BINARY:
-        fwd, bwd = _make_forward(fn), _make_backward(grads)
-        for name, aliases, shape_rule in ((ew_name, ew_aliases, _elemwise_shape),
-                                          (bc_name, bc_aliases, _broadcast_shape_rule)):
-            register(OpDef(name=name, aliases=aliases, inputs=("lhs", "rhs"), forward=fwd,
-                           backward=bwd, infer_shape=shape_rule(name),
-                           partial_shapes=shape_rule is _elemwise_shape,
-                           needs_head_grad=grads is not None,
-                           doc=f"Element-wise {name.split('_', 1)[-1]} of lhs and rhs"
-                               + (" with broadcasting." if name.startswith("broadcast")
-                                  else " (identical shapes).")))
+def _cast_target(p):
+    if p["dtype"] == "bfloat16":
+        raise MXNetError("Cast: dtype='bfloat16' is not supported by mxlite (NumPy and CuPy "
+                         "have no bfloat16 arithmetic)")
+    return np.dtype(p["dtype"])
 
 
-_register_all()
-del registry
+def _cast(xp, x, dtype):
+    """``x`` converted as C++'s static_cast does: floats truncate toward zero and wrap."""
+    # out-of-range values overflow silently, as in C++ (1e20 -> inf as float16)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if x.dtype.kind == "f" and dtype.kind in "iu":
+            # through int64 first: out-of-range values wrap (300.5 -> 44 as uint8, -1 -> 255)
+            return xp.trunc(x).astype(np.int64).astype(dtype)
+        return x.astype(dtype)
+
+
+register(OpDef(
+    name="Cast", aliases=("cast",),
+    params=ParamSpec(Enum("dtype", _CAST_TYPES, REQUIRED, "Output data type.")),
+    infer_shape=same_shape,
+    infer_type=lambda p, t: ([t[0]], [_cast_target(p)]),
+    forward=lambda sc, p, ins: [_cast(sc.xp, ins[0], _cast_target(p))],
+    # the gradient passes through, cast back to the input's dtype
+    backward=lambda sc, p, g, ins, outs: [_cast(sc.xp, g[0], ins[0].dtype)],
+    doc="Casts to dtype; float to integer truncates toward zero."))
+
+
+# ----- identity / zeros_like / ones_like ----------------------------------------------------------
+register(OpDef(
+    name="_copy", aliases=("identity",), infer_shape=same_shape,
+    forward=lambda sc, p, ins: [ins[0].copy()],
+    backward=lambda sc, p, g, ins, outs: [g[0]],
+    doc="Returns a copy of the input."))
+
+
+def _fill_forward(fn_name):
+    return lambda sc, p, ins: [getattr(sc.xp, fn_name)(ins[0])]
+
+
+for _name in ("zeros_like", "ones_like"):
+    register(OpDef(
+        name=_name, infer_shape=same_shape, forward=_fill_forward(_name),
+        backward=lambda sc, p, g, ins, outs: [sc.xp.zeros_like(ins[0])],
+        needs_head_grad=False,
+        doc=f"An array of {_name.split('_')[0]} with the input's shape and dtype."))
+
+
+# ----- div_sqrt_dim -------------------------------------------------------------------------------
+def _div_sqrt_dim(xp, x):
+    if x.ndim < 1:
+        raise MXNetError("_contrib_div_sqrt_dim: data must have >= 1 dimension")
+    # DivSqrtDimForward_: the divisor is DType(sqrt(last dim)), truncated for integer types,
+    # and the division is C's (truncating) one there
+    root = np.sqrt(float(x.shape[-1]))
+    if x.dtype.kind in "iu":
+        div = int(root)
+        return (xp.sign(x) * (xp.abs(x) // div)).astype(x.dtype)
+    return x / x.dtype.type(root)
+
+
+register(OpDef(
+    name="_contrib_div_sqrt_dim", inputs=("data",),
+    forward=lambda sc, p, ins: [_div_sqrt_dim(sc.xp, ins[0])],
+    backward=lambda sc, p, ograds, ins, outs: [_div_sqrt_dim(sc.xp, ograds[0])],
+    infer_shape=lambda p, s: ([s[0]], [s[0]]),
+    doc="data / sqrt(data.shape[-1])."))

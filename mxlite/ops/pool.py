@@ -18,7 +18,7 @@ import itertools
 import numpy as np
 
 from ..base import MXNetError
-from .im2col import compute_dtype, pad_spatial, scratch, window_slices
+from ._im2col import compute_dtype, pad_spatial, scratch, window_slices
 from .params import Bool, Enum, Int, ParamSpec, Shape
 from .registry import OpDef, register
 

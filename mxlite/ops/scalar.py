@@ -4,7 +4,7 @@ Each row declares MXNet's op name, its legacy alias, the forward and the gradien
 Python float (MXNet's ``scalar`` parameter is a double); integer arrays compute in their own integer
 type.
 """
-from .elemwise import _mod, _quiet
+from ._util import quiet, safe_mod
 from .params import Bool, Float, ParamSpec
 from .registry import OpDef, register, same_shape
 
@@ -24,7 +24,7 @@ def _div(xp, x, s):
 
 
 def _rdiv(xp, x, s):
-    with _quiet(xp):
+    with quiet(xp):
         out = s / x
     return out.astype(x.dtype) if x.dtype.kind in "iub" else out
 
@@ -56,9 +56,9 @@ SCALAR = [
      lambda xp, g, x, s, out: g * s * x ** (s - 1)),
     ("_rpower_scalar", "_RPowerScalar", lambda xp, x, s: _rpow(xp, x, s),
      lambda xp, g, x, s, out: g * out * xp.log(xp.asarray(s, dtype=x.dtype))),
-    ("_mod_scalar", "_ModScalar", lambda xp, x, s: _mod(xp, x, _full(xp, x, s)),
+    ("_mod_scalar", "_ModScalar", lambda xp, x, s: safe_mod(xp, x, _full(xp, x, s)),
      lambda xp, g, x, s, out: g if x.dtype.kind == "f" else xp.zeros_like(x)),
-    ("_rmod_scalar", "_RModScalar", lambda xp, x, s: _mod(xp, _full(xp, x, s), x),
+    ("_rmod_scalar", "_RModScalar", lambda xp, x, s: safe_mod(xp, _full(xp, x, s), x),
      lambda xp, g, x, s, out: -g * xp.floor(s / x) if x.dtype.kind == "f"
      else xp.zeros_like(x)),
     ("_maximum_scalar", "_MaximumScalar", lambda xp, x, s: xp.maximum(x, s),
@@ -82,14 +82,14 @@ SCALAR = [
 def _make(fn, grad):
     def forward(sc, p, ins):
         x = ins[0]
-        with _quiet(sc.xp):
+        with quiet(sc.xp):
             return [sc.xp.asarray(fn(sc.xp, x, _s(sc.xp, x, p)), dtype=x.dtype)]
 
     def backward(sc, p, ograds, ins, outs):
         x = ins[0]
         if grad is None:
             return [sc.xp.zeros_like(x)]
-        with _quiet(sc.xp):
+        with quiet(sc.xp):
             g = grad(sc.xp, ograds[0], x, _s(sc.xp, x, p), outs[0])
         return [sc.xp.asarray(g, dtype=x.dtype)]
     return forward, backward

@@ -1,7 +1,7 @@
-"""Sequence ops (SequenceMask, SequenceLast, SequenceReverse) and nearest-neighbour UpSampling.
+"""Sequence ops: SequenceMask, SequenceLast and SequenceReverse.
 
-The sequence ops read time-major data ``(T, N, ...)`` (``axis=0``) or, for SequenceMask and
-SequenceLast, batch-major ``(N, T, ...)`` (``axis=1``). With ``use_sequence_length`` a second input
+They read time-major data ``(T, N, ...)`` (``axis=0``) or, for SequenceMask and SequenceLast,
+batch-major ``(N, T, ...)`` (``axis=1``). With ``use_sequence_length`` a second input
 ``sequence_length`` of shape (N,) gives each sequence's length; it may have any numeric dtype
 (unknown, it takes the data's), its values are truncated to int, and it gets no gradient. MXNet's
 kernels index memory with the lengths unchecked (``src/operator/sequence_*``); mxlite clamps them to
@@ -13,21 +13,15 @@ kernels index memory with the lengths unchecked (``src/operator/sequence_*``); m
   gradient to the last step, as forward reads it.)
 - SequenceReverse reverses the first ``length`` steps and keeps the padding in place; ``axis`` must
   be 0.
-
-UpSampling (``src/operator/nn/upsampling*``) takes ``num_args`` NCHW inputs (``arg0``, ...). Input i
-is repeated by ``out_h / h_i`` with ``out_h = h_0 * scale``, so every input must divide the output
-size; ``multi_input_mode='concat'`` stacks the results on the channel axis, ``'sum'`` adds them
-(equal channel counts). The gradient of each input sums the output gradient over its blocks.
-Bilinear upsampling (a deconvolution with a learned ``weight``) is not implemented.
 """
 import numpy as np
 
 from ..base import MXNetError
-from .params import Bool, Enum, Float, Int, ParamSpec, REQUIRED
+from .params import Bool, Float, Int, ParamSpec
 from .registry import OpDef, register
 
 
-def _fmt(shape):
+def fmt_shape(shape):
     return "(" + ",".join(str(d) for d in shape) + ")"
 
 
@@ -54,7 +48,7 @@ def _seq_check(op, p, data, axes):
                          f"{allowed}, got axis={p['axis']}")
     if len(data) < 2:
         raise MXNetError(f"Error in operator {op}: The data array must be of rank 2 or greater, "
-                         f"got shape {_fmt(data)}")
+                         f"got shape {fmt_shape(data)}")
     return data[1] if p["axis"] == 0 else data[0]
 
 
@@ -68,7 +62,7 @@ def _seq_shape(op, axes, out_rule):
         if p["use_sequence_length"]:
             if length is not None and tuple(length) != (batch,):
                 raise MXNetError(f"Error in operator {op}: Shape inconsistent, Provided = "
-                                 f"{_fmt(length)}, inferred shape={_fmt((batch,))} for "
+                                 f"{fmt_shape(length)}, inferred shape={fmt_shape((batch,))} for "
                                  f"sequence_length")
             return [data, (batch,)], [out_rule(p, data)]
         return [data], [out_rule(p, data)]
@@ -201,87 +195,3 @@ register(OpDef(
     infer_shape=_seq_shape("SequenceReverse", (0,), lambda p, d: tuple(d)),
     infer_type=_seq_type,
     doc="Reverses the first `sequence_length` steps of each sequence (time-major data)."))
-
-
-# ----- UpSampling ---------------------------------------------------------------------------------
-_UP_PARAMS = ParamSpec(
-    Int("scale", REQUIRED, "Up sampling scale"),
-    Int("num_filter", 0, "Input filter. Only used by bilinear sample_type.Since bilinear "
-                         "upsampling uses deconvolution, num_filters is set to the number of "
-                         "channels."),
-    Enum("sample_type", ("bilinear", "nearest"), REQUIRED, "upsampling method"),
-    Enum("multi_input_mode", ("concat", "sum"), "concat",
-         "How to handle multiple input. concat means concatenate upsampled images along the "
-         "channel dimension. sum means add all images together, only available for nearest "
-         "neighbor upsampling."),
-    Int("num_args", 1, "Number of inputs to be upsampled (set automatically)."),
-    Int("workspace", 512, "Tmp workspace for deconvolution (MB)"))
-
-
-def _up_check(p):
-    if p["sample_type"] != "nearest":
-        raise MXNetError("Error in operator UpSampling: sample_type='bilinear' is not supported "
-                         "by mxlite (only 'nearest')")
-    if p["scale"] < 1:
-        raise MXNetError(f"Error in operator UpSampling: scale must be >= 1, got {p['scale']}")
-
-
-def _up_shape(p, in_shapes):
-    _up_check(p)
-    if any(s is None for s in in_shapes):
-        return list(in_shapes), [None]
-    first = in_shapes[0]
-    channels = 0
-    for i, s in enumerate(in_shapes):
-        if len(s) != 4:
-            raise MXNetError(f"Error in operator UpSampling: UpSamplingNearest: Input data should "
-                             f"be 4D in (batch, channel, y, x), got arg{i} shape {_fmt(s)}")
-        oh, ow = first[2] * p["scale"], first[3] * p["scale"]
-        if oh % s[2] or ow % s[3] or s[0] != first[0]:
-            raise MXNetError(f"Error in operator UpSampling: arg{i} shape {_fmt(s)} does not "
-                             f"divide the output size ({first[0]}, {oh}, {ow})")
-        if p["multi_input_mode"] == "sum":
-            if channels not in (0, s[1]):
-                raise MXNetError(f"Error in operator UpSampling: Number of channels must be the "
-                                 f"same when multi_input_mode==sum (arg{i} shape {_fmt(s)})")
-            channels = s[1]
-        else:
-            channels += s[1]
-    return list(in_shapes), [(first[0], channels, oh, ow)]
-
-
-def _up_forward(sc, p, ins):
-    xp = sc.xp
-    oh = ins[0].shape[2] * p["scale"]
-    parts = []
-    for x in ins:
-        k = oh // x.shape[2]
-        parts.append(xp.repeat(xp.repeat(x, k, axis=2), k, axis=3))
-    if len(parts) == 1:
-        return parts
-    if p["multi_input_mode"] == "sum":
-        out = parts[0].copy()
-        for part in parts[1:]:
-            out += part
-        return [out]
-    return [xp.concatenate(parts, axis=1)]
-
-
-def _up_backward(sc, p, ograds, ins, outs):
-    g = ograds[0]
-    n, _, oh, ow = g.shape
-    grads, begin = [], 0
-    for x in ins:
-        c, h, w = x.shape[1:]
-        k = oh // h
-        block = g if p["multi_input_mode"] == "sum" or len(ins) == 1 else g[:, begin:begin + c]
-        grads.append(block.reshape(n, c, h, k, w, k).sum(axis=(3, 5)).astype(x.dtype))
-        begin += c
-    return grads
-
-
-register(OpDef(
-    name="UpSampling", params=_UP_PARAMS, variadic=True, forward=_up_forward,
-    backward=_up_backward, infer_shape=_up_shape,
-    doc="Nearest-neighbour upsampling of NCHW inputs by `scale` (several inputs are brought to "
-        "one size and concatenated on channels, or summed)."))

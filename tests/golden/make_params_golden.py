@@ -3,11 +3,11 @@
 Run with the MXNet venv (see README.md in this folder)::
 
     MX=../mxnet-venv/bin/python
-    $MX tests/golden/make_params_golden.py                           # writes params_extra/
+    $MX tests/golden/make_params_golden.py                           # writes params_special/
     python tests/golden/make_params_golden.py write-mxlite /tmp/mxl  # mxlite writes files
     $MX tests/golden/make_params_golden.py verify /tmp/mxl           # MXNet reads them
 
-``params_extra/`` holds what ``make_golden.py``'s ``params`` section does not: bfloat16, row_sparse
+``params_special/`` holds what ``make_golden.py``'s ``params`` section does not: bfloat16, row_sparse
 and csr arrays, a V3 (NumPy-shape mode) file, MXNet's unloadable 0-d file, arrays on cpu(1) /
 cpu_pinned, and ``errors.json`` with the exceptions MXNet raises when loading the bad ones. The
 ``.expected.npz`` files hold the arrays (bfloat16 as its uint16 bit pattern; sparse densified).
@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "params_extra")
+OUT = os.path.join(HERE, "params_special")
 BF16 = np.dtype([("bfloat16", np.uint16)])
 
 

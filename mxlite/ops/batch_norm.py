@@ -1,4 +1,4 @@
-"""Normalisation layers: BatchNorm (with its moving-statistics aux states) and LRN.
+"""BatchNorm (with its moving-statistics aux states) and the older BatchNorm_v1.
 
 Both accumulate in float32 for float16 data, as MXNet does (its ``AccReal`` type).
 
@@ -16,12 +16,21 @@ cpu and gpu agree:
   result after a training step is the same.)
 - the hidden outputs are the mean and the inverse standard deviation ``1/sqrt(var + eps)``;
   ``output_mean_var`` makes them visible as ``<name>_mean`` and ``<name>_var``.
+
+BatchNorm_v1 (``batch_norm_v1-inl.h``) is BatchNorm with MXNet's older interface: no ``axis``
+(channels on axis 1), no ``cudnn_off``/calibration parameters, float32 ``eps``, data of rank 2 or 4
+only (its kernel views data as 4-D), and a hidden ``var`` output holding the biased batch variance
+instead of BatchNorm's inverse standard deviation. Like BatchNorm it overwrites gamma with 1 when
+``fix_gamma`` and updates the moving statistics in backward. (MXNet's kernel is float32-only;
+mxlite accepts float16/64 with BatchNorm's type rule.)
 """
 import numpy as np
 
 from ..base import MXNetError
-from .params import Bool, Float, Int, ParamSpec
-from .registry import OpDef, register, same_type
+from ._util import f32, fmt_shape
+from .layer_norm import MEAN_VAR_OUTPUTS, check_param
+from .params import Bool, Float, Int, Params, ParamSpec
+from .registry import OpDef, register
 
 # MXNet declares eps as double with the float literal 1e-3f as default: float32's 1e-3.
 _BN_EPS_DEFAULT = float(np.float32(1e-3))
@@ -62,7 +71,7 @@ def _bn_shape(p, in_shapes):
     return [data, c, c, c, c], [data, c, c]
 
 
-def _acc_dtype(dtype):
+def acc_dtype(dtype):
     """MXNet's AccReal: parameters, aux states and statistics are float32 for float16 data."""
     return np.dtype(np.float32) if np.dtype(dtype) == np.float16 else np.dtype(dtype)
 
@@ -74,7 +83,7 @@ def _bn_type(p, in_types):
     if np.dtype(data).kind != "f":
         raise MXNetError(f"Error in operator BatchNorm: data type {np.dtype(data).name} is not "
                          f"supported (float16, float32 or float64 expected)")
-    acc = _acc_dtype(data)
+    acc = acc_dtype(data)
     for name, given in zip(("gamma", "beta", "moving_mean", "moving_var"), in_types[1:],
                            strict=True):
         if given is not None and np.dtype(given) != acc:
@@ -101,7 +110,7 @@ def _invstd(xp, var, eps):
 def _bn_forward(sc, p, ins):
     xp = sc.xp
     x, gamma, beta, moving_mean, moving_var = ins
-    acc = _acc_dtype(x.dtype)
+    acc = acc_dtype(x.dtype)
     axis = _channel_axis(p, x.ndim)
     red, bshape = _layout(x, axis)
     xa = x.astype(acc, copy=False)
@@ -125,7 +134,7 @@ def _bn_forward(sc, p, ins):
 def _bn_backward(sc, p, ograds, ins, outs):
     xp = sc.xp
     x, gamma, beta, moving_mean, moving_var = ins
-    acc = _acc_dtype(x.dtype)
+    acc = acc_dtype(x.dtype)
     axis = _channel_axis(p, x.ndim)
     red, bshape = _layout(x, axis)
     g = ograds[0].astype(acc, copy=False)
@@ -177,71 +186,66 @@ _BN.input_var_attrs = {"moving_mean": {"__init__": '["zero", {}]'},
 register(_BN)
 
 
-# --------------------------------------------------------------------------------------------------
-# LRN: y = x / (knorm + alpha/nsize * sum of x^2 over a window of nsize channels) ^ beta
-_LRN_PARAMS = ParamSpec(
-    Float("alpha", 1e-4, "The variance scaling parameter alpha in the LRN expression."),
-    Float("beta", 0.75, "The power parameter beta in the LRN expression."),
-    Float("knorm", 2.0, "The parameter k in the LRN expression."),
-    Int("nsize", doc="normalization window width in elements."))
+# ----- BatchNorm_v1 -------------------------------------------------------------------------------
+_BN1_PARAMS = ParamSpec(
+    Float("eps", f32(1e-3), "Epsilon to prevent div 0"),
+    Float("momentum", 0.9, "Momentum for moving average"),
+    Bool("fix_gamma", True, "Fix gamma while training"),
+    Bool("use_global_stats", False, "Whether use global moving statistics instead of local "
+                                    "batch-norm. This will force change batch-norm into a scale "
+                                    "shift operator."),
+    Bool("output_mean_var", False, "Output All,normal mean and var"))
 
 
-def _lrn_shape(p, in_shapes):
+def _bn1_params(p):
+    """BatchNorm's parameters for the same computation: channel axis 1, float32 eps."""
+    return Params(p, axis=1, eps=f32(p["eps"]))
+
+
+def _bn1_shape(p, in_shapes):
     data = in_shapes[0]
-    if p["nsize"] % 2 != 1 or p["nsize"] < 1:
-        raise MXNetError(f"Error in operator LRN: LRN only supports odd values for local_size, "
-                         f"got nsize={p['nsize']}")
-    if data is not None and len(data) != 4:
-        # lrn-inl.h views the data as a 4-D (N, C, H, W) tensor
-        raise MXNetError(f"Error in operator LRN: data must be 4-D (N, C, H, W), got shape "
-                         f"{tuple(data)}")
-    return [data], [data, data]
+    if data is not None and len(data) not in (2, 4):
+        raise MXNetError(f"Error in operator BatchNorm_v1: data must be 2-D or 4-D (the kernel "
+                         f"views it as (N, C, H, W)), got shape {fmt_shape(data)}")
+    ins, outs = _bn_shape(_bn1_params(p), in_shapes)
+    for name, given, inferred in zip(("gamma", "beta", "moving_mean", "moving_var"),
+                                     in_shapes[1:], ins[1:]):
+        if inferred is not None:
+            check_param("BatchNorm_v1", name, given, inferred)
+    return ins, outs
 
 
-def _channel_window_sum(xp, v, nsize):
-    """Sum of ``v`` over a centred, zero-padded window of ``nsize`` channels (axis 1)."""
-    half = nsize // 2
-    c = v.shape[1]
-    padded = xp.zeros((v.shape[0], c + 2 * half) + v.shape[2:], v.dtype)
-    padded[:, half:half + c] = v
-    out = padded[:, 0:c].copy()
-    for d in range(1, nsize):
-        out += padded[:, d:d + c]
-    return out
+def _bn1_type(p, in_types):
+    try:
+        return _bn_type(_bn1_params(p), in_types)
+    except MXNetError as err:
+        raise MXNetError(str(err).replace("operator BatchNorm:", "operator BatchNorm_v1:")) \
+            from None
 
 
-def _lrn_norm(xp, p, xa):
-    # MXNet keeps alpha, beta and knorm as float32
-    salpha = float(np.float32(p["alpha"])) / p["nsize"]
-    return _channel_window_sum(xp, xa * xa, p["nsize"]) * salpha + float(np.float32(p["knorm"]))
+def _bn1_forward(sc, p, ins):
+    y, mean, invstd = _bn_forward(sc, _bn1_params(p), ins)
+    sc.state["invstd"] = invstd
+    # the hidden third output is the variance here (batch_norm_v1-inl.h), not BatchNorm's invstd
+    return [y, mean, sc.state["var"]]
 
 
-def _lrn_forward(sc, p, ins):
-    x = ins[0]
-    xa = x.astype(_acc_dtype(x.dtype), copy=False)
-    norm = _lrn_norm(sc.xp, p, xa)
-    y = xa * norm ** -float(np.float32(p["beta"]))
-    return [y.astype(x.dtype, copy=False), norm.astype(x.dtype, copy=False)]
+def _bn1_backward(sc, p, ograds, ins, outs):
+    invstd = sc.state.get("invstd")
+    if invstd is None:
+        invstd = _invstd(sc.xp, outs[2], f32(p["eps"]))
+    return _bn_backward(sc, _bn1_params(p), ograds[:1], ins, [outs[0], outs[1], invstd])
 
 
-def _lrn_backward(sc, p, ograds, ins, outs):
-    xp = sc.xp
-    x = ins[0]
-    acc = _acc_dtype(x.dtype)
-    xa = x.astype(acc, copy=False)
-    g = ograds[0].astype(acc, copy=False)
-    # recomputed in the accumulation type rather than read from the (float16) hidden output
-    norm = _lrn_norm(xp, p, xa)
-    beta = float(np.float32(p["beta"]))
-    salpha = float(np.float32(p["alpha"])) / p["nsize"]
-    dx = g * norm ** -beta
-    dx -= 2.0 * beta * salpha * xa * _channel_window_sum(xp, g * xa * norm ** (-beta - 1.0),
-                                                         p["nsize"])
-    return [dx.astype(x.dtype, copy=False)]
-
-
-register(OpDef(
-    name="LRN", params=_LRN_PARAMS, forward=_lrn_forward, backward=_lrn_backward,
-    infer_shape=_lrn_shape, infer_type=lambda p, t: same_type(p, t, 2), num_hidden_outputs=1,
-    doc="Local response normalization across channels: out = x / (knorm + alpha/nsize * "
-        "sum_{window of nsize channels} x^2) ^ beta."))
+_BN1 = OpDef(
+    name="BatchNorm_v1", params=_BN1_PARAMS,
+    inputs=("data", "gamma", "beta", "moving_mean", "moving_var"),
+    aux=("moving_mean", "moving_var"), forward=_bn1_forward, backward=_bn1_backward,
+    infer_shape=_bn1_shape, infer_type=_bn1_type,
+    output_names=lambda p: ["output", "mean", "var"] if p["output_mean_var"] else ["output"],
+    **MEAN_VAR_OUTPUTS,
+    doc="Batch normalization (MXNet's older BatchNorm): channels on axis 1; batch statistics in "
+        "training, moving statistics otherwise; moving statistics updated in backward.")
+_BN1.input_var_attrs = {"moving_mean": {"__init__": '["zero", {}]'},
+                        "moving_var": {"__init__": '["one", {}]'}}
+register(_BN1)

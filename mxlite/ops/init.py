@@ -1,14 +1,15 @@
-"""Ops with no inputs that fill a new array: ``_zeros``, ``_ones``, ``_full``, ``_arange``, ``_eye``
-(behind ``mx.sym.zeros/ones/full/arange/eye``).
+"""Ops with no data inputs that fill a new array: ``_zeros``, ``_ones``, ``_full``,
+``_arange``, ``_eye`` (behind ``mx.sym.zeros/ones/full/arange/eye``) and ``_contrib_arange_like``
+(shaped by its input).
 
 Parameters as in MXNet 1.9.1's src/operator/tensor/init_op.h: ``shape`` (legacy shapes: an empty
 shape or a 0 dimension means "unknown"), ``ctx`` (imperative calls only; a bound executor fills on
-its own context) and ``dtype`` (float32 by default). The outputs depend on no input, so there is
-nothing to differentiate.
+its own context) and ``dtype`` (float32 by default). Nothing here is differentiable.
 """
 import numpy as np
 
 from ..base import MXNetError
+from ._util import OptInt, zero_grads
 from .params import REQUIRED, Bool, Dtype, Enum, Float, Int, ParamSpec, Shape, Str
 from .registry import OpDef, register
 
@@ -168,3 +169,43 @@ register(OpDef(
     forward=lambda sc, p, ins: [sc.xp.eye(*_eye_shape(p), k=p["k"],
                                           dtype=_out_dtype("_eye", p, _ALL))],
     doc="A 2-D array with ones on diagonal k and zeros elsewhere."))
+
+
+# ----- arange_like --------------------------------------------------------------------------------
+def _arange_like_shape(p, in_shapes):
+    data = in_shapes[0]
+    if data is None:
+        return [None], [None]
+    if p["axis"] is None:
+        return [tuple(data)], [tuple(data)]
+    axis = p["axis"] + len(data) if p["axis"] < 0 else p["axis"]
+    if not 0 <= axis < len(data):
+        raise MXNetError(f"_contrib_arange_like: cannot handle param.axis {p['axis']} for data "
+                         f"{tuple(data)}")
+    return [tuple(data)], [(data[axis],)]
+
+
+def _arange_like_forward(sc, p, ins):
+    xp = sc.xp
+    out_shape = _arange_like_shape(p, [ins[0].shape])[1][0]
+    if p["repeat"] < 1:
+        raise MXNetError(f"_contrib_arange_like: repeat must be > 0, got {p['repeat']}")
+    dt = ins[0].dtype.type
+    n = int(np.prod(out_shape))
+    # range_fwd: start + (i / repeat) * step, each step in the output dtype
+    pos = (xp.arange(n) // p["repeat"]).astype(dt)
+    return [(dt(p["start"]) + pos * dt(p["step"])).astype(dt).reshape(out_shape)]
+
+
+register(OpDef(
+    name="_contrib_arange_like", inputs=("data",),
+    params=ParamSpec(
+        Float("start", 0.0, "Start of interval. The interval includes this value."),
+        Float("step", 1.0, "Spacing between values."),
+        Int("repeat", 1, "The repeating time of all elements."),
+        Str("ctx", "", "Context of output (only used for imperative calls)."),
+        OptInt("axis", None, "Arange elements according to the size of a certain axis of input "
+                             "array (all of its shape when None).")),
+    forward=_arange_like_forward, backward=zero_grads, needs_head_grad=False,
+    infer_shape=_arange_like_shape,
+    doc="Evenly spaced values shaped like data (or like one of its axes)."))

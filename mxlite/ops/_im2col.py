@@ -20,6 +20,8 @@ import itertools
 
 import numpy as np
 
+from ._util import prod
+
 __all__ = ["KEEP_BYTES", "compute_dtype", "pad_spatial", "window_slices", "scratch", "batch_last",
            "image", "rows", "unrows", "im2col", "col2im", "uncrop", "prod", "chunks"]
 
@@ -170,13 +172,6 @@ def uncrop(xp, res, pad, out, batch_last, bias=None):
         xp.copyto(out, res[(slice(None), slice(None)) + inner])
     if bias is not None:
         out += bias.reshape((1, -1) + (1,) * (out.ndim - 2))
-
-
-def prod(dims):
-    n = 1
-    for d in dims:
-        n *= d
-    return n
 
 
 def chunks(n, per_sample_bytes, workspace_mb):

@@ -1,27 +1,110 @@
-"""Contrib operators behind ``mx.sym.contrib`` / ``mx.nd.contrib``:
-``_contrib_AdaptiveAvgPooling2D`` (src/operator/contrib/adaptive_avg_pooling*),
-``_contrib_BilinearResize2D`` (bilinear_resize*),
-``_contrib_index_array`` (index_array*), ``_contrib_div_sqrt_dim`` (transformer*) and
-``_contrib_arange_like`` (src/operator/tensor/init_op*).
+"""Spatial resampling: UpSampling (nearest), ``_contrib_BilinearResize2D`` and
+``_contrib_AdaptiveAvgPooling2D``.
 
-Both 2-D resamplers are separable: each output row (column) is a fixed weighted sum of input rows
-(columns), so the op is ``Wh @ x @ Ww^T`` with small weight matrices built on the host and its
-gradient ``Wh^T @ g @ Ww``. float16 computes in float32.
+UpSampling (``src/operator/nn/upsampling*``) takes ``num_args`` NCHW inputs (``arg0``, ...). Input i
+is repeated by ``out_h / h_i`` with ``out_h = h_0 * scale``, so every input must divide the output
+size; ``multi_input_mode='concat'`` stacks the results on the channel axis, ``'sum'`` adds them
+(equal channel counts). The gradient of each input sums the output gradient over its blocks.
+Bilinear upsampling (a deconvolution with a learned ``weight``) is not implemented.
+
+The two contrib resamplers (src/operator/contrib/adaptive_avg_pooling*, bilinear_resize*) are
+separable: each output row (column) is a fixed weighted sum of input rows (columns), so the op is
+``Wh @ x @ Ww^T`` with small weight matrices built on the host and its gradient ``Wh^T @ g @ Ww``.
+float16 computes in float32.
 """
 import numpy as np
 
 from ..base import MXNetError
-from .params import Axis, Bool, Enum, Float, Int, OptShape, ParamSpec, Str
+from ._util import fmt_shape
+from .params import REQUIRED, Bool, Enum, Float, Int, OptShape, ParamSpec
 from .registry import OpDef, register
-from .shape_extra import OptInt
+
+# ----- UpSampling ---------------------------------------------------------------------------------
+_UP_PARAMS = ParamSpec(
+    Int("scale", REQUIRED, "Up sampling scale"),
+    Int("num_filter", 0, "Input filter. Only used by bilinear sample_type.Since bilinear "
+                         "upsampling uses deconvolution, num_filters is set to the number of "
+                         "channels."),
+    Enum("sample_type", ("bilinear", "nearest"), REQUIRED, "upsampling method"),
+    Enum("multi_input_mode", ("concat", "sum"), "concat",
+         "How to handle multiple input. concat means concatenate upsampled images along the "
+         "channel dimension. sum means add all images together, only available for nearest "
+         "neighbor upsampling."),
+    Int("num_args", 1, "Number of inputs to be upsampled (set automatically)."),
+    Int("workspace", 512, "Tmp workspace for deconvolution (MB)"))
+
+
+def _up_check(p):
+    if p["sample_type"] != "nearest":
+        raise MXNetError("Error in operator UpSampling: sample_type='bilinear' is not supported "
+                         "by mxlite (only 'nearest')")
+    if p["scale"] < 1:
+        raise MXNetError(f"Error in operator UpSampling: scale must be >= 1, got {p['scale']}")
+
+
+def _up_shape(p, in_shapes):
+    _up_check(p)
+    if any(s is None for s in in_shapes):
+        return list(in_shapes), [None]
+    first = in_shapes[0]
+    channels = 0
+    for i, s in enumerate(in_shapes):
+        if len(s) != 4:
+            raise MXNetError(f"Error in operator UpSampling: UpSamplingNearest: Input data should "
+                             f"be 4D in (batch, channel, y, x), got arg{i} shape {fmt_shape(s)}")
+        oh, ow = first[2] * p["scale"], first[3] * p["scale"]
+        if oh % s[2] or ow % s[3] or s[0] != first[0]:
+            raise MXNetError(f"Error in operator UpSampling: arg{i} shape {fmt_shape(s)} does not "
+                             f"divide the output size ({first[0]}, {oh}, {ow})")
+        if p["multi_input_mode"] == "sum":
+            if channels not in (0, s[1]):
+                raise MXNetError(f"Error in operator UpSampling: Number of channels must be the "
+                                 f"same when multi_input_mode==sum (arg{i} shape {fmt_shape(s)})")
+            channels = s[1]
+        else:
+            channels += s[1]
+    return list(in_shapes), [(first[0], channels, oh, ow)]
+
+
+def _up_forward(sc, p, ins):
+    xp = sc.xp
+    oh = ins[0].shape[2] * p["scale"]
+    parts = []
+    for x in ins:
+        k = oh // x.shape[2]
+        parts.append(xp.repeat(xp.repeat(x, k, axis=2), k, axis=3))
+    if len(parts) == 1:
+        return parts
+    if p["multi_input_mode"] == "sum":
+        out = parts[0].copy()
+        for part in parts[1:]:
+            out += part
+        return [out]
+    return [xp.concatenate(parts, axis=1)]
+
+
+def _up_backward(sc, p, ograds, ins, outs):
+    g = ograds[0]
+    n, _, oh, ow = g.shape
+    grads, begin = [], 0
+    for x in ins:
+        c, h, w = x.shape[1:]
+        k = oh // h
+        block = g if p["multi_input_mode"] == "sum" or len(ins) == 1 else g[:, begin:begin + c]
+        grads.append(block.reshape(n, c, h, k, w, k).sum(axis=(3, 5)).astype(x.dtype))
+        begin += c
+    return grads
+
+
+register(OpDef(
+    name="UpSampling", params=_UP_PARAMS, variadic=True, forward=_up_forward,
+    backward=_up_backward, infer_shape=_up_shape,
+    doc="Nearest-neighbour upsampling of NCHW inputs by `scale` (several inputs are brought to "
+        "one size and concatenated on channels, or summed)."))
+
 
 _INT64 = np.dtype(np.int64)
 _REAL = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _zero_grads(sc, p, ograds, ins, outs):
-    """MXNet's MakeZeroGradNodes: every input gets zeros, the head gradient is not read."""
-    return [sc.xp.zeros_like(x) for x in ins]
 
 
 def _real_types(op, n_in):
@@ -212,97 +295,3 @@ register(OpDef(
     forward=_resize_forward, backward=_resize_backward, infer_shape=_resize_shape,
     infer_type=lambda p, t: _real_types(_BR, len(t))(p, t),
     doc="Bilinear resizing of NCHW data (upsampling or downsampling)."))
-
-
-# ----- index_array --------------------------------------------------------------------------------
-def _index_axes(p, ndim):
-    axes = p["axes"]
-    return tuple(range(ndim)) if axes is None else tuple(a % ndim for a in axes)
-
-
-def _index_shape(p, in_shapes):
-    data = in_shapes[0]
-    if data is None:
-        return [None], [None]
-    n = len(data) if p["axes"] is None else len(p["axes"])
-    return [tuple(data)], [tuple(data) + (n,)]
-
-
-def _index_forward(sc, p, ins):
-    xp = sc.xp
-    shape = ins[0].shape
-    grids = xp.indices(shape, dtype=_INT64) if shape else xp.zeros((0,), _INT64)
-    axes = _index_axes(p, len(shape))
-    out = xp.stack([grids[a] for a in axes], axis=-1) if axes else \
-        xp.zeros(shape + (0,), _INT64)
-    return [xp.ascontiguousarray(out)]
-
-
-register(OpDef(
-    name="_contrib_index_array", inputs=("data",),
-    params=ParamSpec(Axis("axes", None, "The axes to include in the index array. Supports "
-                                        "negative values.")),
-    forward=_index_forward, backward=_zero_grads, needs_head_grad=False,
-    infer_shape=_index_shape, infer_type=lambda p, t: ([t[0]], [_INT64]),
-    doc="The int64 index of every element: out[i1, ..., in, :] = [i_axes[0], i_axes[1], ...]."))
-
-
-# ----- div_sqrt_dim -------------------------------------------------------------------------------
-def _div_sqrt_dim(xp, x):
-    if x.ndim < 1:
-        raise MXNetError("_contrib_div_sqrt_dim: data must have >= 1 dimension")
-    # DivSqrtDimForward_: the divisor is DType(sqrt(last dim)), truncated for integer types,
-    # and the division is C's (truncating) one there
-    root = np.sqrt(float(x.shape[-1]))
-    if x.dtype.kind in "iu":
-        div = int(root)
-        return (xp.sign(x) * (xp.abs(x) // div)).astype(x.dtype)
-    return x / x.dtype.type(root)
-
-
-register(OpDef(
-    name="_contrib_div_sqrt_dim", inputs=("data",),
-    forward=lambda sc, p, ins: [_div_sqrt_dim(sc.xp, ins[0])],
-    backward=lambda sc, p, ograds, ins, outs: [_div_sqrt_dim(sc.xp, ograds[0])],
-    infer_shape=lambda p, s: ([s[0]], [s[0]]),
-    doc="data / sqrt(data.shape[-1])."))
-
-
-# ----- arange_like --------------------------------------------------------------------------------
-def _arange_like_shape(p, in_shapes):
-    data = in_shapes[0]
-    if data is None:
-        return [None], [None]
-    if p["axis"] is None:
-        return [tuple(data)], [tuple(data)]
-    axis = p["axis"] + len(data) if p["axis"] < 0 else p["axis"]
-    if not 0 <= axis < len(data):
-        raise MXNetError(f"_contrib_arange_like: cannot handle param.axis {p['axis']} for data "
-                         f"{tuple(data)}")
-    return [tuple(data)], [(data[axis],)]
-
-
-def _arange_like_forward(sc, p, ins):
-    xp = sc.xp
-    out_shape = _arange_like_shape(p, [ins[0].shape])[1][0]
-    if p["repeat"] < 1:
-        raise MXNetError(f"_contrib_arange_like: repeat must be > 0, got {p['repeat']}")
-    dt = ins[0].dtype.type
-    n = int(np.prod(out_shape))
-    # range_fwd: start + (i / repeat) * step, each step in the output dtype
-    pos = (xp.arange(n) // p["repeat"]).astype(dt)
-    return [(dt(p["start"]) + pos * dt(p["step"])).astype(dt).reshape(out_shape)]
-
-
-register(OpDef(
-    name="_contrib_arange_like", inputs=("data",),
-    params=ParamSpec(
-        Float("start", 0.0, "Start of interval. The interval includes this value."),
-        Float("step", 1.0, "Spacing between values."),
-        Int("repeat", 1, "The repeating time of all elements."),
-        Str("ctx", "", "Context of output (only used for imperative calls)."),
-        OptInt("axis", None, "Arange elements according to the size of a certain axis of input "
-                             "array (all of its shape when None).")),
-    forward=_arange_like_forward, backward=_zero_grads, needs_head_grad=False,
-    infer_shape=_arange_like_shape,
-    doc="Evenly spaced values shaped like data (or like one of its axes)."))

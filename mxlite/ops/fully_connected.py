@@ -1,12 +1,16 @@
-"""Dense layers and activations: FullyConnected and Activation."""
-import numpy as np
+"""FullyConnected: ``y = x W^T + b`` (src/operator/nn/fully_connected-inl.h).
 
+With ``flatten`` (the default) the data is viewed as ``(N, prod(rest))``; without it the product
+runs over the last axis only. ``no_bias`` drops the ``bias`` input. The weight's shape
+``(num_hidden, K)`` and the bias' ``(num_hidden,)`` are inferred from the data, which is how
+simple_bind learns ``fc1_weight``.
+"""
 from ..base import MXNetError
-from .params import Bool, Enum, Int, ParamSpec
-from .registry import OpDef, register, same_shape
+from .params import Bool, Int, ParamSpec
+from .registry import OpDef, register
 
 
-def _prod(dims):
+def prod(dims):
     n = 1
     for d in dims:
         n *= d
@@ -37,7 +41,7 @@ def _fc_shape(p, in_shapes):
             raise MXNetError("Error in operator FullyConnected: data must have at least 1 "
                              "dimension")
         # data may be partial (0 = unknown): the weight's K is known once the features are
-        k = _prod(data[1:]) if p["flatten"] else data[-1]
+        k = prod(data[1:]) if p["flatten"] else data[-1]
         out[1] = (h, k)
         oshape = (data[0], h) if p["flatten"] else tuple(data[:-1]) + (h,)
     elif weight is not None and weight[0] != h:
@@ -117,70 +121,3 @@ register(OpDef(
     partial_shapes=True,
     doc="Applies a linear transformation: Y = X W^T + b. With flatten, X is reshaped to "
         "(batch, prod(other dims)) first."))
-
-
-# --------------------------------------------------------------------------------------------------
-# Activation
-_ACT_PARAMS = ParamSpec(Enum("act_type", ("relu", "sigmoid", "softrelu", "softsign", "tanh"),
-                             doc="Activation function to be applied."))
-
-
-def activation_forward(xp, act, x):
-    """y = act(x) for MXNet's Activation act_types."""
-    if act == "relu":
-        return xp.maximum(x, 0)
-    if act == "sigmoid":
-        return 1 / (1 + xp.exp(-x))
-    if act == "tanh":
-        return xp.tanh(x)
-    if act == "softrelu":
-        return xp.logaddexp(xp.zeros((), x.dtype), x)
-    return x / (1 + xp.abs(x))  # softsign
-
-
-def activation_backward(xp, act, g, x, y):
-    """dx from the head gradient, reading the output where MXNet does (relu, sigmoid, tanh)."""
-    if act == "relu":
-        return g * (y > 0)
-    if act == "sigmoid":
-        return g * y * (1 - y)
-    if act == "tanh":
-        return g * (1 - y * y)
-    if act == "softrelu":
-        return g * -xp.expm1(-y)
-    return g / ((1 + xp.abs(x)) ** 2)
-
-
-def _act_forward(sc, p, ins):
-    x = ins[0]
-    if p["act_type"] == "relu":
-        return [sc.xp.maximum(x, 0)]
-    with np.errstate(over="ignore"):
-        return [activation_forward(sc.xp, p["act_type"], x).astype(x.dtype, copy=False)]
-
-
-def _act_backward(sc, p, ograds, ins, outs):
-    if p["act_type"] == "relu":
-        return [ograds[0] * (outs[0] > 0)]  # the common case, without dispatch or cast
-    g = activation_backward(sc.xp, p["act_type"], ograds[0], ins[0], outs[0])
-    return [g.astype(ins[0].dtype, copy=False)]
-
-
-def _act_gpu_backward(sc, p, ograds, ins, outs):
-    """When the plan paired this activation with the FullyConnected feeding it, one kernel computes
-    the activation's input gradient and the bias gradient, handed to the FC step's state."""
-    fc_sc = sc.state.get("fuse_fc")
-    if fc_sc is None:
-        return _act_backward(sc, p, ograds, ins, outs)
-    from . import cuda
-    y = outs[0]
-    d_fc, dbias = cuda.fc_backward_fused(ograds[0].reshape(-1, y.shape[-1]),
-                                         y.reshape(-1, y.shape[-1]), p["act_type"])
-    fc_sc.state["dbias"] = dbias
-    return [d_fc.reshape(y.shape)]
-
-
-register(OpDef(name="Activation", params=_ACT_PARAMS, forward=_act_forward, backward=_act_backward,
-               infer_shape=same_shape, gpu_backward=_act_gpu_backward,
-               doc="Applies an activation function element-wise: relu, sigmoid, tanh, softrelu "
-                   "(log(1+exp(x))) or softsign (x/(1+|x|))."))

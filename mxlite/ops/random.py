@@ -1,10 +1,10 @@
-"""Random sampling ops with no inputs: ``_random_uniform``, ``_random_normal``, ``_random_randint``.
+"""Random sampling ops with no inputs: ``_random_uniform``, ``_random_normal``,
+``_random_randint``.
 
 Parameters as in MXNet's ``src/operator/random/sample_op.h``: the distribution's scalars, ``shape``,
 ``ctx`` (imperative calls only; a bound executor samples on its own context) and ``dtype`` (None
 means float32, int32 for randint). Draws come from ``mxlite.random.generator(ctx)``, so
-``mx.random.seed`` makes a run reproducible. The ops are not differentiable and have no inputs to
-differentiate.
+``mx.random.seed`` makes a run reproducible. The ops are not differentiable.
 """
 import numpy as np
 

@@ -1,11 +1,12 @@
-"""LeakyReLU and its variants: leaky, elu, selu, gelu, prelu (learned slope ``gamma``) and rrelu.
+"""Activation (relu, sigmoid, tanh, softrelu, softsign) and LeakyReLU with its variants
+(leaky, elu, selu, gelu, prelu, rrelu).
 
-Gradients follow MXNet's kernels (``src/operator/leaky_relu-inl.h``, ``mshadow_op.h``), which mostly
-read the *output*: leaky and prelu give the slope at x = 0, elu gives ``slope * exp(x)`` for x <= 0.
-One of them is not the derivative of the forward: selu's gradient for x <= 0 is ``lambda * (alpha +
-y)`` with y the output, where the derivative would be ``lambda * alpha * exp(x)``; mxlite reproduces
-it. gelu is computed in float32 for every dtype (float64 included), as MXNet's kernel casts to
-float.
+LeakyReLU's gradients follow MXNet's kernels (``src/operator/leaky_relu-inl.h``, ``mshadow_op.h``),
+which mostly read the *output*: leaky and prelu give the slope at x = 0, elu gives ``slope *
+exp(x)`` for x <= 0. One of them is not the derivative of the forward: selu's gradient for x <= 0
+is ``lambda * (alpha + y)`` with y the output, where the derivative would be ``lambda * alpha *
+exp(x)``; mxlite reproduces it. gelu is computed in float32 for every dtype (float64 included), as
+MXNet's kernel casts to float.
 
 prelu's ``gamma`` may be any shape MXNet's ``expand_shape`` places on data axes 0 and 1 (see
 ``_gamma_placement``): (C,) per channel, (1,) shared, (N, C) or, for 2-D data, the data's own shape;
@@ -20,10 +21,77 @@ import math
 import numpy as np
 
 from ..base import MXNetError
-from .elemwise import unbroadcast
+from ._special import erf
+from ._util import f32, unbroadcast
 from .params import Enum, Float, ParamSpec
-from .registry import OpDef, register
-from .special import erf
+from .registry import OpDef, register, same_shape
+
+# --------------------------------------------------------------------------------------------------
+# Activation
+_ACT_PARAMS = ParamSpec(Enum("act_type", ("relu", "sigmoid", "softrelu", "softsign", "tanh"),
+                             doc="Activation function to be applied."))
+
+
+def activation_forward(xp, act, x):
+    """y = act(x) for MXNet's Activation act_types."""
+    if act == "relu":
+        return xp.maximum(x, 0)
+    if act == "sigmoid":
+        return 1 / (1 + xp.exp(-x))
+    if act == "tanh":
+        return xp.tanh(x)
+    if act == "softrelu":
+        return xp.logaddexp(xp.zeros((), x.dtype), x)
+    return x / (1 + xp.abs(x))  # softsign
+
+
+def activation_backward(xp, act, g, x, y):
+    """dx from the head gradient, reading the output where MXNet does (relu, sigmoid, tanh)."""
+    if act == "relu":
+        return g * (y > 0)
+    if act == "sigmoid":
+        return g * y * (1 - y)
+    if act == "tanh":
+        return g * (1 - y * y)
+    if act == "softrelu":
+        return g * -xp.expm1(-y)
+    return g / ((1 + xp.abs(x)) ** 2)
+
+
+def _act_forward(sc, p, ins):
+    x = ins[0]
+    if p["act_type"] == "relu":
+        return [sc.xp.maximum(x, 0)]
+    with np.errstate(over="ignore"):
+        return [activation_forward(sc.xp, p["act_type"], x).astype(x.dtype, copy=False)]
+
+
+def _act_backward(sc, p, ograds, ins, outs):
+    if p["act_type"] == "relu":
+        return [ograds[0] * (outs[0] > 0)]  # the common case, without dispatch or cast
+    g = activation_backward(sc.xp, p["act_type"], ograds[0], ins[0], outs[0])
+    return [g.astype(ins[0].dtype, copy=False)]
+
+
+def _act_gpu_backward(sc, p, ograds, ins, outs):
+    """When the plan paired this activation with the FullyConnected feeding it, one kernel computes
+    the activation's input gradient and the bias gradient, handed to the FC step's state."""
+    fc_sc = sc.state.get("fuse_fc")
+    if fc_sc is None:
+        return _act_backward(sc, p, ograds, ins, outs)
+    from . import cuda
+    y = outs[0]
+    d_fc, dbias = cuda.fc_backward_fused(ograds[0].reshape(-1, y.shape[-1]),
+                                         y.reshape(-1, y.shape[-1]), p["act_type"])
+    fc_sc.state["dbias"] = dbias
+    return [d_fc.reshape(y.shape)]
+
+
+register(OpDef(name="Activation", params=_ACT_PARAMS, forward=_act_forward, backward=_act_backward,
+               infer_shape=same_shape, gpu_backward=_act_gpu_backward,
+               doc="Applies an activation function element-wise: relu, sigmoid, tanh, softrelu "
+                   "(log(1+exp(x))) or softsign (x/(1+|x|))."))
+
 
 # mshadow_op.h declares these as float, so every dtype computes with the float32-rounded values
 _SELU_ALPHA = float(np.float32(1.6732632423543772848170429916717))
@@ -35,11 +103,6 @@ _PARAMS = ParamSpec(
     Float("slope", 0.25, "Init slope for the activation. (For leaky and elu only)"),
     Float("lower_bound", 0.125, "Lower bound of random slope. (For rrelu only)"),
     Float("upper_bound", 0.334, "Upper bound of random slope. (For rrelu only)"))
-
-
-def _f32(value):
-    # MXNet keeps slope and the bounds as float32
-    return float(np.float32(value))
 
 
 def _inputs(p):
@@ -73,7 +136,7 @@ def _type(p, in_types):
     return [known] * len(in_types), [known] * (2 if _is_rrelu(p) else 1)
 
 
-def _acc(xp, x):
+def upcast(xp, x):
     return x.astype(xp.float32) if x.dtype == xp.float16 else x
 
 
@@ -103,21 +166,21 @@ def _gamma_view(gamma, data_shape):
 def _forward(sc, p, ins):
     xp = sc.xp
     x = ins[0]
-    xa = _acc(xp, x)
+    xa = upcast(xp, x)
     act = p["act_type"]
     if act in ("leaky", "rrelu"):
         if act == "rrelu" and sc.is_train:
             # deliberate: MXNet 1.9.1 segfaults in rrelu training, so there is nothing to match
             raise MXNetError("LeakyReLU act_type='rrelu' is not supported in training mode "
                              "(MXNet 1.9.1 crashes there); use it with is_train=False")
-        slope = _f32(p["slope"]) if act == "leaky" else \
-            (_f32(p["lower_bound"]) + _f32(p["upper_bound"])) / 2
+        slope = f32(p["slope"]) if act == "leaky" else \
+            (f32(p["lower_bound"]) + f32(p["upper_bound"])) / 2
         y = xp.where(xa > 0, xa, xa * slope)
     elif act == "prelu":
-        gamma = _gamma_view(_acc(xp, ins[1]), x.shape)
+        gamma = _gamma_view(upcast(xp, ins[1]), x.shape)
         y = xp.where(xa > 0, xa, xa * gamma)
     elif act == "elu":
-        y = xp.where(xa > 0, xa, _f32(p["slope"]) * xp.expm1(xp.minimum(xa, 0)))
+        y = xp.where(xa > 0, xa, f32(p["slope"]) * xp.expm1(xp.minimum(xa, 0)))
     elif act == "selu":
         y = _SELU_LAMBDA * xp.where(xa > 0, xa, _SELU_ALPHA * xp.expm1(xp.minimum(xa, 0)))
     else:  # gelu, with the exact erf
@@ -125,7 +188,7 @@ def _forward(sc, p, ins):
         y = 0.5 * xf * (1 + erf(xp, xf / math.sqrt(2)))
     y = y.astype(x.dtype, copy=False)
     if act == "rrelu":
-        return [y, xp.full(x.shape, (_f32(p["lower_bound"]) + _f32(p["upper_bound"])) / 2,
+        return [y, xp.full(x.shape, (f32(p["lower_bound"]) + f32(p["upper_bound"])) / 2,
                            x.dtype)]
     return [y]
 
@@ -133,16 +196,16 @@ def _forward(sc, p, ins):
 def _backward(sc, p, ograds, ins, outs):
     xp = sc.xp
     x = ins[0]
-    g = _acc(xp, ograds[0])
-    y = _acc(xp, outs[0])
+    g = upcast(xp, ograds[0])
+    y = upcast(xp, outs[0])
     act = p["act_type"]
     if act == "leaky":
-        dx = g * xp.where(y > 0, 1.0, _f32(p["slope"]))
+        dx = g * xp.where(y > 0, 1.0, f32(p["slope"]))
     elif act == "rrelu":
-        dx = g * xp.where(y > 0, 1.0, _acc(xp, outs[1]))
+        dx = g * xp.where(y > 0, 1.0, upcast(xp, outs[1]))
     elif act == "elu":
         # mshadow_op::elu_grad(y, slope) = slope + y for y <= 0, i.e. slope * exp(x)
-        dx = g * xp.where(y > 0, 1.0, _f32(p["slope"]) + y)
+        dx = g * xp.where(y > 0, 1.0, f32(p["slope"]) + y)
     elif act == "selu":
         # mshadow_op::selu_grad reads the output: lambda * (alpha + y) for y <= 0 (MXNet's quirk)
         dx = g * (_SELU_LAMBDA * xp.where(y > 0, 1.0, _SELU_ALPHA + y))
@@ -151,9 +214,9 @@ def _backward(sc, p, ograds, ins, outs):
         pdf = xp.exp(-0.5 * xf * xf) / math.sqrt(2 * math.pi)
         dx = g * (0.5 * (1 + erf(xp, xf / math.sqrt(2))) + xf * pdf)
     else:  # prelu
-        xa = _acc(xp, x)
+        xa = upcast(xp, x)
         gamma = ins[1]
-        dx = g * xp.where(xa > 0, 1.0, _gamma_view(_acc(xp, gamma), x.shape))
+        dx = g * xp.where(xa > 0, 1.0, _gamma_view(upcast(xp, gamma), x.shape))
         contrib = g * xp.where(xa > 0, 0.0, xa)
         # summed over the axes gamma was broadcast along, then back to gamma's own shape
         placed = _gamma_placement(gamma.shape, x.shape)

@@ -1,12 +1,80 @@
-"""The rest of the ``_linalg_*`` family (src/operator/tensor/la_op-inl.h, la_op.cc): the LQ and
-symmetric eigen factorizations (gelqf, syevd), inverse, det, slogdet, and the diagonal/triangle
-copies (extractdiag, makediag, extracttrian, maketrian). Conventions as in ``la``.
+"""Linear algebra on batches of matrices, the factorisations and what they
+give: ``_linalg_potrf`` / ``potri`` (Cholesky), ``gelqf`` (LQ), ``syevd`` (symmetric
+eigendecomposition), ``inverse``, ``det`` and ``slogdet`` (src/operator/tensor/la_op.h,
+la_op-inl.h). Conventions as in ``linalg``.
 """
 import numpy as np
 
 from ..base import MXNetError
-from .la import _batch_shape, _copy_ltu, _linalg_error, _mats, _reg, _square_shape, _t
-from .params import Bool, Int
+from .linalg import (
+    _LOWER,
+    _batch_shape,
+    _copy_ltu,
+    _linalg_error,
+    _mats,
+    _reg,
+    _square_shape,
+    _t,
+    _tri,
+)
+
+# ----- potrf / potri ------------------------------------------------------------------------------
+
+
+def _sym_from(xp, a, lower):
+    """The symmetric matrix LAPACK sees when it reads only one triangle of ``a``."""
+    tri = xp.tril(a, -1) if lower else xp.triu(a, 1)
+    return tri + _t(xp, tri) + xp.tril(xp.triu(a))
+
+
+def _potrf_forward(sc, p, ins):
+    xp = sc.xp
+    try:
+        low = xp.linalg.cholesky(_sym_from(xp, ins[0], p["lower"]))
+    except np.linalg.LinAlgError as err:
+        raise _linalg_error("_linalg_potrf", err) from None
+    return [low if p["lower"] else xp.ascontiguousarray(_t(xp, low))]
+
+
+def _potrf_backward(sc, p, ograds, ins, outs):
+    # dA = 0.5 * L^-T copyLTU(L^T dL) L^-1; the upper case is the lower one transposed
+    xp = sc.xp
+    low, dlow = outs[0], ograds[0]
+    if not p["lower"]:
+        low, dlow = _t(xp, low), _t(xp, dlow)
+    inv = xp.linalg.inv(low)
+    return [0.5 * xp.matmul(xp.matmul(_t(xp, inv), _copy_ltu(xp, xp.matmul(_t(xp, low), dlow))),
+                            inv)]
+
+
+_reg("_linalg_potrf", ("A",), _potrf_forward, _potrf_backward, _square_shape("_linalg_potrf"),
+     (_LOWER,), doc="Cholesky factor of symmetric positive-definite matrices.")
+
+
+def _potri_forward(sc, p, ins):
+    xp = sc.xp
+    try:
+        inv = xp.linalg.inv(_tri(xp, ins[0], p["lower"]))
+    except np.linalg.LinAlgError as err:
+        raise _linalg_error("_linalg_potri", err) from None
+    # lower: (L L^T)^-1 = L^-T L^-1; upper: (U^T U)^-1 = U^-1 U^-T
+    return [xp.matmul(_t(xp, inv), inv) if p["lower"] else xp.matmul(inv, _t(xp, inv))]
+
+
+def _potri_backward(sc, p, ograds, ins, outs):
+    # dB = -tril(A (dA + dA^T) B^-T) (lower); the upper case transposed
+    xp = sc.xp
+    g, a = ograds[0], outs[0]
+    sym = g + _t(xp, g)
+    binv = xp.linalg.inv(_tri(xp, ins[0], p["lower"]))
+    if p["lower"]:
+        return [-xp.tril(xp.matmul(xp.matmul(a, sym), _t(xp, binv)))]
+    return [-xp.triu(xp.matmul(_t(xp, binv), xp.matmul(sym, a)))]
+
+
+_reg("_linalg_potri", ("A",), _potri_forward, _potri_backward, _square_shape("_linalg_potri"),
+     (_LOWER,), doc="Inverse of B*B^T (lower) or B^T*B (upper) from its triangular factor B.")
+
 
 # ----- gelqf --------------------------------------------------------------------------------------
 
@@ -152,104 +220,3 @@ def _slogdet_backward(sc, p, ograds, ins, outs):
 _reg("_linalg_slogdet", ("A",), _slogdet_forward, _slogdet_backward,
      _det_shape("_linalg_slogdet", 2), num_outputs=2,
      doc="Sign and log of the absolute value of the determinant.")
-
-
-# ----- diagonal / triangle copies -----------------------------------------------------------------
-_OFFSET = Int("offset", 0, "Offset of the diagonal versus the main diagonal. 0 corresponds to "
-                           "the main diagonal, a negative/positive value to diagonals "
-                           "below/above the main diagonal.")
-_TRIAN_LOWER = Bool("lower", True, "Refer to the lower triangular matrix if lower=true, refer to "
-                                   "the upper otherwise. Only relevant when offset=0")
-
-
-def _diag_index(p, n):
-    k = p["offset"]
-    i = np.arange(n - abs(k))
-    return i + max(-k, 0), i + max(k, 0)
-
-
-def _trian_index(p, n):
-    """(rows, cols) of the triangle's entries in MXNet's storage order (CopyTrian): row by row of
-    the lower triangle, or column by column of the upper one."""
-    k = p["offset"]
-    m = n - abs(k)
-    r = np.repeat(np.arange(m), np.arange(1, m + 1))
-    c = np.concatenate([np.arange(i + 1) for i in range(m)]) if m > 0 else np.zeros(0, int)
-    if k < 0 or (k == 0 and p["lower"]):
-        return r + abs(k), c
-    return c, r + abs(k)
-
-
-def _extract_shape(op, diag):
-    def rule(p, in_shapes):
-        a = in_shapes[0]
-        if a is None:
-            return [None], [None]
-        a = tuple(a)
-        _mats(op, "A", a)
-        m = a[-1] - abs(p["offset"])
-        if m <= 0:
-            raise MXNetError(f"{op}: Illegal offset {p['offset']} for diag/trian extraction of "
-                             f"matrix with dimension {a[-1]}")
-        return [a], [a[:-2] + ((m,) if diag else (m * (m + 1) // 2,))]
-    return rule
-
-
-def _make_shape(op, diag):
-    def rule(p, in_shapes):
-        a = in_shapes[0]
-        if a is None:
-            return [None], [None]
-        a = tuple(a)
-        if not a:
-            raise MXNetError(f"{op}: input A must have >= 1 dimension")
-        m = a[-1]
-        if not diag:
-            m = int(np.floor(0.5 + (np.sqrt(8 * a[-1] + 1) - 1.0) * 0.5))
-            if m * (m + 1) // 2 != a[-1]:
-                raise MXNetError(f"{op}: Input tensor of maketrian has an invalid dimension for "
-                                 f"the last axis: {a}")
-        n = m + abs(p["offset"])
-        return [a], [a[:-1] + (n, n)]
-    return rule
-
-
-def _gather(sc, index, a):
-    rows, cols = (sc.xp.asarray(i) for i in index(a.shape[-1]))
-    return sc.xp.ascontiguousarray(a[..., rows, cols])
-
-
-def _scatter(sc, index, v, n):
-    xp = sc.xp
-    out = xp.zeros(v.shape[:-1] + (n, n), v.dtype)
-    rows, cols = (xp.asarray(i) for i in index(n))
-    out[..., rows, cols] = v
-    return out
-
-
-def _copy_ops(kind, index, params):
-    def extract_fwd(sc, p, ins):
-        return [_gather(sc, lambda n: index(p, n), ins[0])]
-
-    def extract_bwd(sc, p, ograds, ins, outs):
-        return [_scatter(sc, lambda n: index(p, n), ograds[0], ins[0].shape[-1])]
-
-    def make_fwd(sc, p, ins):
-        n = _make_shape("", kind == "diag")(p, [ins[0].shape])[1][0][-1]
-        return [_scatter(sc, lambda n: index(p, n), ins[0], n)]
-
-    def make_bwd(sc, p, ograds, ins, outs):
-        return [_gather(sc, lambda n: index(p, n), ograds[0])]
-
-    diag = kind == "diag"
-    _reg(f"_linalg_extract{kind}", ("A",), extract_fwd, extract_bwd,
-         _extract_shape(f"_linalg_extract{kind}", diag), params,
-         doc=f"Extracts a {'diagonal' if diag else 'triangle'} of square matrices.")
-    _reg(f"_linalg_make{kind}", ("A",), make_fwd, make_bwd,
-         _make_shape(f"_linalg_make{kind}", diag), params,
-         doc=f"Square matrices with the given {'diagonal' if diag else 'triangle'}, zero "
-             f"elsewhere.")
-
-
-_copy_ops("diag", _diag_index, (_OFFSET,))
-_copy_ops("trian", _trian_index, (_OFFSET, _TRIAN_LOWER))
