@@ -1,21 +1,21 @@
 """Executor: a Symbol bound to arrays on a context, running its Plan forward and backward.
 
-Everything is decided at bind: the plan, the output buffers, which steps run backward, which
-arguments receive gradients and how (``grad_req`` is applied in exactly one place,
-``_store_gradients``). The forward and backward loops only walk lists.
+Everything is decided at bind: the plan, the output buffers, which steps run backward (as units,
+after the fusions of ``mxlite.passes``), when each value and gradient is dropped
+(``mxlite.memory``), which arguments receive gradients and how (``grad_req`` is applied in exactly
+one place, ``_store_gradients``). The forward and backward loops only walk lists.
 """
 import numpy as np
 
 from .base import MXNetError
 from .context import array_module, device_scope
 from .graph import Plan
+from .memory import MemoryPlan, ShapeOnly, Workspace, resize_array
 from .ndarray.ndarray import NDArray, from_data
 from .ops.registry import StepContext
+from .passes import backward_units
 
 __all__ = ["Executor"]
-
-# Ops whose inputs MXNet's monitor names input0, input1 ... (they declare no input names).
-_POSITIONAL_INPUT_NAMES = ("Activation", "SoftmaxActivation")
 _HEAD_GRAD_MSG = ("Because the last operator is not Loss function, head_gradient is required when "
                   "calling backward. If you are attempting to minimize the output as an objective, "
                   "please modify your network and pass it through the make_loss symbol.")
@@ -51,42 +51,32 @@ class Executor:
         self._bound_inputs = list(zip(plan.arg_slots + plan.aux_slots,
                                       self.arg_arrays + self.aux_arrays))
 
-        self._contexts = [StepContext(self._xp, ctx, False, step.name) for step in plan.steps]
+        self._workspace = Workspace()
+        self._contexts = [StepContext(self._xp, ctx, False, step.name, self._workspace)
+                          for step in plan.steps]
         # a step whose first output is a head listed once may write it straight into that buffer
         for k, step in enumerate(plan.steps):
             if plan.head_slots.count(step.outs[0]) == 1:
                 self._contexts[k].out = self._out_data[plan.head_slots.index(step.outs[0])]
-        if ctx.is_gpu:
-            for act_k, fc_k in plan.fc_act_pairs.items():
-                self._contexts[act_k].state["fuse_fc"] = self._contexts[fc_k]
-        self._forwards = [_kernel(step.op, ctx, "forward") for step in plan.steps]
-        self._backwards = [_kernel(step.op, ctx, "backward") for step in plan.steps]
         self._grad_positions = [i for i, r in enumerate(grad_reqs)
                                 if r != "null" and grad_arrays[i] is not None]
         grad_slots = [plan.arg_slots[i] for i in self._grad_positions]
         # (argument slot, gradient NDArray, accumulate?) for every argument receiving a gradient
         self._grad_targets = [(plan.arg_slots[i], self.grad_arrays[i], grad_reqs[i] == "add")
                               for i in self._grad_positions]
-        self._bwd_steps, self._grad_slots = plan.backward_steps(grad_slots)
-        self._bwd_program = []
-        for k in reversed(self._bwd_steps):
-            step = plan.steps[k]
-            self._contexts[k].grad_wanted = tuple(s in self._grad_slots for s in step.ins)
-            targets = tuple((pos, slot) for pos, slot in enumerate(step.ins)
-                            if slot in self._grad_slots and pos not in step.aux_ins)
-            self._bwd_program.append((
-                self._backwards[k], self._contexts[k], step.params, tuple(step.ins),
-                tuple(step.outs), tuple(step.outs[:step.n_visible]), step.op.needs_head_grad,
-                targets))
+        bwd_steps, self._grad_slots = plan.backward_steps(grad_slots)
+        self._units = backward_units(plan, bwd_steps, lambda op: _kernel(op, ctx, "backward"),
+                                     "gpu" if ctx.is_gpu else "cpu")
+        self._memory = MemoryPlan(plan, shapes, dtypes, self._units, self._grad_slots)
+        self._bwd_program = [self._backward_entry(u, release)
+                             for u, release in zip(self._units, self._memory.grad_release)]
         self._refusal = next((msg for msg in (_refusing_op(symbol, self._arg_names[i])
                                               for i in self._grad_positions) if msg), None)
         self._head_needs = [node.op is None or node.op.needs_head_grad for node, _ in plan.heads]
-        # (kernel, step context, params, input slots, output slots, slots to drop after) per step;
-        # values are only dropped when no backward pass will read them
-        release = plan.release_schedule() if not self._bwd_steps else [()] * len(plan.steps)
+        # (kernel, step context, params, input slots, output slots, slots to drop after) per step
         self._fwd_program = [
-            (self._forwards[k], self._contexts[k], step.params, tuple(step.ins), tuple(step.outs),
-             tuple(release[k])) for k, step in enumerate(plan.steps)]
+            (_kernel(step.op, ctx, "forward"), self._contexts[k], step.params, tuple(step.ins),
+             tuple(step.outs), self._memory.fwd_release[k]) for k, step in enumerate(plan.steps)]
         self._vals = [None] * plan.n_slots
         self._monitor = None
         self._monitor_all = False
@@ -95,6 +85,30 @@ class Executor:
 
     # ----- setup helpers
     # ------------------------------------------------------------------------------
+    def _backward_entry(self, unit, release):
+        """One backward unit as the tuple the backward loop unpacks. What the unit's backward
+        reads is fetched through templates: a slot number (>= 0) reads the value, -1 passes the
+        constant beside it (a ``ShapeOnly`` record or None), as its ``backward_reads`` says."""
+        shapes, dtypes, reads = self._slot_shapes, self._slot_dtypes, unit.reads
+
+        def template(slots, values, shape_only=()):
+            fetch, const = [], []
+            for pos, s in enumerate(slots):
+                read = pos in values
+                fetch.append(s if read else -1)
+                const.append(ShapeOnly(shapes[s], dtypes[s]) if pos in shape_only and not read
+                             else None)
+            return tuple(zip(fetch, const))
+
+        sc = self._contexts[unit.step]
+        sc.grad_wanted = tuple(s in self._grad_slots for s in unit.ins)
+        targets = tuple((pos, slot) for pos, slot in enumerate(unit.ins)
+                        if slot in self._grad_slots and pos not in unit.aux_ins)
+        return (unit.backward, sc, unit.params, template(unit.ins, reads.inputs,
+                                                         reads.input_shapes),
+                template(unit.outs, reads.outputs), unit.visible, unit.needs_head_grad, targets,
+                release)
+
     def _check_devices(self, group2ctx):
         allowed = {self._ctx} | set((group2ctx or {}).values())
         for kind, names, arrays in (("arg", self._arg_names, self.arg_arrays),
@@ -244,7 +258,8 @@ class Executor:
                                      f"{self._output_names[i]} has shape {self.outputs[i].shape}")
                 # a head listed twice takes the last gradient given for it, as MXNet does
                 grads[slot] = xp.array(g._data, dtype=self._out_data[i].dtype)
-            for bwd, sc, params, ins, outs, visible, needs_head, targets in self._bwd_program:
+            for bwd, sc, params, ins, outs, visible, needs_head, targets, release in \
+                    self._bwd_program:
                 if len(visible) == 1:
                     g = grads.get(visible[0])
                     if g is None and needs_head:
@@ -258,7 +273,10 @@ class Executor:
                         ograds = [g if g is not None else xp.zeros_like(vals[s])
                                   for g, s in zip(ograds, visible)]
                 sc.is_train = is_train
-                igrads = bwd(sc, params, ograds, [vals[s] for s in ins], [vals[s] for s in outs])
+                igrads = bwd(sc, params, ograds, [vals[s] if s >= 0 else c for s, c in ins],
+                             [vals[s] if s >= 0 else c for s, c in outs])
+                for s in release:  # gradients this unit consumed
+                    grads.pop(s, None)
                 for pos, slot in targets:
                     g = igrads[pos]
                     if g is not None:
@@ -305,7 +323,7 @@ class Executor:
         cb = self._monitor
         if self._monitor_all:
             names = step.node.input_names()
-            if step.op.name in _POSITIONAL_INPUT_NAMES:
+            if step.op.positional_input_names:
                 names = [f"input{i}" for i in range(len(names))]
             for (src, _), name, s in zip(step.node.inputs, names, step.ins):
                 arr = from_data(vals[s], self._ctx)
@@ -333,16 +351,49 @@ class Executor:
                 raise ValueError(f"Find name {name} that is not in the auxiliary states")
 
     def reshape(self, partial_shaping=False, allow_up_sizing=False, **kwargs):
-        """A new Executor for new input shapes, sharing parameter storage."""
-        from .executor_reshape import reshape
-        return reshape(self, partial_shaping, allow_up_sizing, kwargs)
+        """A new Executor for new input shapes, sharing storage: arguments whose shape is
+        unchanged are the same arrays; a resized array that is not larger is a view of the old
+        buffer's leading elements, as in MXNet; a larger one needs ``allow_up_sizing``."""
+        symbol = self._symbol
+        arg_shapes, _, aux_shapes = symbol.infer_shape(**kwargs)
+        if arg_shapes is None:
+            raise MXNetError(f"Executor.reshape: cannot infer every argument shape from {kwargs}")
+        xp, ctx = self._xp, self._ctx
+
+        def resize(old, shape, name):
+            if old is None:
+                return None
+            data = resize_array(old._data, shape, name, allow_up_sizing,
+                                lambda s, dt: xp.zeros(s, dt))
+            return old if data is old._data else NDArray(data, ctx)
+
+        args, grads = [], []
+        for i, (name, shape) in enumerate(zip(self._arg_names, arg_shapes)):
+            old = self.arg_arrays[i]
+            if old.shape != shape and name not in kwargs and not partial_shaping:
+                raise MXNetError(f"Shape of unspecifie arg: {name} changed. This can cause the "
+                                 f"new executor to not share parameters with the old one. Please "
+                                 f"check for error in network. If this is intended, set "
+                                 f"partial_shaping=True to suppress this warning.")
+            args.append(resize(old, shape, name))
+            grads.append(resize(self.grad_arrays[i] if self.grad_arrays is not None else None,
+                                shape, name))
+        aux = [resize(old, shape, name)
+               for old, shape, name in zip(self.aux_arrays, aux_shapes, self._aux_names)]
+        new = Executor(symbol, ctx, args, grads, self._grad_reqs, aux, self._group2ctx,
+                       self._grad_req, grad_list_given=self.grad_arrays is not None,
+                       output_memory=self._out_data)
+        if self._monitor is not None:
+            new.set_monitor_callback(self._monitor, self._monitor_all)
+        return new
 
     def debug_str(self):
-        """The plan: steps, slots with shapes, the backward steps and the memory allocated."""
+        """The plan: steps, slots with shapes, the backward units, the memory plan (planned
+        peak, storage MXNet-style) and the memory allocated at bind."""
         persistent = sum(int(d.nbytes) for d in self._out_data)
         persistent += sum(int(g._data.nbytes) for g in (self.grad_arrays or []) if g is not None)
-        return self._plan.describe(self._slot_shapes, self._slot_dtypes, self._bwd_steps,
-                                   persistent)
+        return self._plan.describe(self._slot_shapes, self._slot_dtypes, self._units,
+                                   persistent, self._memory)
 
     def get_optimized_symbol(self):
         return self._symbol

@@ -2,18 +2,16 @@
 
 Built once at bind. Every node output (hidden outputs included) gets a slot; variables are slots
 filled from the bound arrays; each op node becomes one ``Step`` naming its input and output slots.
-The executor walks ``steps`` forward and the backward subset in reverse with no graph traversal. The
-plan also records liveness: the step after which each slot is no longer read, used to drop values
-early when no backward pass will need them.
+The executor walks ``steps`` forward and a list of ``BackwardUnit`` in reverse with no graph
+traversal. The plan also records the last forward step reading each slot; ``mxlite.memory`` turns
+that and the ops' ``backward_reads`` into lifetimes, and ``mxlite.passes`` may merge backward units
+(fusions the ops declare).
 """
 import numpy as np
 
 from .symbol.node import topo_order
 
-__all__ = ["Step", "Plan", "describe_symbol"]
-
-# Activations whose backward the GPU kernel fuses with FullyConnected's bias gradient.
-FUSABLE_ACTS = ("relu", "sigmoid", "tanh", "softrelu")
+__all__ = ["Step", "Plan", "BackwardUnit", "describe_symbol"]
 
 
 class Step:
@@ -30,6 +28,51 @@ class Step:
         self.outs = outs
         self.n_visible = node.num_visible()
         self.aux_ins = node.aux_positions()
+
+
+class BackwardUnit:
+    """One call of a backward function: a step's own backward, or several steps' fused backward.
+
+    ``backward(sc, params, ograds, ins, outs)`` gets the head gradients of the ``visible`` slots and
+    the values of ``ins`` / ``outs`` (filtered through ``reads``, a ``BackwardReads`` over their
+    positions) and returns one gradient per slot of ``ins`` (None where there is none).
+    ``step`` is the index of the step whose StepContext the unit uses.
+    """
+
+    __slots__ = ("name", "steps", "step", "op_name", "backward", "params", "ins", "outs",
+                 "visible", "needs_head_grad", "reads", "aux_ins")
+
+    def __init__(self, name, steps, step, op_name, backward, params, ins, outs, visible,
+                 needs_head_grad, reads, aux_ins=()):
+        self.name = name
+        self.steps = tuple(steps)
+        self.step = step
+        self.op_name = op_name
+        self.backward = backward
+        self.params = params
+        self.ins = tuple(ins)
+        self.outs = tuple(outs)
+        self.visible = tuple(visible)
+        self.needs_head_grad = needs_head_grad
+        self.reads = reads
+        self.aux_ins = tuple(aux_ins)
+
+    @classmethod
+    def of_step(cls, k, step, backward):
+        """The unit running ``step``'s own backward (``backward`` chosen for the context)."""
+        reads = step.op.reads(step.params, len(step.ins), len(step.outs))
+        return cls(f"_backward_{step.op.name}({step.name})", (k,), k, step.op.name, backward,
+                   step.params, step.ins, step.outs, step.outs[:step.n_visible],
+                   step.op.needs_head_grad, reads, step.aux_ins)
+
+    def value_slots(self):
+        """Slots whose values this unit reads."""
+        return ({self.ins[i] for i in self.reads.inputs}
+                | {self.outs[i] for i in self.reads.outputs})
+
+    def grad_targets(self):
+        """Slots of the inputs that receive a gradient (aux states never do)."""
+        return [s for i, s in enumerate(self.ins) if i not in self.aux_ins]
 
 
 class Plan:
@@ -74,7 +117,6 @@ class Plan:
             self.steps.append(Step(node, ins, outs))
         self.steps_by_out = {s: k for k, step in enumerate(self.steps) for s in step.outs}
         self.head_slots = [slot_of[(id(nd), i)] for nd, i in self.heads]
-        self.fc_act_pairs = self._find_fc_activation_pairs()
         self.last_use = {}
         for k, step in enumerate(self.steps):
             for s in step.ins:
@@ -82,38 +124,13 @@ class Plan:
         for s in self.head_slots:
             self.last_use[s] = len(self.steps)
 
-    def _find_fc_activation_pairs(self):
-        """{activation step: FullyConnected step} where the activation is the only reader of a
-        FullyConnected-with-bias output that is not a head: on a GPU their backward fuses the
-        activation's derivative with the bias-gradient reduction (one pass over memory)."""
-        readers = {}
+    def readers(self):
+        """slot -> indices of the steps reading it."""
+        out = {}
         for k, step in enumerate(self.steps):
             for s in step.ins:
-                readers.setdefault(s, []).append(k)
-        heads = set(self.head_slots)
-        pairs = {}
-        for k, step in enumerate(self.steps):
-            if step.op.name != "Activation" or step.params["act_type"] not in FUSABLE_ACTS:
-                continue
-            src = self.steps_by_out.get(step.ins[0])
-            if src is None:
-                continue
-            fc = self.steps[src]
-            if (fc.op.name == "FullyConnected" and not fc.params["no_bias"]
-                    and readers.get(step.ins[0]) == [k] and step.ins[0] not in heads):
-                pairs[k] = src
-        return pairs
-
-    def release_schedule(self):
-        """For each step, the slots whose values can be dropped after it (forward-only runs)."""
-        keep = set(self.arg_slots) | set(self.aux_slots) | set(self.head_slots)
-        schedule = [[] for _ in self.steps]
-        for k, step in enumerate(self.steps):
-            for s in step.outs:
-                last = self.last_use.get(s, k)
-                if s not in keep and last < len(self.steps):
-                    schedule[last].append(s)
-        return schedule
+                out.setdefault(s, []).append(k)
+        return out
 
     def backward_steps(self, grad_arg_slots):
         """Indices of the steps whose backward is needed to reach ``grad_arg_slots``, and the set
@@ -126,7 +143,7 @@ class Plan:
                 chosen.append(k)
         return chosen, needs
 
-    def describe(self, shapes=None, dtypes=None, backward=None, persistent_bytes=0):
+    def describe(self, shapes=None, dtypes=None, backward=None, persistent_bytes=0, memory=None):
         """A readable listing of the plan: one block per step, with slots and attributes."""
         lines = ["Symbol Outputs:"]
         for node, i in self.heads:
@@ -150,16 +167,16 @@ class Plan:
                                                  for s in outs))
         if backward is not None:
             lines.append("-" * 40)
-            lines.append("Backward steps (reverse order): "
-                         + ", ".join(f"_backward_{self.steps[k].op.name}({self.steps[k].name})"
-                                     for k in reversed(backward)))
+            lines.append("Backward steps (in order): " + ", ".join(u.name for u in backward))
         if shapes is not None:
             variables = set(self.arg_slots) | set(self.aux_slots)
             total = sum(_nbytes(shapes.get(s), dtypes.get(s)) for s in range(self.n_slots)
                         if s not in variables)
-            lines.append(f"Total {total >> 20} MB allocated")  # MXNet's wording, whole MB
-            lines.append(f"Intermediate values: {total} bytes per forward; allocated at bind: "
-                         f"{persistent_bytes} bytes (outputs and gradient buffers)")
+            if memory is not None:
+                lines.extend(memory.describe())  # "Total N MB allocated": MXNet's wording
+            lines.append(f"Intermediate values: {total} bytes per forward if all were kept; "
+                         f"allocated at bind: {persistent_bytes} bytes (outputs and gradient "
+                         f"buffers)")
         return "\n".join(lines)
 
 

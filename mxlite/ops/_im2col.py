@@ -22,14 +22,8 @@ import numpy as np
 
 from ._util import prod
 
-__all__ = ["KEEP_BYTES", "compute_dtype", "pad_spatial", "window_slices", "scratch", "batch_last",
+__all__ = ["compute_dtype", "pad_spatial", "window_slices", "scratch", "batch_last",
            "image", "rows", "unrows", "im2col", "col2im", "uncrop", "prod", "chunks"]
-
-# Scratch arrays (padded input, column matrix) up to this size stay in the step's state between
-# calls, so a training step allocates them once and backward reuses forward's columns; larger ones
-# are freed after use.
-KEEP_BYTES = 64 << 20
-
 
 def compute_dtype(dtype):
     """The dtype arithmetic runs in: float32 for float16 (MXNet's accumulation type), else
@@ -37,20 +31,28 @@ def compute_dtype(dtype):
     return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
 
 
-def pad_spatial(xp, x, lo, hi, fill, dtype, state=None, key="pad"):
+def _buffer(xp, workspace, key, shape, dtype, tag=None):
+    """``(array, fresh)``: a temporary from the executor's ``Workspace`` (``mxlite.memory``), or a
+    new array when there is none (imperative calls). ``fresh`` says whether the contents are other
+    than what the last request with the same ``tag`` left there."""
+    if workspace is None:
+        return xp.empty(shape, dtype), True
+    return workspace.get(xp, key, shape, dtype, tag)
+
+
+def pad_spatial(xp, x, lo, hi, fill, dtype, workspace=None, key="pad"):
     """``x`` (N, C, *S) padded with ``fill`` by ``lo``/``hi`` per spatial axis, in ``dtype``.
 
-    Returns ``x`` itself when nothing is to be done. Otherwise the padded buffer is kept in
-    ``state`` (when small): its border never changes, so later calls only copy the interior.
+    Returns ``x`` itself when nothing is to be done. Otherwise the padded buffer comes from the
+    workspace: while the same padding reuses it, its border is intact and only the interior is
+    copied.
     """
     if not any(lo) and not any(hi) and x.dtype == dtype:
         return x
     shape = x.shape[:2] + tuple(s + a + b for s, a, b in zip(x.shape[2:], lo, hi))
-    buf = state.get(key) if state is not None else None
-    if buf is None or buf.shape != shape or buf.dtype != dtype:
-        buf = xp.full(shape, fill, dtype)
-        if state is not None and buf.nbytes <= KEEP_BYTES:
-            state[key] = buf
+    buf, fresh = _buffer(xp, workspace, key, shape, dtype, ("pad", tuple(lo), tuple(hi), fill))
+    if fresh:
+        buf.fill(fill)
     buf[(slice(None), slice(None)) + tuple(slice(a, a + s) for a, s in zip(lo, x.shape[2:]))] = x
     return buf
 
@@ -61,17 +63,11 @@ def window_slices(pos, stride, dilate, out):
                  for k, s, d, o in zip(pos, stride, dilate, out))
 
 
-def scratch(xp, state, key, shape, dtype):
-    """An uninitialised ``shape`` array for temporaries, kept in ``state`` (when small) and reused
-    by later calls: fresh large arrays cost a page fault per 4 KiB each time, which in a LeNet
-    step adds up to a quarter of the run time. Never return one from an op."""
-    size = prod(shape)
-    buf = state.get(key) if state is not None else None
-    if buf is None or buf.size < size or buf.dtype != dtype:
-        buf = xp.empty(size, dtype)
-        if state is not None and buf.nbytes <= KEEP_BYTES:
-            state[key] = buf
-    return buf[:size].reshape(shape)
+def scratch(xp, workspace, key, shape, dtype):
+    """An uninitialised ``shape`` array for temporaries, from the executor's workspace when there
+    is one: fresh large arrays cost a page fault per 4 KiB each time, which in a LeNet step adds
+    up to a quarter of the run time. Never return one from an op: the next step reuses it."""
+    return _buffer(xp, workspace, key, shape, dtype)[0]
 
 
 def batch_last(out_sp):
@@ -79,19 +75,18 @@ def batch_last(out_sp):
     return out_sp[-1] < 16
 
 
-def image(xp, x, pad, dtype, batch_last, state=None, key="img"):
+def image(xp, x, pad, dtype, batch_last, workspace=None, key="img"):
     """``x`` (n, C, *S) zero-padded, in ``dtype``, as (n, C, *S') or (when ``batch_last``)
-    (C, *S', n). With ``state`` the buffer is kept (when small): only its interior is rewritten."""
+    (C, *S', n). While the workspace buffer keeps the same padding only its interior is
+    rewritten."""
     if not batch_last and not any(pad) and x.dtype == dtype:
         return x
     n, c, spatial = x.shape[0], x.shape[1], x.shape[2:]
     padded = tuple(s + 2 * q for s, q in zip(spatial, pad))
     shape = (c,) + padded + (n,) if batch_last else (n, c) + padded
-    buf = state.get(key) if state is not None else None
-    if buf is None or buf.shape != shape or buf.dtype != dtype:
-        buf = xp.zeros(shape, dtype) if any(pad) else xp.empty(shape, dtype)
-        if state is not None and buf.nbytes <= KEEP_BYTES:
-            state[key] = buf
+    buf, fresh = _buffer(xp, workspace, key, shape, dtype, ("img", tuple(pad), batch_last))
+    if fresh and any(pad):
+        buf.fill(0)
     inner = tuple(slice(q, q + s) for q, s in zip(pad, spatial))
     if batch_last:
         xp.copyto(buf[(slice(None),) + inner + (slice(None),)], xp.moveaxis(x, 0, -1))
@@ -100,12 +95,13 @@ def image(xp, x, pad, dtype, batch_last, state=None, key="img"):
     return buf
 
 
-def rows(xp, a, dtype, batch_last, state=None, key="rows"):
+def rows(xp, a, dtype, batch_last, workspace=None, key="rows"):
     """``a`` (n, R, *S) as the (R, n*prod(S)) matrix whose columns follow the column order (in a
-    scratch buffer of ``state``)."""
+    workspace buffer)."""
     if batch_last:
-        return image(xp, a, (0,) * (a.ndim - 2), dtype, True, state, key).reshape(a.shape[1], -1)
-    res = scratch(xp, state, key, (a.shape[1], a.shape[0]) + a.shape[2:], dtype)
+        return image(xp, a, (0,) * (a.ndim - 2), dtype, True, workspace, key).reshape(
+            a.shape[1], -1)
+    res = scratch(xp, workspace, key, (a.shape[1], a.shape[0]) + a.shape[2:], dtype)
     xp.copyto(res, a.swapaxes(0, 1))
     return res.reshape(a.shape[1], -1)
 
@@ -142,14 +138,15 @@ def im2col(xp, img, kernel, stride, dilate, out, buf, batch_last):
     return cols.reshape(c * prod(kernel), -1)
 
 
-def col2im(xp, cols, c, n, padded, kernel, stride, dilate, out, dtype, batch_last, state=None):
+def col2im(xp, cols, c, n, padded, kernel, stride, dilate, out, dtype, batch_last,
+           workspace=None):
     """Adjoint of ``im2col``: sums the columns back into a zero image of ``padded`` size (a
-    scratch buffer of ``state``)."""
+    workspace buffer)."""
     if batch_last:
-        res = scratch(xp, state, "col2im", (c,) + padded + (n,), dtype)
+        res = scratch(xp, workspace, "col2im", (c,) + padded + (n,), dtype)
         blocks = cols.reshape((c,) + kernel + out + (n,))
     else:
-        res = scratch(xp, state, "col2im", (n, c) + padded, dtype)
+        res = scratch(xp, workspace, "col2im", (n, c) + padded, dtype)
         blocks = cols.reshape((c,) + kernel + (n,) + out)
     res.fill(0)
     for pos in itertools.product(*(range(k) for k in kernel)):

@@ -100,10 +100,11 @@ def prod(dims):
     return n
 
 
-def register_unary(name, params, infer_shape, forward, backward, doc, aliases=()):
+def register_unary(name, params, infer_shape, forward, backward, doc, aliases=(),
+                   backward_reads=None):
     """Register a one-input op (input ``data``)."""
     register(OpDef(name=name, aliases=aliases, params=params, infer_shape=infer_shape,
-                   forward=forward, backward=backward, doc=doc))
+                   forward=forward, backward=backward, doc=doc, backward_reads=backward_reads))
 
 
 def unary_shape_rule(fn):

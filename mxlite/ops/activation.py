@@ -24,7 +24,7 @@ from ..base import MXNetError
 from ._special import erf
 from ._util import f32, unbroadcast
 from .params import Enum, Float, ParamSpec
-from .registry import OpDef, register, same_shape
+from .registry import BackwardReads, OpDef, register, same_shape
 
 # --------------------------------------------------------------------------------------------------
 # Activation
@@ -58,6 +58,13 @@ def activation_backward(xp, act, g, x, y):
     return g / ((1 + xp.abs(x)) ** 2)
 
 
+def _act_reads(p):
+    """Activation's backward reads the output, as MXNet's kernels do; softsign reads the input."""
+    if p["act_type"] == "softsign":
+        return BackwardReads(inputs=(0,))
+    return BackwardReads(input_shapes=(0,), outputs=(0,))
+
+
 def _act_forward(sc, p, ins):
     x = ins[0]
     if p["act_type"] == "relu":
@@ -88,6 +95,7 @@ def _act_gpu_backward(sc, p, ograds, ins, outs):
 
 
 register(OpDef(name="Activation", params=_ACT_PARAMS, forward=_act_forward, backward=_act_backward,
+               positional_input_names=True, backward_reads=_act_reads,
                infer_shape=same_shape, gpu_backward=_act_gpu_backward,
                doc="Applies an activation function element-wise: relu, sigmoid, tanh, softrelu "
                    "(log(1+exp(x))) or softsign (x/(1+|x|))."))
@@ -231,7 +239,8 @@ _LEAKY_RELU = OpDef(
     num_outputs=lambda p: 2 if _is_rrelu(p) else 1,
     output_names=lambda p: ["output", "mask"] if _is_rrelu(p) else ["output"],
     doc="Leaky rectified linear units and variants: leaky (x>0 ? x : slope*x), elu, selu, gelu, "
-        "prelu (learned per-channel slope `gamma`) and rrelu (inference only).")
-# prelu's gamma variable gets a constant 0.25 initialiser (leaky_relu.cc, FSetInputVarAttrOnCompose)
-_LEAKY_RELU.input_var_attrs = {"gamma": {"__init__": '["Constant", {"value": 0.25}]'}}
+        "prelu (learned per-channel slope `gamma`) and rrelu (inference only).",
+    # prelu's gamma variable gets a constant 0.25 initialiser (leaky_relu.cc,
+    # FSetInputVarAttrOnCompose)
+    input_var_attrs={"gamma": {"__init__": '["Constant", {"value": 0.25}]'}})
 register(_LEAKY_RELU)

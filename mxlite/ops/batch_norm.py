@@ -30,7 +30,7 @@ from ..base import MXNetError
 from ._util import f32, fmt_shape
 from .layer_norm import MEAN_VAR_OUTPUTS, check_param
 from .params import Bool, Float, Int, Params, ParamSpec
-from .registry import OpDef, register
+from .registry import BackwardReads, OpDef, register
 
 # MXNet declares eps as double with the float literal 1e-3f as default: float32's 1e-3.
 _BN_EPS_DEFAULT = float(np.float32(1e-3))
@@ -168,21 +168,25 @@ def _bn_backward(sc, p, ograds, ins, outs):
             sum_g.astype(beta.dtype, copy=False), None, None]
 
 
+# Auto-created moving statistics carry MXNet's initialiser attributes (batch_norm.cc,
+# FSetInputVarAttrOnCompose).
+_MOVING_STATS_INIT = {"moving_mean": {"__init__": '["zero", {}]'},
+                      "moving_var": {"__init__": '["one", {}]'}}
+
 _BN = OpDef(
     name="BatchNorm", params=_BN_PARAMS,
     inputs=("data", "gamma", "beta", "moving_mean", "moving_var"),
     aux=("moving_mean", "moving_var"),
     forward=_bn_forward, backward=_bn_backward, infer_shape=_bn_shape, infer_type=_bn_type,
+    # the output is not read: x, gamma, the statistics forward saved and the moving ones are
+    backward_reads=BackwardReads(inputs=(0, 1, 3, 4), input_shapes=(2,), outputs=(1, 2)),
     num_outputs=lambda p: 3 if p["output_mean_var"] else 1,
     num_hidden_outputs=lambda p: 0 if p["output_mean_var"] else 2,
     output_names=lambda p: ["output", "mean", "var"] if p["output_mean_var"] else ["output"],
     doc="Batch normalization: normalises each channel (``axis``) with the batch statistics in "
         "training, the moving statistics otherwise, then scales by gamma and shifts by beta. The "
-        "moving statistics (aux states) are updated in backward.")
-# Auto-created moving statistics carry MXNet's initialiser attributes (batch_norm.cc,
-# FSetInputVarAttrOnCompose).
-_BN.input_var_attrs = {"moving_mean": {"__init__": '["zero", {}]'},
-                       "moving_var": {"__init__": '["one", {}]'}}
+        "moving statistics (aux states) are updated in backward.",
+    input_var_attrs=_MOVING_STATS_INIT)
 register(_BN)
 
 
@@ -245,7 +249,6 @@ _BN1 = OpDef(
     output_names=lambda p: ["output", "mean", "var"] if p["output_mean_var"] else ["output"],
     **MEAN_VAR_OUTPUTS,
     doc="Batch normalization (MXNet's older BatchNorm): channels on axis 1; batch statistics in "
-        "training, moving statistics otherwise; moving statistics updated in backward.")
-_BN1.input_var_attrs = {"moving_mean": {"__init__": '["zero", {}]'},
-                        "moving_var": {"__init__": '["one", {}]'}}
+        "training, moving statistics otherwise; moving statistics updated in backward.",
+    input_var_attrs=_MOVING_STATS_INIT)
 register(_BN1)

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..base import MXNetError
 from . import registry
-from .registry import OpDef, register, unify_shapes
+from .registry import READS_SHAPES, OpDef, register, unify_shapes
 
 __all__ = ["unbroadcast", "BINARY"]
 
@@ -163,7 +163,8 @@ def _make_forward(fn):
 def _make_backward(grads):
     if grads is None:
         def backward(sc, p, ograds, ins, outs):
-            return [sc.xp.zeros_like(ins[0]), sc.xp.zeros_like(ins[1])]
+            a, b = ins
+            return [sc.xp.zeros(a.shape, a.dtype), sc.xp.zeros(b.shape, b.dtype)]
         return backward
 
     def backward(sc, p, ograds, ins, outs):
@@ -177,7 +178,7 @@ def _make_backward(grads):
 
 
 def _register_all():
-    for _, (ew_name, ew_aliases), (bc_name, bc_aliases), fn, grads in BINARY:
+    for key, (ew_name, ew_aliases), (bc_name, bc_aliases), fn, grads in BINARY:
         fwd, bwd = _make_forward(fn), _make_backward(grads)
         for name, aliases, shape_rule in ((ew_name, ew_aliases, _elemwise_shape),
                                           (bc_name, bc_aliases, _broadcast_shape_rule)):
@@ -185,6 +186,9 @@ def _register_all():
                            backward=bwd, infer_shape=shape_rule(name),
                            partial_shapes=shape_rule is _elemwise_shape,
                            needs_head_grad=grads is not None,
+                           # add, sub and the comparisons read no value in backward
+                           backward_reads=(READS_SHAPES if grads is None or key in ("add", "sub")
+                                           else None),
                            doc=f"Element-wise {name.split('_', 1)[-1]} of lhs and rhs"
                                + (" with broadcasting." if name.startswith("broadcast")
                                   else " (identical shapes).")))

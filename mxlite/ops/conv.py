@@ -20,7 +20,7 @@ from ._im2col import (
 )
 from ._util import prod
 from .params import Bool, Enum, Int, ParamSpec, Shape
-from .registry import OpDef, register
+from .registry import BackwardReads, OpDef, register
 
 # --------------------------------------------------------------------------------------------------
 # Parameters. MXNet's parsers (convolution.cc ConvolutionParamParser, deconvolution.cc) give stride,
@@ -167,21 +167,17 @@ def _conv_shape(p, in_shapes):
 
 
 def _conv_cols(sc, p, x, out, cdt):
-    """(lo, hi, columns) per batch chunk of ``x``. A single small chunk's columns stay in the state
-    for backward's weight gradient (backward always follows the latest forward on its inputs)."""
-    xp, state = sc.xp, sc.state
+    """(lo, hi, columns) per batch chunk of ``x``, in workspace buffers. Backward builds the
+    columns again from the current input rather than keeping forward's: an argument changed in
+    place between forward and backward then gives the gradient of what backward sees, as for
+    every other op, and no step holds a column matrix between calls."""
+    xp, ws = sc.xp, sc.workspace
     last = batch_last(out)
     per = x.shape[1] * prod(p["kernel"]) * prod(out)
-    parts = chunks(x.shape[0], per * cdt.itemsize, p["workspace"])
-    single = len(parts) == 1
-    state.pop("cols_for", None)
-    for lo, hi in parts:
-        img = image(xp, x[lo:hi], p["pad"], cdt, last, state if single else None)
-        buf = scratch(xp, state, "cols", (per * (hi - lo),), cdt)
-        cols = im2col(xp, img, p["kernel"], p["stride"], p["dilate"], out, buf, last)
-        if single and "cols" in state:
-            state["cols_for"], state["cols_mat"] = x.shape, cols
-        yield lo, hi, cols
+    for lo, hi in chunks(x.shape[0], per * cdt.itemsize, p["workspace"]):
+        img = image(xp, x[lo:hi], p["pad"], cdt, last, ws)
+        buf = scratch(xp, ws, "cols", (per * (hi - lo),), cdt)
+        yield lo, hi, im2col(xp, img, p["kernel"], p["stride"], p["dilate"], out, buf, last)
 
 
 def _groups(w, g, cdt):
@@ -203,7 +199,7 @@ def _conv_forward(sc, p, ins):
     out = xp.empty((n, f) + out_sp, x.dtype)
     bias = _bias(p, ins, cdt)
     for lo, hi, cols in _conv_cols(sc, p, x, out_sp, cdt):
-        y = scratch(xp, sc.state, "y", w3.shape[:2] + cols.shape[1:], cdt)
+        y = scratch(xp, sc.workspace, "y", w3.shape[:2] + cols.shape[1:], cdt)
         xp.matmul(w3, cols.reshape(g, -1, cols.shape[1]), out=y)  # (G, F/G, columns)
         unrows(xp, y.reshape(f, -1), out[lo:hi], batch_last(out_sp), bias)
     return [out]
@@ -223,12 +219,8 @@ def _conv_backward(sc, p, ograds, ins, outs):
     want_dx = sc.grad_wanted is None or sc.grad_wanted[0]
     dx = xp.empty(x.shape, x.dtype) if want_dx else None
     padded = tuple(s + 2 * q for s, q in zip(x.shape[2:], p["pad"]))
-    if sc.state.get("cols_for") == x.shape:
-        parts = [(0, x.shape[0], sc.state["cols_mat"])]
-    else:
-        parts = _conv_cols(sc, p, x, out_sp, cdt)
-    for lo, hi, cols in parts:
-        g2 = rows(xp, gy[lo:hi], cdt, last, sc.state)             # (F, columns)
+    for lo, hi, cols in _conv_cols(sc, p, x, out_sp, cdt):
+        g2 = rows(xp, gy[lo:hi], cdt, last, sc.workspace)             # (F, columns)
         g3 = g2.reshape(g, w3.shape[1], -1)
         cols3 = cols.reshape(g, -1, cols.shape[1])
         dw += xp.matmul(g3, cols3.transpose(0, 2, 1))
@@ -236,10 +228,10 @@ def _conv_backward(sc, p, ograds, ins, outs):
             db += g2.sum(axis=1)
         if not want_dx:
             continue
-        dcols = scratch(xp, sc.state, "dcols", cols3.shape, cdt)
+        dcols = scratch(xp, sc.workspace, "dcols", cols3.shape, cdt)
         xp.matmul(w3.transpose(0, 2, 1), g3, out=dcols)
         res = col2im(xp, dcols, c, hi - lo, padded, p["kernel"], p["stride"], p["dilate"],
-                     out_sp, cdt, last, sc.state)
+                     out_sp, cdt, last, sc.workspace)
         uncrop(xp, res, p["pad"], dx[lo:hi], last)
     grads = [dx, dw.reshape(w.shape).astype(w.dtype, copy=False)]
     if db is not None:
@@ -249,6 +241,7 @@ def _conv_backward(sc, p, ograds, ins, outs):
 
 register(OpDef(
     name="Convolution", params=_CONV_PARAMS, inputs=_inputs, forward=_conv_forward,
+    backward_reads=BackwardReads(inputs=(0, 1), input_shapes=(2,)),
     backward=_conv_backward, infer_shape=_conv_shape,
     doc="N-D convolution (cross-correlation) on (N+2)-D channel-first input: out[n, f] = "
         "bias[f] + sum_c data[n, c] * weight[f, c]. Output size per axis: "
@@ -320,11 +313,11 @@ def _deconv_forward(sc, p, ins):
     bias = _bias(p, ins, cdt)
     per = f * prod(p["kernel"]) * prod(in_sp) * cdt.itemsize
     for lo, hi in chunks(n, per, p["workspace"]):
-        xt = rows(xp, x[lo:hi], cdt, last, sc.state).reshape(g, c // g, -1)
-        cols = scratch(xp, sc.state, "dcols", (g, w3.shape[2], xt.shape[2]), cdt)
+        xt = rows(xp, x[lo:hi], cdt, last, sc.workspace).reshape(g, c // g, -1)
+        cols = scratch(xp, sc.workspace, "dcols", (g, w3.shape[2], xt.shape[2]), cdt)
         xp.matmul(w3.transpose(0, 2, 1), xt, out=cols)             # (G, F/G * K, columns)
         res = col2im(xp, cols, f, hi - lo, padded, p["kernel"], p["stride"], p["dilate"],
-                     in_sp, cdt, last, sc.state)
+                     in_sp, cdt, last, sc.workspace)
         uncrop(xp, res, pad, out[lo:hi], last, bias)
     return [out]
 
@@ -342,13 +335,13 @@ def _deconv_backward(sc, p, ograds, ins, outs):
     dx = xp.empty(x.shape, x.dtype)
     per = gy.shape[1] * prod(p["kernel"]) * prod(in_sp)
     for lo, hi in chunks(n, per * cdt.itemsize, p["workspace"]):
-        img = image(xp, gy[lo:hi], pad, cdt, last, sc.state, "gimg")
-        buf = scratch(xp, sc.state, "cols", (per * (hi - lo),), cdt)
+        img = image(xp, gy[lo:hi], pad, cdt, last, sc.workspace, "gimg")
+        buf = scratch(xp, sc.workspace, "cols", (per * (hi - lo),), cdt)
         cols = im2col(xp, img, p["kernel"], p["stride"], p["dilate"], in_sp, buf, last)
         cols3 = cols.reshape(g, -1, cols.shape[1])
-        xt = rows(xp, x[lo:hi], cdt, last, sc.state).reshape(g, c // g, -1)
+        xt = rows(xp, x[lo:hi], cdt, last, sc.workspace).reshape(g, c // g, -1)
         dw += xp.matmul(xt, cols3.transpose(0, 2, 1))
-        dxt = scratch(xp, sc.state, "y", (g, w3.shape[1], cols3.shape[2]), cdt)
+        dxt = scratch(xp, sc.workspace, "y", (g, w3.shape[1], cols3.shape[2]), cdt)
         xp.matmul(w3, cols3, out=dxt)
         unrows(xp, dxt.reshape(c, -1), dx[lo:hi], last)
     grads = [dx, dw.reshape(w.shape).astype(w.dtype, copy=False)]

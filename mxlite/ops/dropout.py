@@ -12,7 +12,7 @@ import numpy as np
 from ..base import MXNetError
 from ..random import generator
 from .params import Bool, Enum, Float, ParamSpec, Shape
-from .registry import OpDef, register, same_type
+from .registry import BackwardReads, OpDef, register, same_type
 
 _PARAMS = ParamSpec(
     Float("p", 0.5, "Fraction of the input that gets dropped out during training time."),
@@ -73,6 +73,7 @@ def _backward(sc, p, ograds, ins, outs):
 register(OpDef(
     name="Dropout", params=_PARAMS, forward=_forward, backward=_backward, infer_shape=_shape,
     infer_type=lambda p, t: same_type(p, t, 2), num_hidden_outputs=1,
+    backward_reads=BackwardReads(input_shapes=(0,)),  # the mask is in the step's state
     doc="Applies dropout: during training (or always with mode='always') each element is zeroed "
         "with probability p and the rest are scaled by 1/(1-p); `axes` shares the mask along "
         "those axes. Identity at inference."))

@@ -10,7 +10,7 @@ import numpy as np
 from ..base import MXNetError
 from ._util import one_dtype
 from .params import REQUIRED, Enum, Float, Int, ParamSpec
-from .registry import OpDef, register, same_shape
+from .registry import READS_NOTHING, OpDef, register, same_shape
 
 _F32 = np.float32
 
@@ -179,7 +179,7 @@ register(OpDef(
 register(OpDef(
     name="_copy", aliases=("identity",), infer_shape=same_shape,
     forward=lambda sc, p, ins: [ins[0].copy()],
-    backward=lambda sc, p, g, ins, outs: [g[0]],
+    backward=lambda sc, p, g, ins, outs: [g[0]], backward_reads=READS_NOTHING,
     doc="Returns a copy of the input."))
 
 

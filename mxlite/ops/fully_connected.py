@@ -7,7 +7,7 @@ simple_bind learns ``fc1_weight``.
 """
 from ..base import MXNetError
 from .params import Bool, Int, ParamSpec
-from .registry import OpDef, register
+from .registry import BackwardReads, OpDef, register
 
 
 def prod(dims):
@@ -118,6 +118,7 @@ def _fc_gpu_backward(sc, p, ograds, ins, outs):
 register(OpDef(
     name="FullyConnected", params=_FC_PARAMS, inputs=_fc_inputs, forward=_fc_forward,
     backward=_fc_backward, infer_shape=_fc_shape, gpu_backward=_fc_gpu_backward,
+    backward_reads=BackwardReads(inputs=(0, 1)),
     partial_shapes=True,
     doc="Applies a linear transformation: Y = X W^T + b. With flatten, X is reshaped to "
         "(batch, prod(other dims)) first."))

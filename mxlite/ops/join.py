@@ -13,7 +13,7 @@ from .params import (
     ParamSpec,
     Shape,
 )
-from .registry import OpDef, register
+from .registry import READS_SHAPES, OpDef, register
 
 
 # ----- Concat / stack / SliceChannel --------------------------------------------------------------
@@ -55,7 +55,7 @@ def _concat_backward(sc, p, ograds, ins, outs):
 _VARIADIC = Int("num_args", 1, "Number of inputs (set automatically).")
 
 register(OpDef(
-    name="Concat", aliases=("concat",), variadic=True,
+    name="Concat", aliases=("concat",), variadic=True, backward_reads=READS_SHAPES,
     params=ParamSpec(_VARIADIC, Int("dim", 1, "The axis along which to concatenate.")),
     infer_shape=_concat_shape,
     forward=lambda sc, p, ins: [sc.xp.concatenate(one_dtype("Concat", ins),

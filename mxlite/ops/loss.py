@@ -18,7 +18,7 @@ import numpy as np
 
 from ..base import MXNetError
 from .params import Bool, Enum, Float, ParamSpec
-from .registry import OpDef, register, same_shape
+from .registry import READS_SHAPES, OpDef, register, same_shape
 
 _REG_PARAMS = ParamSpec(Float("grad_scale", 1.0, "Scale the gradient by a float factor"))
 
@@ -97,8 +97,8 @@ register(OpDef(name="make_loss", forward=_identity_forward,
                    "output is named <name>_loss."))
 
 register(OpDef(name="BlockGrad", aliases=("stop_gradient",), forward=_identity_forward,
-               backward=lambda sc, p, og, ins, outs: [sc.xp.zeros_like(ins[0])],
-               infer_shape=same_shape, needs_head_grad=False,
+               backward=lambda sc, p, og, ins, outs: [sc.xp.zeros(ins[0].shape, ins[0].dtype)],
+               infer_shape=same_shape, needs_head_grad=False, backward_reads=READS_SHAPES,
                doc="Identity forward; stops the gradient (zero gradient to the input)."))
 
 

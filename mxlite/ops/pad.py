@@ -56,7 +56,7 @@ register_unary("Pad", ParamSpec(Enum("mode", ("constant", "edge", "reflect"), RE
                         Shape("pad_width", REQUIRED, "(before_1, after_1, ..., before_N, "
                                                      "after_N); the first four must be 0."),
                         Float("constant_value", 0.0, "Fill value for mode 'constant'.")),
-       unary_shape_rule(lambda p, s: tuple(d + sum(pair)
+               unary_shape_rule(lambda p, s: tuple(d + sum(pair)
                                       for d, pair in zip(s, _pad_pairs(p, s), strict=True))),
-       _pad_forward, _pad_backward, "Pads the spatial axes of a 4-D or 5-D input.",
-       aliases=("pad",))
+               _pad_forward, _pad_backward, "Pads the spatial axes of a 4-D or 5-D input.",
+               aliases=("pad",))

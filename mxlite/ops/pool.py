@@ -202,7 +202,7 @@ def _pool_forward(sc, p, ins):
     else:
         lo, hi = _padding(p, x, kernel, stride, pad, out)
         fill = _lowest(x.dtype) if ptype == "max" else 0
-        xpad = pad_spatial(xp, x, lo, hi, fill, cdt, sc.state)
+        xpad = pad_spatial(xp, x, lo, hi, fill, cdt, sc.workspace)
         y = None
         power = p["p_value"] if ptype == "lp" else 1
         for pos in _positions(kernel):
@@ -252,18 +252,19 @@ def _pool_backward(sc, p, ograds, ins, outs):
     else:
         lo, hi = _padding(p, x, kernel, stride, pad, out)
         fill = _lowest(x.dtype) if ptype == "max" else 0
-        xpad = pad_spatial(xp, x, lo, hi, fill, x.dtype if ptype == "max" else cdt, sc.state)
+        xpad = pad_spatial(xp, x, lo, hi, fill, x.dtype if ptype == "max" else cdt,
+                           sc.workspace)
         # dpad is returned as it is only when nothing is cropped, cast or transposed afterwards
         returned = (not any(lo) and not any(hi) and cdt == x.dtype
                     and p["layout"] not in _CHANNEL_LAST)
         if returned:
             dpad = xp.zeros(xpad.shape, cdt)
         else:
-            dpad = scratch(xp, sc.state, "dpad", xpad.shape, cdt)
+            dpad = scratch(xp, sc.workspace, "dpad", xpad.shape, cdt)
             dpad.fill(0)
         g = g.astype(cdt, copy=False)
         if ptype == "max":
-            _max_backward(xp, sc.state, xpad, dpad, g, y, kernel, stride, out)
+            _max_backward(xp, sc.workspace, xpad, dpad, g, y, kernel, stride, out)
         else:
             _sum_backward(xp, p, xpad, dpad, g, y.astype(cdt, copy=False), kernel, stride, pad,
                           out, x.shape[2:])
@@ -276,13 +277,13 @@ def _pool_backward(sc, p, ograds, ins, outs):
     return [dx]
 
 
-def _max_backward(xp, state, xpad, dpad, g, y, kernel, stride, out):
+def _max_backward(xp, workspace, xpad, dpad, g, y, kernel, stride, out):
     """Each window's gradient to its first element equal to the max (pool.h unpool_max)."""
     ones = (1,) * len(out)
     disjoint = all(st >= k for st, k in zip(stride, kernel))
     positions = list(_positions(kernel))
-    hit = scratch(xp, state, "hit", y.shape, np.dtype(bool))
-    free = scratch(xp, state, "free", y.shape, np.dtype(bool))  # first max still to be found
+    hit = scratch(xp, workspace, "hit", y.shape, np.dtype(bool))
+    free = scratch(xp, workspace, "free", y.shape, np.dtype(bool))  # first max still to be found
     for i, pos in enumerate(positions):
         sl = (slice(None), slice(None)) + window_slices(pos, stride, ones, out)
         xp.equal(xpad[sl], y, out=hit)

@@ -11,8 +11,9 @@ from typing import Callable, Optional
 from ..base import MXNetError
 from .params import ParamSpec
 
-__all__ = ["OpDef", "StepContext", "register", "get", "all_ops", "exists", "same_shape",
-           "same_type", "unify_shapes"]
+__all__ = ["OpDef", "StepContext", "BackwardReads", "READS_NOTHING", "READS_SHAPES",
+           "BackwardFusion", "register", "register_fusion", "fusions", "get", "all_ops", "exists",
+           "same_shape", "same_type", "unify_shapes"]
 
 
 class StepContext:
@@ -30,22 +31,50 @@ class StepContext:
         Set by the executor: which inputs' gradients are used. A backward may skip the others.
     out : array or None
         Set by the executor: the output buffer an op may write its first output into.
+
+    workspace : Workspace or None
+        Set by the executor: scratch buffers shared by every step of one executor (steps run one
+        at a time), so temporaries are allocated once per executor rather than per call or per
+        step. None in imperative calls: temporaries are then plain fresh arrays.
     """
 
-    __slots__ = ("xp", "ctx", "is_train", "state", "node_name", "grad_wanted", "out")
+    __slots__ = ("xp", "ctx", "is_train", "state", "node_name", "grad_wanted", "out", "workspace")
 
-    def __init__(self, xp, ctx, is_train=False, node_name=""):
+    def __init__(self, xp, ctx, is_train=False, node_name="", workspace=None):
         self.xp = xp
         self.ctx = ctx
         self.is_train = is_train
         self.state = {}
         self.node_name = node_name
+        self.workspace = workspace
         # per input: does anything use its gradient? (None: unknown, compute all). A backward
         # may skip work for an input marked False and return None for it.
         self.grad_wanted = None
         # the persistent buffer of this step's first output when it is an executor output: an op
         # may compute into it (same shape and dtype) instead of returning a new array
         self.out = None
+
+
+@dataclass(frozen=True)
+class BackwardReads:
+    """What an op's backward reads besides the head gradients: the planner frees everything else.
+
+    ``inputs`` and ``outputs`` are positions (outputs counted over visible then hidden ones) whose
+    *values* backward reads; ``input_shapes`` are input positions of which it reads only the
+    shape and dtype. The executor hands backward exactly this: the value, a ``ShapeOnly`` record
+    (``.shape``, ``.dtype``, ``.ndim``, ``.size``) or None, so a wrong declaration fails loudly in
+    the op-database tests instead of reading a freed value.
+    """
+
+    inputs: tuple = ()
+    input_shapes: tuple = ()
+    outputs: tuple = ()
+
+
+#: backward reads no value (element-wise add, identity, reshapes ...), only shapes
+READS_SHAPES = "shapes"
+#: backward reads neither values nor shapes (the head gradient is all it needs)
+READS_NOTHING = BackwardReads()
 
 
 def unify_shapes(a, b, op_name="op"):
@@ -84,6 +113,14 @@ class OpDef:
     ``forward(sc, p, ins)`` returns the list of outputs (visible first, then hidden); ``backward(sc,
     p, ograds, ins, outs)`` returns one gradient per input, None where the input gets none.
     ``needs_head_grad`` is False for loss-like ops whose backward ignores the head gradient.
+
+    ``backward_reads`` declares what backward reads (a ``BackwardReads``, ``READS_SHAPES`` for
+    "every input's shape, no value", or a function ``params -> BackwardReads``); None means every
+    input and output value, the safe default. ``positional_input_names`` makes the monitor name
+    inputs ``input0, input1 ...`` as MXNet does for ops that declare no input names.
+    ``input_var_attrs`` maps an input name to attributes its auto-created variable gets
+    (BatchNorm's moving statistics carry their initialiser). ``gpu_forward``/``gpu_backward`` are
+    the GPU overrides, declared in the family's ``<family>_cuda`` module.
     """
 
     name: str
@@ -108,6 +145,9 @@ class OpDef:
     # Whether infer_shape understands partial shapes (0 = unknown dim); other rules see None for
     # them. Element-wise ops (same_shape) are partial-aware.
     partial_shapes: Optional[bool] = None
+    backward_reads: object = None
+    positional_input_names: bool = False
+    input_var_attrs: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.partial_shapes is None:
@@ -140,9 +180,53 @@ class OpDef:
     def parse(self, attrs):
         return self.params.parse(attrs, self.name)
 
+    def reads(self, p, n_inputs, n_outputs):
+        """The ``BackwardReads`` of this op with params ``p`` (every value when undeclared)."""
+        reads = self.backward_reads
+        if callable(reads):
+            reads = reads(p)
+        if reads is None:
+            return BackwardReads(tuple(range(n_inputs)), (), tuple(range(n_outputs)))
+        if reads == READS_SHAPES:
+            return BackwardReads((), tuple(range(n_inputs)), ())
+        return reads
+
+
+@dataclass(frozen=True)
+class BackwardFusion:
+    """A backward rewrite an op family declares: when a ``consumer`` step reads output 0 of a
+    ``producer`` step and nothing else reads it (and it is not a graph output), the two backward
+    steps become one call of ``backward``. Forward is left alone, so monitors see MXNet's values.
+
+    ``backward(sc, (producer_params, consumer_params), ograds, ins, outs)`` gets the consumer's
+    head gradients, the producer's inputs as ``ins`` and the consumer's outputs as ``outs``, and
+    returns one gradient per producer input. ``when(producer_params, consumer_params)`` narrows
+    the match; ``reads`` is its ``BackwardReads``; ``device`` is ``"gpu"`` or ``"cpu"``.
+    """
+
+    name: str
+    producer: str
+    consumer: str
+    backward: Callable
+    reads: object
+    when: Callable = lambda producer_params, consumer_params: True
+    device: str = "gpu"
+
 
 _REGISTRY = {}
 _CANONICAL = []
+_FUSIONS = []
+
+
+def register_fusion(fusion):
+    """Declare a backward fusion (applied by ``mxlite.passes`` when a plan is bound)."""
+    _FUSIONS.append(fusion)
+    return fusion
+
+
+def fusions():
+    """Every declared ``BackwardFusion``, in declaration order."""
+    return list(_FUSIONS)
 
 
 def register(op):

@@ -28,7 +28,7 @@ from .params import (
     ParamSpec,
     Shape,
 )
-from .registry import OpDef, register
+from .registry import READS_SHAPES, OpDef, register
 
 
 def _size(shape):
@@ -133,6 +133,7 @@ def _reshape_backward(sc, p, ograds, ins, outs):
 
 register(OpDef(name="Reshape", aliases=("reshape",), params=_RESHAPE_PARAMS,
                forward=_reshape_forward, backward=_reshape_backward, infer_shape=_reshape_shape,
+               backward_reads=READS_SHAPES,
                doc="Reshapes the input; 0 copies a dim, -1 infers one, -2 copies the rest, -3 "
                    "merges two dims, -4 splits one (two values follow)."))
 
@@ -146,6 +147,7 @@ def _flatten_shape(p, in_shapes):
 
 register(OpDef(name="Flatten", aliases=("flatten",), forward=lambda sc, p, ins: [
     ins[0].reshape(ins[0].shape[0], -1)], backward=_reshape_backward, infer_shape=_flatten_shape,
+    backward_reads=READS_SHAPES,
     doc="Flattens the input to (d1, d2*...*dk); a 1-D (N,) input becomes (N, 1)."))
 
 
@@ -209,11 +211,11 @@ def _perm(p, ndim):
 
 register_unary("transpose",
                ParamSpec(Shape("axes", (), "Target axis order; () reverses the axes.")),
-       unary_shape_rule(lambda p, s: tuple(s[a] for a in _perm(p, len(s)))),
-       lambda sc, p, ins: [ins[0].transpose(_perm(p, ins[0].ndim))],
-       lambda sc, p, g, ins, outs: [g[0].transpose(
+               unary_shape_rule(lambda p, s: tuple(s[a] for a in _perm(p, len(s)))),
+               lambda sc, p, ins: [ins[0].transpose(_perm(p, ins[0].ndim))],
+               lambda sc, p, g, ins, outs: [g[0].transpose(
            tuple(int(a) for a in np.argsort(_perm(p, ins[0].ndim))))],
-       "Permutes the dimensions of the input (reverses them by default).")
+               "Permutes the dimensions of the input (reverses them by default).")
 
 
 def _swap(p, ndim):
@@ -230,10 +232,10 @@ def _swap_shape(p, s):
 
 register_unary("SwapAxis", ParamSpec(Int("dim1", 0, "The first axis to swap."),
                              Int("dim2", 0, "The second axis to swap.")),
-       unary_shape_rule(_swap_shape),
-       lambda sc, p, ins: [sc.xp.swapaxes(ins[0], *_swap(p, ins[0].ndim))],
-       lambda sc, p, g, ins, outs: [sc.xp.swapaxes(g[0], *_swap(p, ins[0].ndim))],
-       "Interchanges two axes of the input.", aliases=("swapaxes",))
+               unary_shape_rule(_swap_shape),
+               lambda sc, p, ins: [sc.xp.swapaxes(ins[0], *_swap(p, ins[0].ndim))],
+               lambda sc, p, g, ins, outs: [sc.xp.swapaxes(g[0], *_swap(p, ins[0].ndim))],
+               "Interchanges two axes of the input.", aliases=("swapaxes",))
 
 
 def _expand_shape(p, s):
@@ -246,9 +248,9 @@ def _expand_shape(p, s):
 
 
 register_unary("expand_dims", ParamSpec(Int("axis", REQUIRED, "Position of the new size-1 axis.")),
-       unary_shape_rule(_expand_shape),
-       lambda sc, p, ins: [ins[0].reshape(_expand_shape(p, ins[0].shape))], reshape_back,
-       "Inserts a new axis of size 1 into the shape.")
+               unary_shape_rule(_expand_shape),
+               lambda sc, p, ins: [ins[0].reshape(_expand_shape(p, ins[0].shape))], reshape_back,
+               "Inserts a new axis of size 1 into the shape.", backward_reads=READS_SHAPES)
 
 
 def _squeeze_shape(p, s):
@@ -270,9 +272,10 @@ def _squeeze_shape(p, s):
 
 register_unary("squeeze",
                ParamSpec(Axis("axis", None, "Size-1 axes to remove (None: all of them).")),
-       unary_shape_rule(_squeeze_shape),
-       lambda sc, p, ins: [ins[0].reshape(_squeeze_shape(p, ins[0].shape))], reshape_back,
-       "Removes size-1 axes; the result keeps at least one dimension.")
+               unary_shape_rule(_squeeze_shape),
+               lambda sc, p, ins: [ins[0].reshape(_squeeze_shape(p, ins[0].shape))], reshape_back,
+               "Removes size-1 axes; the result keeps at least one dimension.",
+               backward_reads=READS_SHAPES)
 
 
 _INT64 = np.dtype(np.int64)

@@ -61,9 +61,9 @@ register_unary("slice",
                ParamSpec(OptShape("begin", REQUIRED, "Start index per leading axis (None OK)."),
                           OptShape("end", REQUIRED, "End index per leading axis (None OK)."),
                           OptShape("step", (), "Step per leading axis (None: 1; negative OK).")),
-       unary_shape_rule(lambda p, s: tuple(r[3] for r in _slice_ranges(p, s))),
-       lambda sc, p, ins: [ins[0][_slice_key(p, ins[0].shape)]], _slice_backward,
-       "Slices a region with Python semantics on the leading axes.", aliases=("crop",))
+               unary_shape_rule(lambda p, s: tuple(r[3] for r in _slice_ranges(p, s))),
+               lambda sc, p, ins: [ins[0][_slice_key(p, ins[0].shape)]], _slice_backward,
+               "Slices a region with Python semantics on the leading axes.", aliases=("crop",))
 
 
 def _slice_axis_key(p, s):
@@ -93,9 +93,10 @@ register_unary("slice_axis", ParamSpec(Int("axis", REQUIRED, "Axis to slice (neg
                                # MXNet requires end but accepts None; the generated
                                # wrappers drop None-valued keywords, so None is the default
                                OptInt("end", None, "End index (None: to the end).")),
-       unary_shape_rule(_slice_axis_shape),
-       lambda sc, p, ins: [ins[0][_slice_axis_key(p, ins[0].shape)[1]]], _slice_axis_backward,
-       "Slices [begin, end) along one axis.")
+               unary_shape_rule(_slice_axis_shape),
+               lambda sc, p, ins: [ins[0][_slice_axis_key(p, ins[0].shape)[1]]],
+               _slice_axis_backward,
+               "Slices [begin, end) along one axis.")
 
 
 # ----- reverse ------------------------------------------------------------------------------------
@@ -117,9 +118,9 @@ def _reverse_shape(p, in_shapes):
 
 register_unary("reverse", ParamSpec(Shape("axis", REQUIRED, "The axes to reverse.")),
                _reverse_shape,
-       lambda sc, p, ins: [_flip(p, ins[0])],
-       lambda sc, p, g, ins, outs: [_flip(p, g[0])],
-       "Reverses the order of elements along the given axes.", aliases=("flip",))
+               lambda sc, p, ins: [_flip(p, ins[0])],
+               lambda sc, p, g, ins, outs: [_flip(p, g[0])],
+               "Reverses the order of elements along the given axes.", aliases=("flip",))
 
 
 _SL_PARAMS = ParamSpec(Axis("axes", (), "Axes to slice like shape_like (all when empty)."))

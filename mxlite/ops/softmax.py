@@ -7,7 +7,7 @@ import numpy as _np
 
 from ..base import MXNetError
 from .params import Bool, Dtype, Enum, Float, Int, ParamSpec
-from .registry import OpDef, register, same_shape
+from .registry import BackwardReads, OpDef, register, same_shape
 
 _SOFTMAX_PARAMS = ParamSpec(
     Int("axis", -1, "The axis along which to compute softmax."),
@@ -101,6 +101,11 @@ def _temp(p):
     return 1.0 if p["temperature"] is None else p["temperature"]
 
 
+def _softmax_reads(p):
+    """softmax's backward reads its output (and the lengths when given), not its input."""
+    return BackwardReads(inputs=(1,) if p["use_length"] else (), input_shapes=(0,), outputs=(0,))
+
+
 def _make_softmax(name, log, negate):
     def forward(sc, p, ins):
         xp = sc.xp
@@ -151,6 +156,7 @@ def _make_softmax(name, log, negate):
 
     return OpDef(name=name, params=_SOFTMAX_PARAMS, inputs=inputs, forward=forward,
                  backward=backward, infer_shape=_softmax_shape, infer_type=_softmax_type,
+                 backward_reads=_softmax_reads,
                  gpu_forward=gpu_forward, gpu_backward=gpu_backward,
                  doc=f"{'Log-' if log else ''}{'softmin' if negate else 'softmax'} along `axis`: "
                      "exp(x/T) normalised over the axis; `length` masks positions.")
@@ -186,6 +192,7 @@ def _sa_backward(sc, p, ograds, ins, outs):
 
 
 register(OpDef(name="SoftmaxActivation", params=_SA_PARAMS, forward=_sa_forward,
+               positional_input_names=True,
                backward=_sa_backward, infer_shape=same_shape,
                doc="Softmax activation (deprecated in MXNet; use softmax)."))
 
@@ -354,5 +361,6 @@ register(OpDef(
     name="SoftmaxOutput", aliases=("Softmax",), params=_SO_PARAMS, inputs=("data", "label"),
     forward=_so_forward, backward=_so_backward, infer_shape=_so_shape, infer_type=_so_type,
     needs_head_grad=False, gpu_forward=_so_gpu_forward, gpu_backward=_so_gpu_backward,
+    backward_reads=BackwardReads(inputs=(1,), input_shapes=(0,), outputs=(0,)),
     doc="Softmax forward with the cross-entropy gradient (softmax - onehot(label)) * grad_scale "
         "in backward; the head gradient is ignored."))

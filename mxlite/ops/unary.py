@@ -20,15 +20,23 @@ import math
 import numpy as np
 
 from ._special import digamma, erf, gamma, gammaln
-from ._util import quiet
+from ._util import quiet, upcast
 from .params import Bool, Float, ParamSpec
-from .registry import OpDef, register, same_shape
+from .registry import READS_SHAPES, BackwardReads, OpDef, register, same_shape
 
 _SQRT_2_OVER_PI = 2.0 / math.sqrt(math.pi)
 
 
 def _zero(xp, g, x, out):
-    return xp.zeros_like(x)
+    return xp.zeros(x.shape, x.dtype)
+
+
+# What each row's gradient reads, for the memory planner: the output only (exp, tanh ...),
+# nothing but shapes (negative, sign, rounding ...), else the input.
+_READS_OUTPUT = BackwardReads(input_shapes=(0,), outputs=(0,))
+_READS_INPUT = BackwardReads(inputs=(0,))
+_OUTPUT_GRADS = ("exp", "expm1", "sqrt", "rsqrt", "cbrt", "tan", "tanh", "sigmoid")
+_SHAPE_GRADS = ("negative", "sign", "degrees", "radians")
 
 
 # name, aliases, forward(xp, x), grad(xp, g, x, out) or None (zero grad, no head gradient)
@@ -87,7 +95,7 @@ def _make(fn, grad):
     def backward(sc, p, ograds, ins, outs):
         x = ins[0]
         if grad is None:
-            return [sc.xp.zeros_like(x)]
+            return [sc.xp.zeros(x.shape, x.dtype)]
         with quiet(sc.xp):
             return [sc.xp.asarray(grad(sc.xp, ograds[0], x, outs[0]), dtype=x.dtype)]
     return forward, backward
@@ -97,12 +105,9 @@ for _name, _aliases, _fn, _grad in UNARY:
     _fwd, _bwd = _make(_fn, _grad)
     register(OpDef(name=_name, aliases=_aliases, forward=_fwd, backward=_bwd,
                    infer_shape=same_shape, needs_head_grad=_grad is not None,
+                   backward_reads=(_READS_OUTPUT if _name in _OUTPUT_GRADS else READS_SHAPES
+                                   if _name in _SHAPE_GRADS or _grad is None else _READS_INPUT),
                    doc=f"Element-wise {_name} of the input."))
-
-
-def _acc(xp, x):
-    """float16 data computes in float32 (MXNet's kernels cast half to float for these)."""
-    return x.astype(xp.float32) if x.dtype == xp.float16 else x
 
 
 def _unary(name, fn, grad, params=None, doc=""):
@@ -111,13 +116,13 @@ def _unary(name, fn, grad, params=None, doc=""):
     def forward(sc, p, ins):
         x = ins[0]
         with quiet(sc.xp):
-            return [fn(sc.xp, _acc(sc.xp, x), p).astype(x.dtype, copy=False)]
+            return [fn(sc.xp, upcast(sc.xp, x), p).astype(x.dtype, copy=False)]
 
     def backward(sc, p, ograds, ins, outs):
         xp = sc.xp
         x = ins[0]
         with quiet(xp):
-            dx = grad(xp, _acc(xp, ograds[0]), _acc(xp, x), p)
+            dx = grad(xp, upcast(xp, ograds[0]), upcast(xp, x), p)
         return [dx.astype(x.dtype, copy=False)]
 
     register(OpDef(name=name, params=params or ParamSpec(), forward=forward, backward=backward,

@@ -58,8 +58,7 @@ def create(op, hint, args, named, params, name=None, attr=None):
 def op_input_var_attrs(op, in_name):
     """Extra attributes an op gives the variable it auto-creates for ``in_name``
     (BatchNorm's moving statistics get their ``__init__``)."""
-    extra = getattr(op, "input_var_attrs", None)
-    return (extra or {}).get(in_name, {})
+    return op.input_var_attrs.get(in_name, {})
 
 
 def _set_input_var_attrs(op, in_name, node):
