@@ -36,14 +36,15 @@ class BackwardUnit:
     ``backward(sc, params, ograds, ins, outs)`` gets the head gradients of the ``visible`` slots and
     the values of ``ins`` / ``outs`` (filtered through ``reads``, a ``BackwardReads`` over their
     positions) and returns one gradient per slot of ``ins`` (None where there is none).
-    ``step`` is the index of the step whose StepContext the unit uses.
+    ``step`` is the index of the step whose StepContext the unit uses; ``grad_passthrough`` lists
+    the inputs whose gradient is the head gradient itself or a view of it (no new memory).
     """
 
     __slots__ = ("name", "steps", "step", "op_name", "backward", "params", "ins", "outs",
-                 "visible", "needs_head_grad", "reads", "aux_ins")
+                 "visible", "needs_head_grad", "reads", "aux_ins", "grad_passthrough")
 
     def __init__(self, name, steps, step, op_name, backward, params, ins, outs, visible,
-                 needs_head_grad, reads, aux_ins=()):
+                 needs_head_grad, reads, aux_ins=(), grad_passthrough=()):
         self.name = name
         self.steps = tuple(steps)
         self.step = step
@@ -56,6 +57,7 @@ class BackwardUnit:
         self.needs_head_grad = needs_head_grad
         self.reads = reads
         self.aux_ins = tuple(aux_ins)
+        self.grad_passthrough = tuple(grad_passthrough)
 
     @classmethod
     def of_step(cls, k, step, backward):
@@ -63,7 +65,7 @@ class BackwardUnit:
         reads = step.op.reads(step.params, len(step.ins), len(step.outs))
         return cls(f"_backward_{step.op.name}({step.name})", (k,), k, step.op.name, backward,
                    step.params, step.ins, step.outs, step.outs[:step.n_visible],
-                   step.op.needs_head_grad, reads, step.aux_ins)
+                   step.op.needs_head_grad, reads, step.aux_ins, step.op.grad_passthrough)
 
     def value_slots(self):
         """Slots whose values this unit reads."""

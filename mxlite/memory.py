@@ -8,10 +8,11 @@ Built once at bind from static shapes, like MXNet's memory planner (``src/nnvm/p
   live until the next forward replaces them, so ``backward`` may be called again (grad_req 'add').
 - **backward release**: a gradient is dropped as soon as the step producing its value has consumed
   it; forward values stay (see above).
-- **storage sharing**: values whose lifetimes do not overlap share a block when dtype and size class
-  match (a block serves requests from half to all of its size), MXNet's pooling rule. On the CPU
-  the arrays come from NumPy's allocator, which reuses freed memory the same way; the plan gives the
-  figure ``debug_str`` prints and the tests check against the measured peak.
+- **storage sharing**: values whose lifetimes do not overlap share a block when the dtype matches
+  and the sizes are within a factor ``MATCH_RANGE`` (the smallest block at least as large wins,
+  else the largest smaller one grows), the rule of MXNet's ``GraphAllocator``. On the CPU the
+  arrays come from NumPy's allocator, which reuses freed memory the same way; the storage total is
+  the "Total N MB allocated" ``debug_str`` prints, comparable with MXNet's.
 - **peak**: the largest total of values alive at once over forward and backward, gradients of
   intermediate values included; op temporaries (im2col columns, padded images) come from the
   executor's ``Workspace`` and are reported separately.
@@ -22,7 +23,11 @@ import numpy as np
 
 from .base import MXNetError
 
-__all__ = ["ShapeOnly", "MemoryPlan", "Workspace", "nbytes", "resize_array"]
+__all__ = ["ShapeOnly", "MemoryPlan", "Workspace", "nbytes", "resize_array", "MATCH_RANGE"]
+
+#: a free block serves requests from 1/MATCH_RANGE to MATCH_RANGE times its size (MXNet's
+#: MXNET_EXEC_MATCH_RANGE default)
+MATCH_RANGE = 16
 
 
 class ShapeOnly:
@@ -88,8 +93,7 @@ class MemoryPlan:
                     last = plan.last_use.get(s, k)
                     self.fwd_release[min(last, n_steps - 1)].append(s)
         self.fwd_release = [tuple(r) for r in self.fwd_release]
-        self.grad_release = [tuple(s for s in unit.visible if s not in persistent or
-                                   s in plan.head_slots) for unit in bwd_units]
+        self.grad_release = [tuple(unit.visible) for unit in bwd_units]
         self.kept_bytes = sum(self._size(s) for s in backward_reads - persistent)
         self._timeline = self._events(plan, bwd_units, grad_slots, persistent)
         self.peak_bytes, self.storage_bytes = self._simulate()
@@ -98,47 +102,72 @@ class MemoryPlan:
         return nbytes(self._shapes.get(slot), self._dtypes.get(slot))
 
     def _events(self, plan, bwd_units, grad_slots, persistent):
-        """(kind, key, bytes, dtype) in execution order: 'alloc' or 'free' of a value or grad."""
+        """(kind, key, bytes, dtype, source) in execution order: 'alloc' or 'free' of a value or
+        gradient, or 'alias' of a key that shares ``source``'s memory (a view: Reshape's output,
+        elemwise_add's input gradients)."""
         events = []
+        bound = set(plan.arg_slots) | set(plan.aux_slots)
         for k, step in enumerate(plan.steps):
-            for s in step.outs:
-                if s not in plan.arg_slots and s not in plan.aux_slots:
-                    events.append(("alloc", ("v", s), self._size(s), self._dtypes.get(s)))
+            for i, s in enumerate(step.outs):
+                if i == 0 and step.op.forward_view and step.ins[0] not in bound:
+                    events.append(("alias", ("v", s), 0, None, ("v", step.ins[0])))
+                elif s not in bound:
+                    events.append(("alloc", ("v", s), self._size(s), self._dtypes.get(s), None))
             for s in self.fwd_release[k]:
-                events.append(("free", ("v", s), 0, None))
+                events.append(("free", ("v", s), 0, None, None))
         live_grads = set()
         for u, unit in enumerate(bwd_units):
-            for s in unit.grad_targets():
-                if s in grad_slots and ("g", s) not in live_grads:
-                    live_grads.add(("g", s))
-                    events.append(("alloc", ("g", s), self._size(s), self._dtypes.get(s)))
+            for pos, s in enumerate(unit.ins):
+                if s not in grad_slots or pos in unit.aux_ins or ("g", s) in live_grads:
+                    continue  # (a second contribution is added into the first)
+                live_grads.add(("g", s))
+                head = ("g", unit.visible[0]) if unit.visible else None
+                if pos in unit.grad_passthrough and head in live_grads:
+                    events.append(("alias", ("g", s), 0, None, head))
+                else:
+                    events.append(("alloc", ("g", s), self._size(s), self._dtypes.get(s), None))
             for s in self.grad_release[u]:
                 if ("g", s) in live_grads:
                     live_grads.discard(("g", s))
-                    events.append(("free", ("g", s), 0, None))
+                    events.append(("free", ("g", s), 0, None, None))
         return events
 
     def _simulate(self):
         """Peak live bytes, and the storage a size-class pool needs for the same timeline."""
-        live, sizes, peak = 0, {}, 0
+        live, peak = 0, 0
         free_blocks = []                 # (bytes, dtype) of storage no value holds now
-        held, total = {}, 0              # key -> block held; total storage created
-        for kind, key, size, dtype in self._timeline:
-            if kind == "alloc":
-                sizes[key] = size
+        held, total = {}, 0              # key -> block id; total storage created
+        blocks, refs = {}, {}            # block id -> (bytes, dtype); block id -> holders
+        for kind, key, size, dtype, source in self._timeline:
+            if kind == "alias":
+                if source in held:
+                    held[key] = held[source]
+                    refs[held[key]] += 1
+            elif kind == "alloc":
                 live += size
                 peak = max(peak, live)
-                fit = [b for b in free_blocks if b[1] == dtype and size <= b[0] <= 2 * size]
-                if fit:
-                    block = min(fit)
+                near = [b for b in free_blocks if b[1] == dtype
+                        and size <= b[0] * MATCH_RANGE and b[0] <= size * MATCH_RANGE]
+                larger = [b for b in near if b[0] >= size]
+                if larger:
+                    block = min(larger, key=lambda b: b[0])
                     free_blocks.remove(block)
+                elif near:
+                    old = max(near, key=lambda b: b[0])
+                    free_blocks.remove(old)
+                    block = (size, dtype)          # the block grows to the request
+                    total += size - old[0]
                 else:
                     block = (size, dtype)
                     total += size
-                held[key] = block
-            elif key in sizes:
-                live -= sizes.pop(key)
-                free_blocks.append(held.pop(key))
+                bid = len(blocks)
+                blocks[bid], refs[bid], held[key] = block, 1, bid
+            elif key in held:
+                bid = held.pop(key)
+                refs[bid] -= 1
+                if refs[bid] == 0:
+                    live -= blocks[bid][0]
+                    free_blocks.append(blocks[bid])
         return peak, total
 
     def describe(self):

@@ -171,7 +171,15 @@ def uncrop(xp, res, pad, out, batch_last, bias=None):
         out += bias.reshape((1, -1) + (1,) * (out.ndim - 2))
 
 
+#: Column matrices are built for this many bytes of samples at a time at most, whatever the op's
+#: ``workspace`` allows: a few tens of MB keep the GEMMs at full speed, while a whole batch's
+#: columns (9x the input of a 3x3 convolution) would dominate a training step's peak memory.
+COLUMN_BYTES = 32 << 20
+
+
 def chunks(n, per_sample_bytes, workspace_mb):
-    """Batch ranges whose column matrix fits in the workspace (at least one sample each)."""
-    step = max(1, (workspace_mb << 20) // max(1, per_sample_bytes))
+    """Batch ranges whose column matrix fits in the workspace and in ``COLUMN_BYTES`` (at least
+    one sample each)."""
+    budget = min(workspace_mb << 20, COLUMN_BYTES)
+    step = max(1, budget // max(1, per_sample_bytes))
     return [(lo, min(n, lo + step)) for lo in range(0, n, step)]

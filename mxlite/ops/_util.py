@@ -100,11 +100,10 @@ def prod(dims):
     return n
 
 
-def register_unary(name, params, infer_shape, forward, backward, doc, aliases=(),
-                   backward_reads=None):
-    """Register a one-input op (input ``data``)."""
+def register_unary(name, params, infer_shape, forward, backward, doc, aliases=(), **fields):
+    """Register a one-input op (input ``data``); ``fields`` are further OpDef fields."""
     register(OpDef(name=name, aliases=aliases, params=params, infer_shape=infer_shape,
-                   forward=forward, backward=backward, doc=doc, backward_reads=backward_reads))
+                   forward=forward, backward=backward, doc=doc, **fields))
 
 
 def unary_shape_rule(fn):

@@ -27,7 +27,7 @@ mxlite accepts float16/64 with BatchNorm's type rule.)
 import numpy as np
 
 from ..base import MXNetError
-from ._util import f32, fmt_shape
+from ._util import acc_dtype, f32, fmt_shape
 from .layer_norm import MEAN_VAR_OUTPUTS, check_param
 from .params import Bool, Float, Int, Params, ParamSpec
 from .registry import BackwardReads, OpDef, register
@@ -69,11 +69,6 @@ def _bn_shape(p, in_shapes):
         return [None] * 5, [None] * 3
     c = (data[_channel_axis(p, len(data))],)
     return [data, c, c, c, c], [data, c, c]
-
-
-def acc_dtype(dtype):
-    """MXNet's AccReal: parameters, aux states and statistics are float32 for float16 data."""
-    return np.dtype(np.float32) if np.dtype(dtype) == np.float16 else np.dtype(dtype)
 
 
 def _bn_type(p, in_types):
@@ -119,15 +114,19 @@ def _bn_forward(sc, p, ins):
         gamma[...] = 1
     if sc.is_train and not p["use_global_stats"]:
         mean = xa.mean(axis=red)
-        var = ((xa - mean.reshape(bshape)) ** 2).mean(axis=red)
+        y = xa - mean.reshape(bshape)
+        var = xp.square(y).mean(axis=red)
     else:
         mean = moving_mean.astype(acc, copy=True)
         var = moving_var.astype(acc, copy=True)
+        y = xa - mean.reshape(bshape)
     invstd = _invstd(xp, var, p["eps"]).astype(acc, copy=False)
     # the statistics backward uses (and folds into the moving averages), kept exactly
     sc.state["var"] = var
     scale = invstd if p["fix_gamma"] else invstd * gamma.astype(acc, copy=False)
-    y = (xa - mean.reshape(bshape)) * scale.reshape(bshape) + beta.astype(acc).reshape(bshape)
+    # in place on the centred copy: one activation-sized temporary, not four
+    y *= scale.reshape(bshape)
+    y += beta.astype(acc).reshape(bshape)
     return [y.astype(x.dtype, copy=False), mean, invstd]
 
 
@@ -157,10 +156,14 @@ def _bn_backward(sc, p, ograds, ins, outs):
     sum_g = g.sum(axis=red)
     dotp = (g * xc).sum(axis=red)
     if batch:
+        # dx = (g - sum_g/n - xc * k) * invstd * w, computed in place on the centred copy
         n = x.size // x.shape[axis]
         k = dotp * invstd * invstd / n
-        dx = (g - (sum_g / n).reshape(bshape) - xc * k.reshape(bshape)) \
-            * (invstd * w).reshape(bshape)
+        dx = xc
+        dx *= k.reshape(bshape)
+        dx += (sum_g / n).reshape(bshape)
+        xp.subtract(g, dx, out=dx)
+        dx *= (invstd * w).reshape(bshape)
     else:
         dx = g * (invstd * w).reshape(bshape)
     dgamma = xp.zeros_like(dotp) if p["fix_gamma"] else dotp * invstd

@@ -177,6 +177,9 @@ def _make_backward(grads):
     return backward
 
 
+_PASSTHROUGH = {"add": (0, 1), "sub": (0,)}
+
+
 def _register_all():
     for key, (ew_name, ew_aliases), (bc_name, bc_aliases), fn, grads in BINARY:
         fwd, bwd = _make_forward(fn), _make_backward(grads)
@@ -189,6 +192,8 @@ def _register_all():
                            # add, sub and the comparisons read no value in backward
                            backward_reads=(READS_SHAPES if grads is None or key in ("add", "sub")
                                            else None),
+                           # elemwise_add's input gradients are the head gradient itself
+                           grad_passthrough=_PASSTHROUGH.get(key, ()) if name == ew_name else (),
                            doc=f"Element-wise {name.split('_', 1)[-1]} of lhs and rhs"
                                + (" with broadcasting." if name.startswith("broadcast")
                                   else " (identical shapes).")))

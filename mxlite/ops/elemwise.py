@@ -180,6 +180,7 @@ register(OpDef(
     name="_copy", aliases=("identity",), infer_shape=same_shape,
     forward=lambda sc, p, ins: [ins[0].copy()],
     backward=lambda sc, p, g, ins, outs: [g[0]], backward_reads=READS_NOTHING,
+    grad_passthrough=(0,),
     doc="Returns a copy of the input."))
 
 

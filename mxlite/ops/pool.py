@@ -268,6 +268,7 @@ def _pool_backward(sc, p, ograds, ins, outs):
         else:
             _sum_backward(xp, p, xpad, dpad, g, y.astype(cdt, copy=False), kernel, stride, pad,
                           out, x.shape[2:])
+        del xpad  # freed before the cropped copy below: two padded images, not three
         dx = dpad[(slice(None), slice(None)) + tuple(slice(a, a + s)
                                                      for a, s in zip(lo, x.shape[2:]))]
     # contiguous, and a real array (not a broadcast or padded view)

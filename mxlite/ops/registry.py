@@ -116,7 +116,10 @@ class OpDef:
 
     ``backward_reads`` declares what backward reads (a ``BackwardReads``, ``READS_SHAPES`` for
     "every input's shape, no value", or a function ``params -> BackwardReads``); None means every
-    input and output value, the safe default. ``positional_input_names`` makes the monitor name
+    input and output value, the safe default. ``forward_view`` says output 0 is a view of input 0
+    (Reshape); ``grad_passthrough`` lists inputs whose gradient is the head gradient itself or a
+    view of it (elemwise_add): the memory planner counts no new storage for either.
+    ``positional_input_names`` makes the monitor name
     inputs ``input0, input1 ...`` as MXNet does for ops that declare no input names.
     ``input_var_attrs`` maps an input name to attributes its auto-created variable gets
     (BatchNorm's moving statistics carry their initialiser). ``gpu_forward``/``gpu_backward`` are
@@ -146,6 +149,8 @@ class OpDef:
     # them. Element-wise ops (same_shape) are partial-aware.
     partial_shapes: Optional[bool] = None
     backward_reads: object = None
+    forward_view: bool = False
+    grad_passthrough: tuple = ()
     positional_input_names: bool = False
     input_var_attrs: dict = field(default_factory=dict)
 

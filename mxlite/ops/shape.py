@@ -133,7 +133,7 @@ def _reshape_backward(sc, p, ograds, ins, outs):
 
 register(OpDef(name="Reshape", aliases=("reshape",), params=_RESHAPE_PARAMS,
                forward=_reshape_forward, backward=_reshape_backward, infer_shape=_reshape_shape,
-               backward_reads=READS_SHAPES,
+               backward_reads=READS_SHAPES, forward_view=True, grad_passthrough=(0,),
                doc="Reshapes the input; 0 copies a dim, -1 infers one, -2 copies the rest, -3 "
                    "merges two dims, -4 splits one (two values follow)."))
 
@@ -147,7 +147,7 @@ def _flatten_shape(p, in_shapes):
 
 register(OpDef(name="Flatten", aliases=("flatten",), forward=lambda sc, p, ins: [
     ins[0].reshape(ins[0].shape[0], -1)], backward=_reshape_backward, infer_shape=_flatten_shape,
-    backward_reads=READS_SHAPES,
+    backward_reads=READS_SHAPES, forward_view=True, grad_passthrough=(0,),
     doc="Flattens the input to (d1, d2*...*dk); a 1-D (N,) input becomes (N, 1)."))
 
 
@@ -250,7 +250,8 @@ def _expand_shape(p, s):
 register_unary("expand_dims", ParamSpec(Int("axis", REQUIRED, "Position of the new size-1 axis.")),
                unary_shape_rule(_expand_shape),
                lambda sc, p, ins: [ins[0].reshape(_expand_shape(p, ins[0].shape))], reshape_back,
-               "Inserts a new axis of size 1 into the shape.", backward_reads=READS_SHAPES)
+               "Inserts a new axis of size 1 into the shape.", backward_reads=READS_SHAPES,
+               forward_view=True, grad_passthrough=(0,))
 
 
 def _squeeze_shape(p, s):
@@ -275,7 +276,7 @@ register_unary("squeeze",
                unary_shape_rule(_squeeze_shape),
                lambda sc, p, ins: [ins[0].reshape(_squeeze_shape(p, ins[0].shape))], reshape_back,
                "Removes size-1 axes; the result keeps at least one dimension.",
-               backward_reads=READS_SHAPES)
+               backward_reads=READS_SHAPES, forward_view=True, grad_passthrough=(0,))
 
 
 _INT64 = np.dtype(np.int64)
