@@ -7,13 +7,15 @@
 - gradient_dtype: backward in float16/32 vs backward in float64;
 - grad_req: 'add' accumulates over two backward calls onto the initial buffer, 'null' leaves it
 alone;
-- errors: every listed bad input raises the listed exception;
+- errors: every listed bad input raises the listed exception, naming the op and the
+  offending argument;
 - gpu_consistency (marked gpu): cpu vs gpu outputs and gradients;
 - coverage: every registered op has cases, or a written reason in ``opdb.NO_CASE``.
 
 Only items that run are generated: no item exists to skip itself (gpu items skip only for want of
 a device, see conftest.py).
 """
+import re
 import zlib
 
 import numpy as np
@@ -209,18 +211,37 @@ def test_grad_req(case, dtype):
         np.testing.assert_array_equal(untouched[name], init[name])
 
 
-error_params = [pytest.param(c, e, id=f"{c.id}-{e.desc}") for c in CASES for e in c.errors]
+ERROR_NODE = "op_under_test"
+
+
+def _error_param(case, err):
+    marks = [pytest.mark.xfail(strict=True, reason=f"message does not name {err.unnamed}")] \
+        if err.unnamed else []
+    return pytest.param(case, err, id=f"{case.id}-{err.desc}", marks=marks)
+
+
+def _names_the_op(message, case):
+    """Whether ``message`` names the op: its name, an alias, or the node's name."""
+    op = mx.ops.registry.get(case.op)
+    names = {case.op, op.name, *op.aliases, ERROR_NODE}
+    return any(re.search(rf"(?<![\w]){re.escape(n)}(?![\w])", message) for n in names)
+
+
+error_params = [_error_param(c, e) for c in CASES for e in c.errors]
 
 
 @pytest.mark.parametrize("case,err", error_params)
 def test_errors(case, err):
+    """The bad input raises, and the message names the op (``_names_the_op``) and the offending
+    argument (``err.match``)."""
     shapes = {**case.shapes, **err.shapes}
-    with pytest.raises(err.exc, match=err.match):
+    with pytest.raises(err.exc, match=err.match) as info:
         op = getattr(mx.sym, case.op)
         variables = {n: mx.sym.Variable(n) for n in shapes}
-        sym = op(name="op", **variables, **{**case.params, **err.params})
+        sym = op(name=ERROR_NODE, **variables, **{**case.params, **err.params})
         args = {k: mx.nd.zeros(s, dtype=err.dtypes.get(k, "float32")) for k, s in shapes.items()}
         sym.bind(mx.cpu(), args=args).forward()
+    assert _names_the_op(str(info.value), case), f"the message names no op: {info.value}"
 
 
 @pytest.mark.gpu

@@ -6,10 +6,9 @@ the generated gradient tests bind. What the database cannot express (aux updates
 overwrite, errors that need aux arrays at bind) is in tests/test_layers_semantics.py.
 """
 import numpy as np
-from opdb.core import ErrorCase, OpCase, add, error, uniform
+from opdb.core import OpCase, add, error, uniform
 from reference import batch_norm as R
 
-from mxlite.base import MXNetError
 
 _F32 = {"gamma": "float32", "beta": "float32", "moving_mean": "float32",
         "moving_var": "float32"}
@@ -43,10 +42,10 @@ for fix_gamma in (True, False):
             # test (forward(is_train=True)) differentiates
             add(_bn_case(tag, (2, 3, 2, 2), {"fix_gamma": fix_gamma, "use_global_stats": ugs},
                          train, grad=train or ugs,
-                         errors=[ErrorCase("bad-param", params={"fix_gamma": "maybe"},
-                                           exc=MXNetError, match="fix_gamma"),
-                                 ErrorCase("unknown-param", params={"foo": 1}, exc=MXNetError,
-                                           match="Cannot find argument")]
+                         errors=[error("bad-param", "fix_gamma='maybe'",
+                                       params={"fix_gamma": "maybe"}),
+                                 error("unknown-param", "Cannot find argument 'foo'",
+                                       params={"foo": 1})]
                          if tag == "fg1-ugs0-train1" else ()))
 add(_bn_case("2d", (4, 3), {"fix_gamma": False}, True),
     _bn_case("3d", (2, 3, 5), {"fix_gamma": False}, True),
@@ -97,5 +96,5 @@ for shape, params, train, name in (
                grad=(train or params.get("use_global_stats", False))
                and not params.get("output_mean_var"),
                # (shape errors need the aux arrays at bind, which the generated test omits)
-               errors=[error("axis-param", "Cannot find argument", params={"axis": 1})]
+               errors=[error("axis-param", "Cannot find argument 'axis'", params={"axis": 1})]
                if name == "fg1-train" else []))

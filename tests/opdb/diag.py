@@ -13,16 +13,17 @@ for shape, params, name in (((4,), {}, "1d"), ((3,), {"k": 2}, "1d-k2"),
                             ((2, 3, 4), {"axis1": 2, "axis2": 0, "k": -1}, "3d-reversed"),
                             ((2, 3, 4), {"axis1": -1, "axis2": -3}, "3d-negative")):
     add(OpCase("diag", {"data": shape}, on_data(R.diag), params=params, name=name,
-               errors=[error("same-axis", "same axis", params={"axis2": 0}),
-                       error("no-diagonal", "does not exist", params={"k": 4}),
-                       error("axis-range", "axis1", params={"axis1": 2})]
+               errors=[error("same-axis", "axis1 and axis2 cannot refer to the same axis",
+                             params={"axis2": 0}),
+                       error("no-diagonal", "does not exist: k=4", params={"k": 4}),
+                       error("axis-range", "axis1=2", params={"axis1": 2})]
                if name == "2d" else []))
 
 # ----- diagonal / triangle copies -----------------------------------------------------------------
 for offset in (0, 1, -2):
     add(OpCase("_linalg_extractdiag", {"A": (2, 4, 4)}, as_list(with_inputs(R.extractdiag, "A")),
                name=f"offset{offset}", params={"offset": offset}, dtypes=LA,
-               errors=[error("offset", "Illegal offset", params={"offset": 4}), la_float16()]
+               errors=[error("offset", "Illegal offset 4", params={"offset": 4}), la_float16()]
                if offset == 0 else []),
         OpCase("_linalg_makediag", {"A": (2, 3)}, as_list(with_inputs(R.makediag, "A")),
                name=f"offset{offset}", params={"offset": offset}, dtypes=LA))
@@ -32,5 +33,6 @@ for params, name in (({}, "lower"), ({"lower": False}, "upper"), ({"offset": 1},
                name=name, params=params, dtypes=LA),
         OpCase("_linalg_maketrian", {"A": (2, 6)}, as_list(with_inputs(R.maketrian, "A")),
                name=name, params=params, dtypes=LA,
-               errors=[error("length", "invalid dimension", shapes={"A": (2, 5)})]
+               errors=[error("length", r"\bA\b", shapes={"A": (2, 5)},
+                             unnamed="the input A (says 'Input tensor')")]
                if name == "lower" else []))

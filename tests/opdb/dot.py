@@ -1,10 +1,9 @@
 """Op-database cases for dot (1-D, 2-D and N-D operands, transpose_a/b) and batch_dot.
 """
 import numpy as np
-from opdb.core import ErrorCase, OpCase, add
+from opdb.core import OpCase, add, error
 from reference import dot as R
 
-from mxlite.base import MXNetError
 
 # ----- dot / batch_dot ---------------------------------------------------------------------------
 for sa, sb, ta, tb, name in (((3, 4), (4, 5), False, False, "2d"),
@@ -19,8 +18,8 @@ for sa, sb, ta, tb, name in (((3, 4), (4, 5), False, False, "2d"),
                lambda x, p: [R.dot(x["lhs"], x["rhs"], p["transpose_a"], p["transpose_b"])],
                params={"transpose_a": ta, "transpose_b": tb}, name=name,
                tol={"float16": (2e-2, 5e-2)},
-               errors=[ErrorCase("mismatch", shapes={"rhs": (5, 5)}, exc=MXNetError,
-                                 match="contracted dims")] if name == "2d" else []))
+               errors=[error("mismatch", r"contracted dims .* rhs \(5, 5\)",
+                             shapes={"rhs": (5, 5)})] if name == "2d" else []))
 for ta, tb in ((False, False), (True, False), (False, True)):
     sa = (2, 4, 3) if ta else (2, 3, 4)
     sb = (2, 5, 4) if tb else (2, 4, 5)

@@ -28,10 +28,10 @@ for op, shape, params, name in (
         ("SliceChannel", (2, 3, 4), {"num_outputs": 3, "squeeze_axis": True}, "squeeze"),
         ("SliceChannel", (2, 3), {"num_outputs": 1}, "one")):
     add(OpCase(op, {"data": shape}, _split, params=params, name=name,
-               errors=[error("indivisible", "does not evenly divide", params={"num_outputs": 4}),
-                       error("squeeze-size", "squeeze axis is True",
+               errors=[error("indivisible", "num_outputs=4", params={"num_outputs": 4}),
+                       error("squeeze-size", r"axis=1, num_outputs=2",
                             params={"num_outputs": 2, "squeeze_axis": True, "axis": 1}),
-                       error("axis", "axis", params={"axis": 2})]
+                       error("axis", "axis=2", params={"axis": 2})]
                if name == "default-axis" else []))
 
 # ----- _split_v2 ----------------------------------------------------------------------------------
@@ -44,8 +44,11 @@ for shape, params, name in (
         ((4, 2), {"indices": (0,), "axis": -2}, "one")):
     add(OpCase("_split_v2", {"data": shape}, lambda x, p: R.split_v2(x["data"], **p),
                params=params, name=name,
-               errors=[error("past-end", "out of range", params={"indices": (0, 7)}),
-                       error("decreasing", "empty or out of range", params={"indices": (0, 4, 2)}),
-                       error("squeeze", "axis size of 1", params={"squeeze_axis": True}),
-                       error("axis", "axis", params={"axis": 2})]
+               errors=[error("past-end", r"\bindices\b", params={"indices": (0, 7)},
+                             unnamed="the param indices"),
+                       error("decreasing", r"\bindices\b", params={"indices": (0, 4, 2)},
+                             unnamed="the param indices"),
+                       error("squeeze", "squeeze_axis expected axis size of 1",
+                             params={"squeeze_axis": True}),
+                       error("axis", "axis=2", params={"axis": 2})]
                if name == "indices" else []))

@@ -47,10 +47,12 @@ add(OpCase("MakeLoss", {"data": (3, 4)}, lambda x, p: [x["data"]], loss=True,
 add(OpCase("softmax_cross_entropy", {"data": (4, 5), "label": (4,)},
            lambda x, p: [R.softmax_cross_entropy(x["data"], x["label"])],
            draw={"label": integers(0, 5)}, no_grad=("label",),
-           errors=[error("3d-data", "2D data", shapes={"data": (4, 5, 1)}),
-                   error("2d-label", "1D label", shapes={"label": (4, 1)}),
-                   error("batch-mismatch", "mismatch", shapes={"label": (3,)}),
-                   error("label-dtype", "dtype", dtypes={"label": "int32"})]))
+           errors=[error("3d-data", r"2D data, got data shape \(4,5,1\)",
+                         shapes={"data": (4, 5, 1)}),
+                   error("2d-label", r"1D label, got label shape \(4,1\)",
+                         shapes={"label": (4, 1)}),
+                   error("batch-mismatch", r"label \(3\)", shapes={"label": (3,)}),
+                   error("label-dtype", "label has dtype int32", dtypes={"label": "int32"})]))
 
 
 def _svm_grad(x, p, heads):
@@ -66,5 +68,6 @@ for params, name in (({}, ""), ({"use_linear": True}, "linear"),
                params=params, name=name, loss=True, ref_grad=_svm_grad,
                draw={"data": away_from([-m, m], -2, 2, 0.05), "label": integers(0, 3)},
                no_grad=("label",),
-               errors=[error("label-shape", "inconsistent", shapes={"label": (4, 3)})]
+               errors=[error("label-shape", r"inferred shape=\(4\) for label",
+                             shapes={"label": (4, 3)})]
                if not name else []))

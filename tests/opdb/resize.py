@@ -25,7 +25,8 @@ for size, name in (((3, 2), "3x2"), (4, "square4"), ((), "global")):
     add(OpCase("_contrib_AdaptiveAvgPooling2D", {"data": (2, 3, 7, 5)},
                as_list(lambda x, p: R.adaptive_avg_pool(x["data"], **p)),
                params={"output_size": size} if size != () else {}, name=name,
-               errors=[error("3d", "4-D", shapes={"data": (3, 7, 5)})] if name == "3x2" else []))
+               errors=[error("3d", "data must be 4-D", shapes={"data": (3, 7, 5)})]
+               if name == "3x2" else []))
 
 
 def _resize_ref(x, p):
@@ -48,6 +49,7 @@ for params, shape, name in (
         ({"height": 3, "width": 1}, (1, 2, 3, 4), "to-one-column")):
     add(OpCase("_contrib_BilinearResize2D", {"data": shape}, _resize_ref, params=params,
                name=name,
-               errors=[error("3d", "4-D", shapes={"data": (2, 3, 4)})] if name == "up" else []))
+               errors=[error("3d", "data must be 4-D", shapes={"data": (2, 3, 4)})]
+               if name == "up" else []))
 add(OpCase("_contrib_BilinearResize2D", {"data": (1, 2, 3, 4), "like": (1, 1, 5, 2)}, _resize_ref,
            params={"mode": "like"}, name="like"))

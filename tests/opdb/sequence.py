@@ -15,9 +15,10 @@ def _seq(fn, **fixed):
                             **{k: v for k, v in p.items() if k in ("value", "axis")})]
 
 
-_seq_errors = [error("axis", "axis", params={"axis": 2}),
-               error("1d-data", "rank 2", shapes={"data": (4,)}),
-               error("length-shape", "inconsistent", shapes={"sequence_length": (5,)})]
+_seq_errors = [error("axis", "got axis=2", params={"axis": 2}),
+               error("1d-data", "data array must be of rank 2", shapes={"data": (4,)}),
+               error("length-shape", r"inferred shape=\(3\) for sequence_length",
+                     shapes={"sequence_length": (5,)})]
 for op, ref in (("SequenceMask", R.sequence_mask), ("SequenceLast", R.sequence_last)):
     add(OpCase(op, {"data": (4, 3, 2)}, _seq(ref), name="no-length"),
         OpCase(op, {"data": (4, 3, 2)}, _seq(ref), name="no-length-axis1", params={"axis": 1}),
@@ -35,8 +36,9 @@ add(OpCase("SequenceReverse", {"data": (4, 3, 2)}, _seq(R.sequence_reverse), nam
            _seq(R.sequence_reverse), name="length",
            params={"use_sequence_length": True}, draw={"sequence_length": _LEN},
            no_grad=("sequence_length",),
-           errors=[error("axis1", "axis to be 0", params={"axis": 1}),
-                   error("length-shape", "inconsistent", shapes={"sequence_length": (4,)})]),
+           errors=[error("axis1", "got axis=1", params={"axis": 1}),
+                   error("length-shape", r"inferred shape=\(3\) for sequence_length",
+                         shapes={"sequence_length": (4,)})]),
     OpCase("SequenceReverse", {"data": (4, 2, 3), "sequence_length": (2,)},
            _seq(R.sequence_reverse), name="length-int32", params={"use_sequence_length": True},
            draw={"sequence_length": _LEN}, input_dtypes={"sequence_length": "int32"},

@@ -25,10 +25,11 @@ for params, name in (({}, "default"), ({"axis": 0}, "axis0"), ({"is_ascend": Fal
                      ({"axis": "None"}, "flat"), ({"axis": 1, "is_ascend": 0}, "axis1-descend")):
     add(OpCase("sort", {"data": (3, 4, 2) if name == "axis1-descend" else (3, 4)}, on_data(R.sort),
                params=params, name=name, draw={"data": distinct},
-               errors=[error("axis", "axis", params={"axis": 2})] if name == "default" else []))
+               errors=[error("axis", "axis=2", params={"axis": 2})]
+               if name == "default" else []))
     add(OpCase("argsort", {"data": (3, 4)}, on_data(R.argsort), params=params, name=name,
                draw={"data": distinct}, loss=True, ref_grad=zero_grad,
-               errors=[error("dtype", "Invalid", params={"dtype": "int16"})]
+               errors=[error("dtype", "dtype='int16'", params={"dtype": "int16"})]
                if name == "default" else []))
 for dt in ("int32", "int64", "uint8"):
     add(OpCase("argsort", {"data": (2, 5)}, on_data(R.argsort), params={"dtype": dt}, name=dt,

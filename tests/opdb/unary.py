@@ -44,7 +44,7 @@ for sigma in (1.0, 2.0, 0.5):
     add(OpCase("smooth_l1", {"data": (3, 4)}, _one(R.smooth_l1, "scalar"),
                params={"scalar": sigma}, name=f"sigma{sigma}",
                draw={"data": away_from([-1 / sigma ** 2, 1 / sigma ** 2], -5, 5)},
-               errors=[error("bad-scalar", "scalar", params={"scalar": "wide"})]
+               errors=[error("bad-scalar", "scalar='wide'", params={"scalar": "wide"})]
                if sigma == 1.0 else []))
 for params, name in (({}, "default"), ({"alpha": 0.5, "beta": 0.2}, "alpha-beta")):
     a, b = params.get("alpha", 0.2), params.get("beta", 0.5)
@@ -52,5 +52,5 @@ for params, name in (({}, "default"), ({"alpha": 0.5, "beta": 0.2}, "alpha-beta"
                lambda x, p: [R.hard_sigmoid(x["data"], p.get("alpha", 0.2), p.get("beta", 0.5))],
                params=params, name=name,
                draw={"data": away_from([-b / a, (1 - b) / a], -5, 5, 0.1)},
-               errors=[error("bad-alpha", "alpha", params={"alpha": "steep"})]
+               errors=[error("bad-alpha", "alpha='steep'", params={"alpha": "steep"})]
                if name == "default" else []))
