@@ -9,7 +9,6 @@ import numpy as np
 from opdb.core import OpCase, add, away_from, error, uniform
 from reference import activation as R
 
-
 # ----- Activation ---------------------------------------------------------------------------------
 for act in ("relu", "sigmoid", "tanh", "softrelu", "softsign"):
     add(OpCase("Activation", {"data": (3, 4)},

@@ -9,7 +9,6 @@ import numpy as np
 from opdb.core import OpCase, add, error, uniform
 from reference import batch_norm as R
 
-
 _F32 = {"gamma": "float32", "beta": "float32", "moving_mean": "float32",
         "moving_var": "float32"}
 _BN_AUX_DRAW = {"moving_var": uniform(0.5, 1.5), "gamma": uniform(0.5, 1.5)}

@@ -1,9 +1,7 @@
-"""Op-database cases for dot (1-D, 2-D and N-D operands, transpose_a/b) and batch_dot.
-"""
+"""Op-database cases for dot (1-D, 2-D and N-D operands, transpose_a/b) and batch_dot."""
 import numpy as np
 from opdb.core import OpCase, add, error
 from reference import dot as R
-
 
 # ----- dot / batch_dot ---------------------------------------------------------------------------
 for sa, sb, ta, tb, name in (((3, 4), (4, 5), False, False, "2d"),

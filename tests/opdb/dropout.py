@@ -1,5 +1,5 @@
 """Op-database cases for Dropout where its output is deterministic: inference (any p, axes),
-p = 0 in training and in ``mode='always'``, and p = 1 in training (all NaN, as MXNet's 0/0).
+p = 0 in training and in ``mode='always'``, and p = 1 in training (NaN everywhere, as MXNet).
 
 The random mask is checked in tests/test_layers_semantics.py. Gradients are checked only where
 forward is deterministic in training mode, because the generated gradient tests always run
@@ -7,7 +7,6 @@ forward(is_train=True).
 """
 import numpy as np
 from opdb.core import OpCase, add, error
-
 
 # ----- Dropout ------------------------------------------------------------------------------------
 add(OpCase("Dropout", {"data": (2, 3)}, lambda x, p: [x["data"]], name="inference", grad=False,

@@ -4,7 +4,6 @@ and with ``flatten=False``.
 from opdb.core import OpCase, add, error
 from reference import fully_connected as R
 
-
 # ----- FullyConnected
 # --------------------------------------------------------------------------------
 add(OpCase("FullyConnected", {"data": (3, 5), "weight": (4, 5), "bias": (4,)},

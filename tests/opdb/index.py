@@ -10,7 +10,6 @@ import numpy as np
 from opdb.core import OpCase, add, as_list, error, integers, uniform, zero_grad
 from reference import index as R
 
-
 # ----- Embedding ----------------------------------------------------------------------------------
 _IDS = integers(-2, 7)  # out-of-range on both sides for input_dim 5: clamped
 add(OpCase("Embedding", {"data": (2, 3), "weight": (5, 4)},

@@ -1,5 +1,5 @@
 """Op-database cases for the loss family: LinearRegressionOutput, LogisticRegressionOutput,
-MAERegressionOutput, MakeLoss (make_loss), BlockGrad, softmax_cross_entropy and SVMOutput.
+MAERegressionOutput, MakeLoss, make_loss, BlockGrad, softmax_cross_entropy and SVMOutput.
 
 The output ops ignore the head gradient; their gradients are checked against analytic reference
 gradients (``ref_grad``), not numeric ones.

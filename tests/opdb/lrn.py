@@ -1,8 +1,6 @@
-"""Op-database cases for LRN: window sizes 1, 3 and 5, and non-default alpha/beta/knorm.
-"""
+"""Op-database cases for LRN: window sizes 1, 3 and 5, and non-default alpha/beta/knorm."""
 from opdb.core import OpCase, add, error
 from reference import lrn as R
-
 
 # ----- LRN ----------------------------------------------------------------------------------------
 for nsize in (1, 3, 5):

@@ -10,7 +10,6 @@ import numpy as np
 from opdb.core import OpCase, add, error, integers, on_data
 from reference import shape as R
 
-
 # ----- Reshape / Flatten
 # --------------------------------------------------------------------------- expected shapes: MXNet
 # 1.9.1's results (MXNET_SEMANTICS.md §7.3)

@@ -9,7 +9,6 @@ SoftmaxOutput ignores the head gradient; its gradient is checked against the ana
 from opdb.core import OpCase, add, error, integers
 from reference import softmax as R
 
-
 # ----- softmax family
 # ------------------------------------------------------------------------------
 for axis in (-1, 0, 1):
