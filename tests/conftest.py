@@ -1,5 +1,6 @@
-"""Test configuration: GPU tests (marked ``gpu``) skip without a usable CuPy device, and fail
-instead when MXLITE_REQUIRE_GPU=1 (so a GPU machine cannot silently skip them)."""
+"""Test configuration: GPU tests (marked ``gpu``) skip without a usable CuPy device, and
+MXLITE_REQUIRE_GPU=1 makes a missing device fail the run at session start (exit status 1, one line
+saying why), so a machine meant to test the GPU cannot pass by skipping."""
 import os
 import sys
 
@@ -8,28 +9,34 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 
 
-def gpu_available():
+def gpu_unavailable_reason():
+    """None when CuPy imports and sees a CUDA device, else one line saying what is missing."""
     try:
         import cupy
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # ImportError, CUDARuntimeError (no driver), ...
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return None if count > 0 else "CuPy sees 0 CUDA devices"
 
 
-HAVE_GPU = gpu_available()
+GPU_UNAVAILABLE = gpu_unavailable_reason()
+HAVE_GPU = GPU_UNAVAILABLE is None
 REQUIRE_GPU = os.environ.get("MXLITE_REQUIRE_GPU") == "1"
+
+
+def pytest_sessionstart(session):
+    if REQUIRE_GPU and not HAVE_GPU:
+        pytest.exit(f"MXLITE_REQUIRE_GPU=1 but no usable CUDA device/CuPy: {GPU_UNAVAILABLE}",
+                    returncode=1)
 
 
 def pytest_collection_modifyitems(config, items):
     if HAVE_GPU:
         return
+    skip = pytest.mark.skip(reason=f"no CUDA device / CuPy available ({GPU_UNAVAILABLE})")
     for item in items:
         if "gpu" in item.keywords:
-            if REQUIRE_GPU:
-                item.add_marker(pytest.mark.xfail(reason="MXLITE_REQUIRE_GPU=1 but no GPU",
-                                                  strict=True, run=False))
-            else:
-                item.add_marker(pytest.mark.skip(reason="no CUDA device / CuPy available"))
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

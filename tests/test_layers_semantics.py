@@ -11,7 +11,7 @@ import pytest
 
 import mxlite as mx
 from mxlite.base import MXNetError
-from reference import layers as R
+from reference import batch_norm as R
 
 
 def _nd(x, dtype=None):

@@ -3,15 +3,34 @@
 ``CASES`` is the list of ``OpCase`` records that ``tests/test_opdb.py`` expands into
 forward/imperative/gradient/grad_req/error tests × context × dtype. A family module declares its
 cases with ``core.add(...)``; adding an op means adding its cases there, never writing tests by
-hand.
+hand. ``FAMILIES`` names the modules, in the order of the op families of ``mxlite/ops``, so the
+file that declares an op, its reference (``tests/reference/<family>.py``) and its cases share one
+name; a new family module is listed here. ``NO_CASE`` gives the reason for each registered op
+that has no case.
 """
 import importlib
-import pkgutil
 
 from . import core
 
-for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-    if _mod != "core":
-        importlib.import_module(f"{__name__}.{_mod}")
+FAMILIES = (
+    "unary", "binary", "scalar", "elemwise", "reduce", "sort", "broadcast", "shape", "join",
+    "slice", "pad", "index", "diag", "init", "fully_connected", "activation", "dropout", "conv",
+    "pool", "resize", "batch_norm", "layer_norm", "lrn", "softmax", "loss", "dot", "linalg",
+    "linalg_factor", "sequence", "rnn",
+)
+
+for _family in FAMILIES:
+    importlib.import_module(f"{__name__}.{_family}")
 
 CASES = list(core.REGISTRY)
+
+# Registered ops with no case here, each with why and where it is tested instead (checked by
+# tests/test_opdb.py::test_every_registered_op_has_a_case_or_a_reason). Canonical names only.
+NO_CASE = {
+    "_random_uniform": "random draws have no deterministic reference: moments, bounds, seeding, "
+                       "shapes, dtypes and params are tested in tests/test_random_ops.py",
+    "_random_normal": "random draws have no deterministic reference: moments, seeding, shapes, "
+                      "dtypes and loc/scale are tested in tests/test_random_ops.py",
+    "_random_randint": "random draws have no deterministic reference: bounds, uniformity, "
+                       "seeding, shapes and dtypes are tested in tests/test_random_ops.py",
+}

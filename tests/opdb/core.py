@@ -11,7 +11,13 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from mxlite.base import MXNetError
+
 ALL_FLOATS = ("float16", "float32", "float64")
+# the _linalg_* ops run float32/float64 only, as MXNet; inverse-like results lose a few digits in
+# float32
+LA = ("float32", "float64")
+LA_TOL = {"float32": (1e-3, 1e-4)}
 
 # Forward tolerances against the float64 reference, per dtype (rtol, atol).
 FORWARD_TOL = {"float16": (1e-2, 1e-2), "float32": (1e-4, 1e-5), "float64": (1e-7, 1e-10)}
@@ -50,15 +56,53 @@ def distinct(rng, shape, dtype):
     return (rng.permutation(n).reshape(shape) * 0.1 - n * 0.05).astype(dtype)
 
 
+# Matrix draws: well conditioned, so that float64 numeric gradients of the linalg ops are
+# meaningful.
+def spd(rng, shape, dtype):
+    """Symmetric positive definite matrices (potrf)."""
+    x = rng.standard_normal(shape)
+    n = shape[-1]
+    return (x @ np.swapaxes(x, -1, -2) / n + np.eye(n)).astype(dtype)
+
+
+def dominant(rng, shape, dtype):
+    """Small off-diagonal entries, diagonal in [1.5, 2.5] (triangular and inverse-type ops)."""
+    n = shape[-1]
+    x = 0.3 * rng.standard_normal(shape) + np.eye(n) * rng.uniform(1.5, 2.5, shape[:-1])[..., None]
+    return x.astype(dtype)
+
+
+def signed_dominant(rng, shape, dtype):
+    """``dominant`` with each column's sign flipped at random (det/slogdet see both signs)."""
+    x = dominant(rng, shape, "float64")
+    return (x * np.where(rng.random(shape[:-1]) < 0.5, -1.0, 1.0)[..., None, :]).astype(dtype)
+
+
+def distinct_eigs(rng, shape, dtype):
+    """Symmetric matrices with well separated eigenvalues (syevd)."""
+    n = shape[-1]
+    q, _ = np.linalg.qr(rng.standard_normal(shape))
+    lam = np.arange(n) * 1.0 - n / 2 + rng.uniform(-0.2, 0.2, shape[:-1])
+    return ((q * lam[..., None, :]) @ np.swapaxes(q, -1, -2)).astype(dtype)
+
+
 @dataclass
 class ErrorCase:
-    """Bad input the op must refuse: ``shapes`` and ``params`` override the case's own."""
+    """Bad input the op must refuse: ``shapes`` and ``params`` override the case's own.
+
+    ``match`` is a regex the message must match; it names the offending argument or input (the
+    generated test also checks that the message names the op or its node). ``unnamed`` says what
+    today's message fails to name: the generated test is then a strict xfail with the reason
+    "message does not name <unnamed>", which turns into a failure once the message is fixed, so
+    whoever fixes it removes ``unnamed``.
+    """
     desc: str
     shapes: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
     dtypes: dict = field(default_factory=dict)
     exc: type = None
     match: str = ""
+    unnamed: str = ""
 
 
 @dataclass
@@ -107,6 +151,39 @@ class OpCase:
     def make_aux(self, rng, dtype):
         return {name: self.draw.get(name, normal)(rng, shape, self.input_dtypes.get(name, dtype))
                 for name, shape in self.aux.items()}
+
+
+def error(desc, match, **kw):
+    """An ``ErrorCase`` raising MXNetError whose message matches ``match``."""
+    return ErrorCase(desc, exc=MXNetError, match=match, **kw)
+
+
+def on_data(fn):
+    """A reference on the single input ``data``: ``[fn(x, **params)]``."""
+    return lambda x, p: [fn(x["data"], **p)]
+
+
+def zero_grad(x, p, heads):
+    """The reference gradient of ops whose gradient is zero by definition (MXNet's
+    MakeZeroGradNodes): zeros for ``data``."""
+    return {"data": np.zeros_like(x["data"])}
+
+
+def with_inputs(fn, *names):
+    """A reference calling ``fn(x[name], ..., **params)`` on the named inputs."""
+    return lambda x, p: fn(*(x[n] for n in names), **p)
+
+
+def as_list(ref):
+    """A reference whose single output ``ref`` returns bare, wrapped in a list."""
+    return lambda x, p: [ref(x, p)]
+
+
+def la_float16(name="A"):
+    """The error case of a ``_linalg_*`` op given float16 input ``name`` (MXNet's linalg ops take
+    32-bit and 64-bit floats only)."""
+    return error("float16", rf"\b{name}\b.*float16", dtypes={name: "float16"},
+                 unnamed=f"the input {name}")
 
 
 REGISTRY = []

@@ -1,72 +1,77 @@
-"""Op-database cases for binary element-wise, broadcast, scalar and unary ops."""
-from opdb.core import ErrorCase, OpCase, add, away_from, distinct, integers, uniform
-from reference.elemwise import BINARY, SCALAR, UNARY
+"""Op-database cases for the elemwise family: clip, where, add_n (ElementWiseSum), Cast (cast),
+_copy (identity), zeros_like, ones_like and _contrib_div_sqrt_dim.
 
-from mxlite.base import MXNetError
-
-_ZERO_GRAD = {"equal", "not_equal", "greater", "greater_equal", "lesser", "lesser_equal",
-              "logical_and", "logical_or", "logical_xor"}
-_POSITIVE = {"power", "div", "mod", "hypot"}
-
-
-def _shifted(rng, shape, dtype):
-    """Distinct values offset so they never tie with ``distinct`` draws."""
-    return (distinct(rng, shape, "float64") + 0.025).astype(dtype)
+Integer inputs (Cast, clip, where's condition) run through ``input_dtypes`` and, having no float
+dtype axis of their own, mostly once (float32). What the database cannot express (head-gradient
+rules, variadic error cases) is in tests/test_shape_semantics.py.
+"""
+import numpy as np
+from opdb.core import OpCase, add, away_from, error, integers, on_data, uniform
+from reference import elemwise as R
 
 
-_EW_NAMES = {"add": "elemwise_add", "sub": "elemwise_sub", "mul": "elemwise_mul",
-             "div": "elemwise_div"}
+def _heads_cast(x, p, heads):
+    # Cast's gradient is the head gradient (already cast to the output dtype) cast back
+    return {"data": R.cast(heads[0], p["dtype"]).astype(np.float64)}
 
 
-def _binary_ref(fn):
-    return lambda x, p: [fn(x["lhs"], x["rhs"])]
+# ----- clip ---------------------------------------------------------------------------------------
+add(OpCase("clip", {"data": (3, 4)}, on_data(R.clip), params={"a_min": -0.5, "a_max": 0.5},
+           draw={"data": away_from([-0.5, 0.5])},
+           errors=[error("bad-a_min", "a_min='low'", params={"a_min": "low"})]),
+    OpCase("clip", {"data": (2, 3, 2)}, on_data(R.clip), params={"a_min": -1.0, "a_max": 1.25},
+           name="3d", draw={"data": away_from([-1.0, 1.25])}),
+    OpCase("clip", {"data": (3, 4)}, on_data(R.clip), params={"a_min": 0.5, "a_max": -0.5},
+           name="min-gt-max", draw={"data": away_from([-0.5, 0.5])}),
+    OpCase("clip", {"data": (3, 4)}, on_data(R.clip), params={"a_min": -1.5, "a_max": 2.7},
+           name="int32", dtypes=("float32",), input_dtypes={"data": "int32"},
+           draw={"data": integers(-4, 5)}, grad=False))
 
+# ----- where --------------------------------------------------------------------------------------
+_where = lambda x, p: [R.where(x["condition"], x["x"], x["y"])]
+add(OpCase("where", {"condition": (3, 4), "x": (3, 4), "y": (3, 4)}, _where,
+           draw={"condition": integers(-1, 2)}, no_grad=("condition",),
+           errors=[error("cond-shape", r"condition shape \(4, 3\)", shapes={"condition": (4, 3)}),
+                   error("cond-1d-length", r"condition shape \(4,\)", shapes={"condition": (4,)}),
+                   error("xy-shape", r"and y \(3, 5\)", shapes={"y": (3, 5)})]),
+    OpCase("where", {"condition": (3,), "x": (3, 2, 2), "y": (3, 2, 2)}, _where, name="1d-cond",
+           draw={"condition": integers(0, 2)}, no_grad=("condition",)),
+    OpCase("where", {"condition": (2, 3), "x": (2, 3), "y": (2, 3)}, _where, name="int-cond",
+           draw={"condition": integers(0, 3)}, input_dtypes={"condition": "int32"},
+           no_grad=("condition",)))
 
-for key, fn in BINARY.items():
-    ew = _EW_NAMES.get(key, f"_{key}")
-    draw = {"lhs": uniform(0.5, 2.0), "rhs": uniform(0.5, 2.0)} if key in _POSITIVE else \
-        {"lhs": distinct, "rhs": _shifted} if key in ("maximum", "minimum") else {}
-    if key == "mod":
-        draw = {"lhs": uniform(0.6, 3.9), "rhs": uniform(1.0, 1.3)}
-    if key in _ZERO_GRAD:
-        draw = {"lhs": integers(0, 3), "rhs": integers(0, 3)}
-    add(OpCase(ew, {"lhs": (3, 4), "rhs": (3, 4)}, _binary_ref(fn), draw=draw,
-               grad=key not in _ZERO_GRAD,
-               errors=[ErrorCase("shape-mismatch", shapes={"rhs": (4, 3)}, exc=MXNetError,
-                                 match="Incompatible attr|inconsistent")]),
-        OpCase(f"broadcast_{key}", {"lhs": (2, 1, 3), "rhs": (4, 1)}, _binary_ref(fn),
-               draw=draw, grad=key not in _ZERO_GRAD, name="bcast",
-               errors=[ErrorCase("not-broadcastable", shapes={"rhs": (4, 2)}, exc=MXNetError,
-                                 match="broadcast")]))
+# ----- add_n / ElementWiseSum ---------------------------------------------------------------------
+for n in (1, 2, 3):
+    names = {f"x{i}": (2, 3) for i in range(n)}
+    add(OpCase("add_n", names, lambda x, p: [R.add_n(*x.values())], name=f"{n}args"))
+add(OpCase("ElementWiseSum", {"a": (3, 2), "b": (3, 2)}, lambda x, p: [R.add_n(*x.values())]))
 
-_SCALAR_ZERO_GRAD = {k for k in SCALAR if k.endswith(("equal_scalar", "greater_scalar",
-                                                      "lesser_scalar")) or "logical" in k}
-for key, fn in SCALAR.items():
-    scalar = 1.5 if "logical" not in key else 1.0
-    draw = {"data": uniform(0.5, 2.0)}
-    if key in ("_maximum_scalar", "_minimum_scalar"):
-        draw = {"data": away_from([scalar], 0.0, 3.0)}
-    if key in ("_mod_scalar", "_rmod_scalar"):
-        draw = {"data": uniform(0.6, 1.4)} if key == "_rmod_scalar" else \
-            {"data": uniform(0.1, 1.4)}
-    if key in _SCALAR_ZERO_GRAD:
-        draw = {"data": integers(0, 3)}
-    add(OpCase(key, {"data": (3, 4)}, lambda x, p, fn=fn: [fn(x["data"], p["scalar"])],
-               params={"scalar": scalar}, draw=draw, grad=key not in _SCALAR_ZERO_GRAD))
+# ----- Cast / identity / zeros_like / ones_like ---------------------------------------------------
+for target in ("float16", "float32", "float64"):
+    add(OpCase("Cast", {"data": (3, 4)}, lambda x, p: [R.cast(x["data"], p["dtype"])],
+               params={"dtype": target}, name=target, ref_grad=_heads_cast,
+               errors=[error("bad-dtype", "dtype='int16'", params={"dtype": "int16"}),
+                       error("bfloat16", "dtype='bfloat16'", params={"dtype": "bfloat16"})]
+               if target == "float32" else []))
+for target, draw in (("int32", uniform(-3.0, 3.0)), ("int64", uniform(-3.0, 3.0)),
+                     ("int8", uniform(-200.0, 200.0)), ("uint8", uniform(-300.0, 300.0)),
+                     ("bool", integers(-1, 2))):
+    add(OpCase("cast", {"data": (3, 4)}, lambda x, p: [R.cast(x["data"], p["dtype"])],
+               params={"dtype": target}, name=target, dtypes=("float32", "float64"),
+               draw={"data": draw}, ref_grad=_heads_cast, grad=target != "bool"))
+add(OpCase("Cast", {"data": (3, 4)}, lambda x, p: [R.cast(x["data"], p["dtype"])],
+           params={"dtype": "float32"}, name="from-int32", dtypes=("float32",),
+           input_dtypes={"data": "int32"}, draw={"data": integers(-5, 6)}, grad=False))
+for op in ("_copy", "identity"):
+    add(OpCase(op, {"data": (2, 3, 2)}, lambda x, p: [x["data"].copy()]))
+add(OpCase("zeros_like", {"data": (3, 4)}, lambda x, p: [np.zeros_like(x["data"])], loss=True,
+           ref_grad=lambda x, p, h: {"data": np.zeros_like(x["data"])}),
+    OpCase("ones_like", {"data": (3, 4)}, lambda x, p: [np.ones_like(x["data"])], loss=True,
+           ref_grad=lambda x, p, h: {"data": np.zeros_like(x["data"])}),
+    OpCase("ones_like", {"data": (4,)}, lambda x, p: [np.ones_like(x["data"])], name="int32",
+           dtypes=("float32",), input_dtypes={"data": "int32"}, draw={"data": integers(0, 9)},
+           grad=False))
 
-_UNARY_DRAW = {
-    "log": uniform(0.5, 2.0), "log2": uniform(0.5, 2.0), "log10": uniform(0.5, 2.0),
-    "log1p": uniform(-0.5, 2.0), "sqrt": uniform(0.5, 2.0), "rsqrt": uniform(0.5, 2.0),
-    "cbrt": uniform(0.5, 2.0), "reciprocal": uniform(0.5, 2.0), "arcsin": uniform(-0.9, 0.9),
-    "arccos": uniform(-0.9, 0.9), "arctanh": uniform(-0.9, 0.9), "arccosh": uniform(1.2, 3.0),
-    "tan": uniform(-1.2, 1.2), "abs": away_from([0.0]), "relu": away_from([0.0]),
-    "softsign": away_from([0.0]), "sign": away_from([0.0]),
-    "round": away_from([-1.5, -0.5, 0.5, 1.5]), "rint": away_from([-1.5, -0.5, 0.5, 1.5]),
-    "logical_not": integers(0, 2),
-}
-_UNARY_NO_GRAD = {"sign", "logical_not", "round", "rint", "floor", "ceil", "trunc", "fix"}
-for key, fn in UNARY.items():
-    tol = {"float16": (2e-2, 2e-2)} if key in ("cosh", "sinh", "exp", "expm1", "tan") else {}
-    add(OpCase(key, {"data": (3, 4)}, lambda x, p, fn=fn: [fn(x["data"])],
-               draw={"data": _UNARY_DRAW.get(key, uniform(-2.0, 2.0))}, tol=tol,
-               grad=key not in _UNARY_NO_GRAD))
+# ----- _contrib_div_sqrt_dim ----------------------------------------------------------------------
+add(OpCase("_contrib_div_sqrt_dim", {"data": (2, 3, 5)},
+           lambda x, p: [R.div_sqrt_dim(x["data"])]))

@@ -1,52 +1,47 @@
-"""NumPy float64 references for element-wise, scalar and unary ops."""
-import math
+"""NumPy float64 references for the elemwise family: clip, where, add_n, Cast and
+_contrib_div_sqrt_dim (_copy, zeros_like and ones_like are inline in the cases).
 
+Written from the ops' documented meaning with plain NumPy, never from mxlite's code. Integer
+inputs arrive in their own dtype; float inputs arrive as float64.
+"""
 import numpy as np
 
-BINARY = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
-    "power": np.power, "maximum": np.maximum, "minimum": np.minimum, "hypot": np.hypot,
-    "mod": lambda a, b: np.where(b == 0, 0.0, np.mod(a, b)),
-    "equal": lambda a, b: (a == b) * 1.0, "not_equal": lambda a, b: (a != b) * 1.0,
-    "greater": lambda a, b: (a > b) * 1.0, "greater_equal": lambda a, b: (a >= b) * 1.0,
-    "lesser": lambda a, b: (a < b) * 1.0, "lesser_equal": lambda a, b: (a <= b) * 1.0,
-    "logical_and": lambda a, b: np.logical_and(a, b) * 1.0,
-    "logical_or": lambda a, b: np.logical_or(a, b) * 1.0,
-    "logical_xor": lambda a, b: np.logical_xor(a, b) * 1.0,
-}
 
-SCALAR = {
-    "_plus_scalar": lambda x, s: x + s, "_minus_scalar": lambda x, s: x - s,
-    "_rminus_scalar": lambda x, s: s - x, "_mul_scalar": lambda x, s: x * s,
-    "_div_scalar": lambda x, s: x / s, "_rdiv_scalar": lambda x, s: s / x,
-    "_power_scalar": lambda x, s: x ** s, "_rpower_scalar": lambda x, s: s ** x,
-    "_mod_scalar": lambda x, s: np.mod(x, s), "_rmod_scalar": lambda x, s: np.mod(s, x),
-    "_maximum_scalar": np.maximum, "_minimum_scalar": np.minimum,
-    "_hypot_scalar": np.hypot,
-    "_equal_scalar": lambda x, s: (x == s) * 1.0, "_not_equal_scalar": lambda x, s: (x != s) * 1.0,
-    "_greater_scalar": lambda x, s: (x > s) * 1.0,
-    "_greater_equal_scalar": lambda x, s: (x >= s) * 1.0,
-    "_lesser_scalar": lambda x, s: (x < s) * 1.0,
-    "_lesser_equal_scalar": lambda x, s: (x <= s) * 1.0,
-    "_logical_and_scalar": lambda x, s: np.logical_and(x, s) * 1.0,
-    "_logical_or_scalar": lambda x, s: np.logical_or(x, s) * 1.0,
-    "_logical_xor_scalar": lambda x, s: np.logical_xor(x, s) * 1.0,
-}
+def clip(x, a_min, a_max):
+    """MXNet's clip: test x > a_max first, then x < a_min (so a_min > a_max gives a_max)."""
+    lo, hi = float(np.float32(a_min)), float(np.float32(a_max))
+    if x.dtype.kind in "iu":
+        lo, hi = np.trunc(lo), np.trunc(hi)
+    out = np.where(x > hi, hi, np.where(x < lo, lo, x))
+    return out.astype(x.dtype)
 
-_erf = np.vectorize(math.erf)
 
-UNARY = {
-    "negative": np.negative, "abs": np.abs, "sign": np.sign, "exp": np.exp, "log": np.log,
-    "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "expm1": np.expm1, "sqrt": np.sqrt,
-    "rsqrt": lambda x: 1 / np.sqrt(x), "cbrt": np.cbrt, "square": np.square,
-    "reciprocal": lambda x: 1 / x, "sin": np.sin, "cos": np.cos, "tan": np.tan,
-    "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan, "sinh": np.sinh,
-    "cosh": np.cosh, "tanh": np.tanh, "arcsinh": np.arcsinh, "arccosh": np.arccosh,
-    "arctanh": np.arctanh, "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
-    "relu": lambda x: np.maximum(x, 0), "softsign": lambda x: x / (1 + np.abs(x)),
-    "erf": lambda x: _erf(x), "degrees": np.degrees, "radians": np.radians,
-    "logical_not": lambda x: (x == 0) * 1.0,
-    "round": lambda x: np.where(x >= 0, np.floor(x + 0.5), np.ceil(x - 0.5)),
-    "rint": lambda x: np.ceil(x - 0.5), "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
-    "fix": np.fix,
-}
+def where(cond, x, y):
+    mask = cond != 0
+    if mask.ndim == 1 and x.ndim > 1:
+        mask = mask.reshape((-1,) + (1,) * (x.ndim - 1))
+    return np.where(mask, x, y)
+
+
+def add_n(*xs):
+    return sum(xs[1:], xs[0].copy())
+
+
+def cast(x, dtype):
+    """C-style conversion: floats truncate toward zero; out-of-range integers wrap mod 2**bits."""
+    dt = np.dtype(dtype)
+    if x.dtype.kind == "f" and dt.kind in "iu":
+        bits = 8 * dt.itemsize
+        if bits == 64:
+            return np.trunc(x).astype(dt)
+        v = np.trunc(x).astype(np.int64) % (1 << bits)
+        if dt.kind == "i":
+            v = np.where(v >= 1 << (bits - 1), v - (1 << bits), v)
+        return v.astype(dt)
+    if dt == np.bool_:
+        return x != 0
+    return x.astype(dt)
+
+
+def div_sqrt_dim(x):
+    return x / np.sqrt(x.shape[-1])
