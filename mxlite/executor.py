@@ -143,8 +143,10 @@ class Executor:
             dtypes[slot] = types_by.get(key)
         for slot, (node, _) in zip(plan.head_slots, plan.heads):
             if shapes[slot] is None or dtypes[slot] is None:
-                raise MXNetError(f"Cannot infer the shape/type of output {node.name}: bind needs "
-                                 f"every argument")
+                what = "" if node.op is None else f" ({node.op.name} with " + ", ".join(
+                    f"{k}={v}" for k, v in sorted(node.attrs.items())) + ")"
+                raise MXNetError(f"Cannot infer the shape/type of output {node.name}{what}: bind "
+                                 f"needs every argument and every shape parameter known")
         return shapes, dtypes
 
     def _output_buffer(self, shape, dtype, index, memory):

@@ -8,6 +8,7 @@ over the broadcast axes.
 import numpy as np
 
 from ..base import MXNetError
+from ._util import fmt_list
 from . import registry
 from .registry import READS_SHAPES, OpDef, register, unify_shapes
 
@@ -116,14 +117,10 @@ def _elemwise_shape(name):
         try:
             known = unify_shapes(a, b)  # partial shapes unify dimension by dimension
         except MXNetError:
-            raise MXNetError(f"Incompatible attr in node {name} at 1-th input: expected "
-                             f"{fmt_list(a)}, got {fmt_list(b)}") from None
+            raise MXNetError(f"Incompatible attr in node {name} at 1-th input (rhs): expected "
+                             f"{fmt_list(a)} (the shape of lhs), got {fmt_list(b)}") from None
         return [known, known], [known]
     return infer
-
-
-def fmt_list(shape):
-    return "[" + ",".join(str(d) for d in shape) + "]"
 
 
 def broadcast_shape(op_name, a, b):
@@ -134,7 +131,7 @@ def broadcast_shape(op_name, a, b):
     for x, y in zip(pa, pb):
         if x != y and x != 1 and y != 1:
             raise MXNetError(f"Error in operator {op_name}: operands could not be broadcast "
-                             f"together with shapes {fmt_list(a)} {fmt_list(b)}")
+                             f"together with shapes {fmt_list(a)} (lhs) {fmt_list(b)} (rhs)")
         out.append(max(x, y) if x and y else 0)
     return tuple(out)
 

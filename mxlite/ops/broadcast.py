@@ -16,12 +16,12 @@ def _broadcast_to_shape(p, s):
     target = tuple(p["shape"])
     if len(target) != len(s):
         raise MXNetError(f"broadcast_to: Operand of shape {fmt_shape(s)} cannot be broadcasted "
-                         f"to {fmt_shape(target)} (the number of dimensions differs)")
+                         f"to shape={fmt_shape(target)} (the number of dimensions differs)")
     out = tuple(d if t == 0 else t for d, t in zip(s, target, strict=True))
     for d, t in zip(s, out, strict=True):
         if d != t and d != 1:
             raise MXNetError(f"broadcast_to: Array cannot be broadcasted from {fmt_shape(s)} to "
-                             f"{fmt_shape(target)}")
+                             f"shape={fmt_shape(target)}")
     return out
 
 

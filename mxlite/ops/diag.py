@@ -119,8 +119,8 @@ def _make_shape(op, diag):
         if not diag:
             m = int(np.floor(0.5 + (np.sqrt(8 * a[-1] + 1) - 1.0) * 0.5))
             if m * (m + 1) // 2 != a[-1]:
-                raise MXNetError(f"{op}: Input tensor of maketrian has an invalid dimension for "
-                                 f"the last axis: {a}")
+                raise MXNetError(f"{op}: Input tensor A of maketrian has an invalid dimension "
+                                 f"for the last axis: {a}")
         n = m + abs(p["offset"])
         return [a], [a[:-1] + (n, n)]
     return rule

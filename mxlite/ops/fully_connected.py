@@ -53,7 +53,7 @@ def _fc_shape(p, in_shapes):
             a and b and a != b for a, b in zip(weight, out[1])):
         raise MXNetError(f"Error in operator FullyConnected: Shape inconsistent, Provided = "
                          f"[{','.join(map(str, weight))}], inferred shape="
-                         f"({','.join(map(str, out[1]))})")
+                         f"({','.join(map(str, out[1]))}) for weight")
     return out, [oshape]
 
 

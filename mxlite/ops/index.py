@@ -282,7 +282,7 @@ def _batch_take_shape(p, in_shapes):
     a, idx = in_shapes
     if a is not None:
         if len(a) < 2:
-            raise MXNetError(f"batch_take: Data array must have at least 2 dimensional, got "
+            raise MXNetError(f"batch_take: Data array a must have at least 2 dimensions, got "
                              f"shape {fmt_shape(a)}")
         rows = int(np.prod(a)) // a[-1]
         # MXNet reads row i at offset i * (size / shape[0]): anything else reads past the end
@@ -315,8 +315,8 @@ register(OpDef(
 def _nd_geometry(op, target, idx):
     """The shape ``data`` must have when ``idx`` indexes the leading axes of ``target``."""
     if len(idx) < 2:
-        raise MXNetError(f"{op} requires index tensor to have at least 2 dimensions, got "
-                         f"{fmt_shape(idx)}")
+        raise MXNetError(f"{op} requires the index tensor indices to have at least 2 "
+                         f"dimensions, got {fmt_shape(idx)}")
     if idx[0] > len(target):
         raise MXNetError(f"{op}: Number of indices ({idx[0]}) exceeds the dimension of "
                          f"{fmt_shape(target)}")

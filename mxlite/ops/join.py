@@ -157,8 +157,9 @@ def _split_bounds(p, s):
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else n
         if not 0 <= start < end <= n:
-            raise MXNetError(f"_split_v2: subarray {i} [{start}, {end}) is empty or out of "
-                             f"range for axis {axis} of shape {fmt_shape(s)}")
+            raise MXNetError(f"_split_v2: indices={tuple(p['indices'])}: subarray {i} "
+                             f"[{start}, {end}) is empty or out of range for axis {axis} of "
+                             f"shape {fmt_shape(s)}")
         if p["squeeze_axis"] and end - start != 1:
             raise MXNetError(f"_split_v2: squeeze_axis expected axis size of 1 but got "
                              f"{end - start} for subarray {i}")

@@ -182,8 +182,8 @@ register(OpDef(
 def _l2_axes(p, ndim):
     mode = p["mode"]
     if mode != "instance" and ndim < 3:
-        raise MXNetError(f"Error in operator L2Normalization: At lease 3 dimensions required in "
-                         f"{mode} mode, got {ndim}")
+        raise MXNetError(f"Error in operator L2Normalization: data needs at least 3 dimensions "
+                         f"in {mode} mode, got {ndim}")
     if mode == "instance":
         return tuple(range(1, ndim))
     return (1,) if mode == "channel" else tuple(range(2, ndim))

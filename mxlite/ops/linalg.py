@@ -17,13 +17,14 @@ from .registry import OpDef, register
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _float_types(num_outputs):
+def _float_types(names, num_outputs):
     """Type rule: every input and output share one dtype, float32 or float64."""
     def rule(p, in_types):
-        known = next((t for t in in_types if t is not None), None)
+        given = next(((n, t) for n, t in zip(names, in_types) if t is not None), None)
+        known = given[1] if given else None
         if known is not None and np.dtype(known) not in _FLOATS:
             raise MXNetError(f"This operation only supports 32-bit and 64-bit floating point, "
-                             f"got {np.dtype(known).name}")
+                             f"got input {given[0]} of dtype {np.dtype(known).name}")
         return [known] * len(in_types), [known] * num_outputs
     return rule
 
@@ -52,7 +53,7 @@ def _reg(name, inputs, forward, backward, infer_shape, params=(), num_outputs=1,
          doc=""):
     register(OpDef(name=name, inputs=inputs, forward=forward, backward=backward,
                    infer_shape=infer_shape, params=ParamSpec(*params), num_outputs=num_outputs,
-                   infer_type=_float_types(num_outputs),
+                   infer_type=_float_types(inputs, num_outputs),
                    aliases=(name[1:],) if alias else (), doc=doc))
 
 

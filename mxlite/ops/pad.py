@@ -11,7 +11,7 @@ from .params import REQUIRED, Enum, Float, ParamSpec, Shape
 def _pad_pairs(p, s):
     width = tuple(p["pad_width"])
     if len(s) not in (4, 5):
-        raise MXNetError(f"Pad: Current implementation only supports 4-D or 5-D input, got "
+        raise MXNetError(f"Pad: Current implementation only supports 4-D or 5-D data, got "
                          f"shape {fmt_shape(s)}")
     if len(width) != 2 * len(s):
         raise MXNetError(f"Pad: pad_width={fmt_shape(width)} must have 2*ndim = {2 * len(s)} "

@@ -225,7 +225,7 @@ def _pool_forward(sc, p, ins):
 
 def _root(xp, s, power):
     if power not in (1, 2, 3):
-        raise MXNetError(f"Pooling: p value of {power} is not supported yet...")
+        raise MXNetError(f"Pooling: p_value={power} is not supported yet (1, 2 or 3)")
     return s if power == 1 else xp.sqrt(s) if power == 2 else xp.cbrt(s)
 
 

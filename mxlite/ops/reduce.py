@@ -221,8 +221,8 @@ def _moments_axes(p, ndim):
     out = []
     for a in axes:
         if not -ndim <= a < ndim:
-            raise MXNetError(f"Error in operator moments: axis {a} is out of bounds for array "
-                             f"of dimension {ndim}")
+            raise MXNetError(f"Error in operator moments: axes={tuple(axes)}: axis {a} is out of "
+                             f"bounds for data of dimension {ndim}")
         if a % ndim in out:
             raise MXNetError(f"Error in operator moments: axes {tuple(axes)} has duplicate "
                              f"axis {a % ndim}")

@@ -116,7 +116,8 @@ def _check(p):
     if lo is not None or hi is not None:
         # the cuDNN checks of rnn-inl.h (MXNet's CPU kernel refuses clipping altogether)
         if p["mode"] != "lstm":
-            raise _err("State clipping is only supported for LSTM.")
+            raise _err(f"State clipping is only supported for LSTM (lstm_state_clip_min/max "
+                       f"given with mode={p['mode']}).")
         if lo is None or hi is None:
             raise _err("lstm_state_clip_min and lstm_state_clip_max must be specified together.")
         if hi < lo:

@@ -302,7 +302,8 @@ register(OpDef(
 def _block(op, p, s):
     b = p["block_size"]
     if len(s) != 4:
-        raise MXNetError(f"{op}: Operation requires exactly 4D tensor, got {fmt_shape(s)}")
+        raise MXNetError(f"{op}: Operation requires data to be exactly a 4D tensor, got "
+                         f"{fmt_shape(s)}")
     if b <= 0:
         raise MXNetError(f"{op}: block_size must be a positive integer value, got {b}")
     return b

@@ -92,7 +92,8 @@ def _softmax_type(p, in_types):
     if p["use_length"]:
         length = in_types[1]
         if length is not None and length.kind not in "iu":
-            raise MXNetError(f"This operation only support integer types, not {length.name}")
+            raise MXNetError(f"This operation only support integer types for length, not "
+                             f"{length.name}")
         return [data, length], [out]
     return [data], [out]
 
@@ -230,7 +231,7 @@ def _so_shape(p, in_shapes):
         expected = tuple(data[:-1])
         if label is not None and tuple(label) != expected:
             raise MXNetError(f"Error in operator SoftmaxOutput: Shape inconsistent, Provided = "
-                             f"{list(label)}, inferred shape={expected}")
+                             f"{list(label)}, inferred shape={expected} for label")
         label = expected
     return [data, label], [data]
 

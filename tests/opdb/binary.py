@@ -36,9 +36,8 @@ for key, fn in BINARY.items():
         draw = {"lhs": integers(0, 3), "rhs": integers(0, 3)}
     add(OpCase(ew, {"lhs": (3, 4), "rhs": (3, 4)}, _binary_ref(fn), draw=draw,
                grad=key not in _ZERO_GRAD,
-               errors=[error("shape-mismatch", r"\brhs\b", shapes={"rhs": (4, 3)},
-                             unnamed="the input rhs (only '1-th input')")]),
+               errors=[error("shape-mismatch", r"\brhs\b", shapes={"rhs": (4, 3)})]),
         OpCase(f"broadcast_{key}", {"lhs": (2, 1, 3), "rhs": (4, 1)}, _binary_ref(fn),
                draw=draw, grad=key not in _ZERO_GRAD, name="bcast",
                errors=[error("not-broadcastable", r"\brhs\b",
-                             shapes={"rhs": (4, 2)}, unnamed="the inputs lhs and rhs")]))
+                             shapes={"rhs": (4, 2)})]))

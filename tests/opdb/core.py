@@ -182,8 +182,7 @@ def as_list(ref):
 def la_float16(name="A"):
     """The error case of a ``_linalg_*`` op given float16 input ``name`` (MXNet's linalg ops take
     32-bit and 64-bit floats only)."""
-    return error("float16", rf"\b{name}\b.*float16", dtypes={name: "float16"},
-                 unnamed=f"the input {name}")
+    return error("float16", rf"\b{name}\b.*float16", dtypes={name: "float16"})
 
 
 REGISTRY = []

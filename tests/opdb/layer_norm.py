@@ -24,7 +24,7 @@ for shape, params, name in (((2, 3, 4), {}, ""), ((2, 3, 4), {"axis": 1}, "axis1
                name=name, draw=dict(_GB),
                # mean/std take no gradient in MXNet; a numeric check of all three would differ
                grad=not params.get("output_mean_var"),
-               errors=[error("gamma-shape", r"inferred shape=\(4\) for gamma",
+               errors=[error("gamma-shape", r"inferred shape=\(4,?\) for gamma",
                              shapes={"gamma": (3,)}),
                        error("axis-range", "axis=3", params={"axis": 3})]
                if not name else []))
@@ -36,7 +36,8 @@ for shape, params, name in (((2, 3, 4), {}, ""), ((2, 3, 2, 2), {"eps": 1e-5}, "
                                              p.get("eps", 1e-3))],
                params=params, name=name, draw=dict(_GB), dtypes=("float32", "float64"),
                errors=[error("2d-data", r"got data shape \(2,3\)", shapes={"data": (2, 3)}),
-                       error("beta-shape", r"inferred shape=\(3\) for beta", shapes={"beta": (4,)})]
+                       error("beta-shape", r"inferred shape=\(3,?\) for beta",
+                             shapes={"beta": (4,)})]
                if not name else []))
 
 # ----- L2Normalization ----------------------------------------------------------------------------
@@ -46,7 +47,6 @@ for shape, mode in (((2, 3, 4), "instance"), ((3, 4), "instance"), ((2, 3, 2, 2)
                lambda x, p: [R.l2_normalization(x["data"], p["mode"])], params={"mode": mode},
                name=f"{mode}-{len(shape)}d",
                errors=[error("channel-2d", r"\bdata\b", shapes={"data": (3, 4)},
-                            unnamed="the input data (says 'At lease 3 dimensions')",
                             params={"mode": "channel"}),
                        error("bad-mode", "mode='row'", params={"mode": "row"})]
                if (mode, len(shape)) == ("instance", 3) else []))

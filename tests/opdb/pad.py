@@ -16,8 +16,7 @@ for shape, params, name in (
          "5d-edge")):
     add(OpCase("Pad" if name != "edge" else "pad", {"data": shape}, on_data(R.pad), params=params,
                name=name,
-               errors=[error("3d", r"\bdata\b", shapes={"data": (2, 3, 3)},
-                             unnamed="the input data (says 'input')"),
+               errors=[error("3d", r"\bdata\b", shapes={"data": (2, 3, 3)}),
                        error("batch-axis", r"first two axes to be zero, got pad_width=\(1,0,0,0",
                             params={"pad_width": (1, 0, 0, 0, 1, 1, 1, 1)}),
                        error("spec-length", r"pad_width=\(0,0,0,0,1,1\) must have 2\*ndim",
