@@ -1,7 +1,8 @@
 """The Python-level functions of MXNet 1.9's ndarray.py / symbol.py (mxlite/ndarray/wrappers.py and
 the creation functions of mxlite/symbol/__init__.py), and what the op database cannot express for
-the index, shape, join, init, pool ('same'), broadcast_like and slice_like ops: dispatch by operand type, zero gradients without
-head gradients, hidden outputs, default dtypes, names and JSON op names.
+the index, shape, join, init, pool ('same'), broadcast_like and slice_like ops: dispatch by operand
+type, zero gradients without head gradients, hidden outputs, default dtypes, names and JSON op
+names.
 """
 import json
 import operator
@@ -205,7 +206,7 @@ def test_init_ctx_param_and_default_dtype():
     assert mx.nd._arange(start=4).asnumpy().tolist() == [0, 1, 2, 3]
 
 
-# ----- index / shape / join semantics-------------------------------------------------------------------
+# ----- index / shape / join semantics -------------------------------------------------------------
 @pytest.mark.parametrize("op,kwargs", [("shape_array", {}), ("size_array", {}),
                                        ("argsort", {}), ("argsort", {"dtype": "int32"})])
 def test_zero_gradient_without_head_gradient(op, kwargs):
@@ -292,7 +293,7 @@ def test_depth_to_space_docstring_and_inverse():
     np.testing.assert_array_equal(mx.nd.space_to_depth(y, 2).asnumpy(), x.asnumpy())
 
 
-# ----- Pooling, broadcast_like, slice_like ---------------------------------------------------------------
+# ----- Pooling, broadcast_like, slice_like --------------------------------------------------------
 def test_pooling_same_1d_and_extra_pad_entries():
     x = mx.nd.array(np.arange(10, dtype=np.float32).reshape(1, 1, 10))
     out = mx.nd.Pooling(x, kernel=2, stride=2, pad=(0, 0, 0), pooling_convention="same")
