@@ -59,7 +59,7 @@ def baselines(cp, quick):
 
 
 def softmax_cases(cp, mx, quick, copy_bw):
-    from mxlite.ops import cuda
+    from mxlite.ops import softmax_cuda as cuda
     rows, cols = (8192, 4096)
     x = cp.random.standard_normal((rows, cols), dtype=cp.float32)
     g = cp.random.standard_normal((rows, cols), dtype=cp.float32)

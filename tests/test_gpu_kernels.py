@@ -1,4 +1,4 @@
-"""The CUDA kernel launchers of ``mxlite.ops.cuda`` against NumPy float64 references.
+"""The CUDA kernel launchers of ``mxlite.ops.softmax_cuda`` / ``fully_connected_cuda`` against NumPy float64 references.
 
 Every launcher, float16/32/64, shapes chosen to hit each code path: one column, rows shorter than
 a warp, rows not a multiple of the vector width (scalar loads), misaligned rows, warp-per-row
@@ -39,8 +39,13 @@ COLS = [1, 7, 33, 64, 1023, 1025, 4097, 5000, 20000]
 SOFTMAX_OPS = ["softmax", "log_softmax", "softmin"]
 
 
-def cuda():
-    from mxlite.ops import cuda as module
+def softmax_cuda():
+    from mxlite.ops import softmax_cuda as module
+    return module
+
+
+def fc_cuda():
+    from mxlite.ops import fully_connected_cuda as module
     return module
 
 
@@ -133,7 +138,7 @@ ACTS = {
 # softmax / log_softmax / softmin
 
 def _launch_softmax(x, op, **kw):
-    return cuda().softmax_forward(to_gpu(x), log=op == "log_softmax",
+    return softmax_cuda().softmax_forward(to_gpu(x), log=op == "log_softmax",
                                   negate=op == "softmin", **kw)
 
 
@@ -148,7 +153,7 @@ def test_softmax_last_axis(dtype, cols, op):
     assert_close(y, expected, dtype, f"{op} forward")
     y_in = expected.astype(dtype)
     g = random((5, cols), dtype, cols + 1, scale=1.0)
-    dx = cuda().softmax_backward(to_gpu(y_in), to_gpu(g), -1, log=log, negate=negate)
+    dx = softmax_cuda().softmax_backward(to_gpu(y_in), to_gpu(g), -1, log=log, negate=negate)
     assert_close(dx, softmax_grad_ref(y_in, g, log=log, negate=negate), dtype, f"{op} backward")
 
 
@@ -165,7 +170,7 @@ def test_softmax_temperature_and_length(dtype, cols, op):
     assert_close(y, expected, dtype, f"{op} forward with length")
     g = random((rows, cols), dtype, 8, scale=1.0)
     y_in = expected.astype(dtype)
-    dx = cuda().softmax_backward(to_gpu(y_in), to_gpu(g), 1, 2.5, to_gpu(length.astype(np.int64)),
+    dx = softmax_cuda().softmax_backward(to_gpu(y_in), to_gpu(g), 1, 2.5, to_gpu(length.astype(np.int64)),
                                  log=log, negate=negate)
     assert_close(dx, softmax_grad_ref(y_in, g, 1, 2.5, length, log, negate), dtype,
                  f"{op} backward with length")
@@ -189,7 +194,7 @@ def test_softmax_middle_axis(dtype, op, use_length, shape, axis):
     assert_close(y, expected, dtype, f"{op} forward, axis {axis}")
     y_in = expected.astype(dtype)
     g = random(shape, dtype, 5, scale=1.0)
-    dx = cuda().softmax_backward(to_gpu(y_in), to_gpu(g), axis, 0.7, glen, log=log, negate=negate)
+    dx = softmax_cuda().softmax_backward(to_gpu(y_in), to_gpu(g), axis, 0.7, glen, log=log, negate=negate)
     assert_close(dx, softmax_grad_ref(y_in, g, axis, 0.7, length, log, negate), dtype,
                  f"{op} backward, axis {axis}")
 
@@ -202,22 +207,22 @@ def test_softmax_misaligned_rows_and_in_place(dtype, cols):
     buf = cupy.empty(x.size + 1, dtype=dtype)
     xg = buf[1:].reshape(x.shape)  # contiguous, but 2 to 8 bytes off a 16-byte boundary
     xg[...] = to_gpu(x)
-    y = cuda().softmax_forward(xg, -1)
+    y = softmax_cuda().softmax_forward(xg, -1)
     assert_close(y, softmax_ref(x), dtype, "misaligned forward")
-    out = cuda().softmax_forward(xg, -1, out=xg)
+    out = softmax_cuda().softmax_forward(xg, -1, out=xg)
     assert out is xg
     assert_close(xg, softmax_ref(x), dtype, "in-place forward")
     g = random((3, cols), dtype, 12, scale=1.0)
     gg = to_gpu(g)
     y_in = softmax_ref(x).astype(dtype)
-    dx = cuda().softmax_backward(to_gpu(y_in), gg, -1, igrad=gg)
+    dx = softmax_cuda().softmax_backward(to_gpu(y_in), gg, -1, igrad=gg)
     assert dx is gg
     assert_close(dx, softmax_grad_ref(y_in, g), dtype, "in-place backward")
 
 
 def test_softmax_masked_inputs():
     x = np.array([[-np.inf, 1.0, -np.inf, 2.0], [0.0, -np.inf, -np.inf, -np.inf]], np.float32)
-    y = cuda().softmax_forward(to_gpu(x), -1)
+    y = softmax_cuda().softmax_forward(to_gpu(x), -1)
     np.testing.assert_allclose(to_cpu(y), [[0, 0.26894142, 0, 0.73105858], [1, 0, 0, 0]],
                                rtol=1e-6)
 
@@ -230,7 +235,7 @@ def test_softmax_masked_inputs():
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_softmax_output_forward(dtype, shape):
     x = random(shape, dtype, 21)
-    y = cuda().softmax_output_forward(to_gpu(x))
+    y = softmax_cuda().softmax_output_forward(to_gpu(x))
     assert_close(y, softmax_ref(x, axis=1 if len(shape) > 2 else -1), dtype, "SoftmaxOutput")
 
 
@@ -265,7 +270,7 @@ def test_softmax_output_backward(dtype, case):
     label[0], label[-1] = 1.0, 1.9
     label = label.astype(dtype)
     prob = softmax_ref(random(shape, dtype, 32), axis=1).astype(dtype)
-    grad = cuda().softmax_output_backward(
+    grad = softmax_cuda().softmax_output_backward(
         to_gpu(prob), to_gpu(label), grad_scale=grad_scale, ignore_label=1.0,
         use_ignore=use_ignore, normalization=normalization, multi_output=multi,
         smooth_alpha=alpha)
@@ -281,7 +286,7 @@ def test_softmax_output_backward_out_grad_and_buffer():
     prob = softmax_ref(random((4, 6), "float32", 41)).astype(np.float32)
     label = np.array([0, 5, 2, 9], np.float32)
     out = to_gpu(np.full((4, 6), 7, np.float32))
-    grad = cuda().softmax_output_backward(to_gpu(prob), to_gpu(label), grad_scale=1.0,
+    grad = softmax_cuda().softmax_output_backward(to_gpu(prob), to_gpu(label), grad_scale=1.0,
                                           normalization="null", out_grad=True, out=out)
     assert grad is out
     expected = softmax_output_grad_ref(prob, label, 1.0, -1, False, "null", False, 0.0) * prob
@@ -299,7 +304,7 @@ def test_fc_backward_fused(dtype, act, shape):
     forward, derivative = ACTS[act]
     g = random(shape, dtype, 51, scale=1.0)
     y = forward(random(shape, "float64", 52, scale=1.5)).astype(dtype)
-    d, db = cuda().fc_backward_fused(to_gpu(g), to_gpu(y), act)
+    d, db = fc_cuda().fc_backward_fused(to_gpu(g), to_gpu(y), act)
     expected = g.astype(np.float64) * derivative(y.astype(np.float64))
     assert_close(d, expected, dtype, "d_fc")
     d_host = to_cpu(d).reshape(-1, shape[-1])
@@ -317,6 +322,6 @@ def test_fc_backward_fused(dtype, act, shape):
 def test_fc_backward_is_deterministic():
     g = to_gpu(random((4096, 96), "float32", 61, scale=1.0))
     y = to_gpu(np.maximum(random((4096, 96), "float32", 62), 0))
-    first = to_cpu(cuda().fc_backward_fused(g, y, "relu")[1])
+    first = to_cpu(fc_cuda().fc_backward_fused(g, y, "relu")[1])
     for _ in range(3):
-        assert np.array_equal(to_cpu(cuda().fc_backward_fused(g, y, "relu")[1]), first)
+        assert np.array_equal(to_cpu(fc_cuda().fc_backward_fused(g, y, "relu")[1]), first)

@@ -80,23 +80,9 @@ def _act_backward(sc, p, ograds, ins, outs):
     return [g.astype(ins[0].dtype, copy=False)]
 
 
-def _act_gpu_backward(sc, p, ograds, ins, outs):
-    """When the plan paired this activation with the FullyConnected feeding it, one kernel computes
-    the activation's input gradient and the bias gradient, handed to the FC step's state."""
-    fc_sc = sc.state.get("fuse_fc")
-    if fc_sc is None:
-        return _act_backward(sc, p, ograds, ins, outs)
-    from . import cuda
-    y = outs[0]
-    d_fc, dbias = cuda.fc_backward_fused(ograds[0].reshape(-1, y.shape[-1]),
-                                         y.reshape(-1, y.shape[-1]), p["act_type"])
-    fc_sc.state["dbias"] = dbias
-    return [d_fc.reshape(y.shape)]
-
-
 register(OpDef(name="Activation", params=_ACT_PARAMS, forward=_act_forward, backward=_act_backward,
                positional_input_names=True, backward_reads=_act_reads,
-               infer_shape=same_shape, gpu_backward=_act_gpu_backward,
+               infer_shape=same_shape,
                doc="Applies an activation function element-wise: relu, sigmoid, tanh, softrelu "
                    "(log(1+exp(x))) or softsign (x/(1+|x|))."))
 

@@ -1,24 +1,29 @@
-"""CUDA kernels for the GPU overrides of softmax, SoftmaxOutput and FullyConnected.
+"""Loading the CUDA kernels of ``kernels/``: knows no particular op.
 
-This is the only module that touches ``kernels/``. It finds the ``.cu`` sources, compiles each file
-with NVRTC through ``cupy.RawModule`` the first time a kernel of it is needed on a device (one
-compilation per file and device, cached), maps a dtype to the ``extern "C"`` entry point
-``<op>_<fwd|bwd>[_variant]_<dtype>`` and picks the launch geometry. The launchers in
-:mod:`mxlite.ops.cuda_launch` take and return CuPy arrays; they are re-exported here.
+An op family with GPU kernels has a ``<family>_cuda`` module beside it that declares its sources
+(``KERNELS``: ``KernelSource`` records naming the ``.cu`` file, its ``extern "C"`` entry points and
+dtypes) and holds its launchers. This module finds the sources, compiles each file with NVRTC
+through ``cupy.RawModule`` the first time a kernel of it is needed on a device (one compilation per
+file and device, cached), and offers the launch helpers every launcher shares (grid sizing,
+contiguity, output checks). :func:`declared_kernels` collects every family's declarations, so the
+NVRTC check (``.ci/nvrtc_check.py``) needs no hand-kept table.
 
-CuPy is imported inside functions only: importing this module never imports CuPy, compiles anything
-or touches a GPU. :func:`compile_all_sources_with_nvrtc` compiles every source with plain NVRTC and
-the options CuPy would use at run time, with no device, for the CI check ``.ci/nvrtc_check.py``.
+CuPy is imported inside functions only: importing this module (or a ``*_cuda`` module) never
+imports CuPy, compiles anything or touches a GPU.
 """
+import functools
 import hashlib
+import importlib
 import pathlib
+import pkgutil
 import threading
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["kernels_dir", "kernel_function", "compile_all_sources_with_nvrtc", "nvrtc_options",
-           "ENTRY_POINTS", "DTYPE_SUFFIX", "dtype_suffix", "softmax_forward", "softmax_backward",
-           "softmax_output_forward", "softmax_output_backward", "fc_backward_fused"]
+__all__ = ["KernelSource", "declared_kernels", "kernels_dir", "kernel_function",
+           "compile_all_sources_with_nvrtc", "nvrtc_options", "DTYPE_SUFFIX", "dtype_suffix",
+           "sm_count", "grid_size", "contiguous", "output_like"]
 
 #: Options mxlite passes to ``cupy.RawModule``; CuPy adds its own (see :func:`nvrtc_options`).
 MODULE_OPTIONS = ("--std=c++17",)
@@ -27,20 +32,38 @@ DTYPE_SUFFIX = {np.dtype(np.float16): "float16", np.dtype(np.float32): "float32"
                 np.dtype(np.float64): "float64"}
 
 
-def _entries(patterns):
-    return tuple(p.format(dt=dt) for p in patterns for dt in DTYPE_SUFFIX.values())
+@dataclass(frozen=True)
+class KernelSource:
+    """One ``kernels/<filename>`` and the entry points a family's launchers call in it.
+
+    ``entries`` are names with a ``{dt}`` placeholder, expanded for each of ``dtypes``
+    (``softmax_fwd_{dt}`` -> ``softmax_fwd_float32`` ...), as the sources define them with
+    ``extern "C"`` wrappers of templates.
+    """
+
+    filename: str
+    entries: tuple
+    dtypes: tuple = ("float16", "float32", "float64")
+
+    def entry_points(self):
+        return tuple(e.format(dt=dt) for e in self.entries for dt in self.dtypes)
 
 
-#: Every extern "C" entry point, per source file (the CI check verifies they all exist).
-ENTRY_POINTS = {
-    "softmax.cu": _entries([f"{op}_{d}{v}_{{dt}}" for op in ("softmax", "log_softmax")
-                            for d in ("fwd", "bwd") for v in ("", "_axis")]),
-    "softmax_output.cu": _entries(["softmax_output_fwd_{dt}", "softmax_output_fwd_multi_{dt}",
-                                   "softmax_output_count_{dt}", "softmax_output_bwd_{dt}"]),
-    "fully_connected.cu": _entries([f"fc_bias_bwd_{a}_{{dt}}" for a in
-                                    ("identity", "relu", "sigmoid", "tanh", "softrelu",
-                                     "finalize")]),
-}
+def declared_kernels():
+    """``{filename: entry points}`` from the ``KERNELS`` of every ``<family>_cuda`` module."""
+    out = {}
+    for info in sorted(pkgutil.iter_modules(_package_path()),
+                       key=lambda m: m.name):
+        if info.name.endswith("_cuda"):
+            module = importlib.import_module(f"{__package__}.{info.name}")
+            for source in module.KERNELS:
+                out.setdefault(source.filename, ())
+                out[source.filename] += source.entry_points()
+    return out
+
+
+def _package_path():
+    return [str(pathlib.Path(__file__).resolve().parent)]
 
 
 def dtype_suffix(dtype):
@@ -135,12 +158,13 @@ def compile_all_sources_with_nvrtc(arch):
     """Compile every ``kernels/*.cu`` with NVRTC for ``sm_<arch>``; needs no GPU.
 
     Returns a list of ``(filename, ok, log)``. ``ok`` is False on a compile error, on any
-    warning in the log, or when an entry point listed in :data:`ENTRY_POINTS` is missing from
-    the cubin (which catches a launcher and a kernel drifting apart).
+    warning in the log, when an entry point a family declares is missing from the cubin (which
+    catches a launcher and a kernel drifting apart), or when no family declares the file.
     """
     from cupy.cuda import nvrtc
 
     options = nvrtc_options(arch)
+    declared = declared_kernels()
     results = []
     for path in sorted(kernels_dir().glob("*.cu")):
         program = nvrtc.createProgram(_source(path.name), path.name, (), ())
@@ -154,7 +178,7 @@ def compile_all_sources_with_nvrtc(arch):
             ok = compiled and "warning" not in log.lower() and "error" not in log.lower()
             if compiled:
                 cubin = nvrtc.getCUBIN(program)
-                missing = [e for e in ENTRY_POINTS.get(path.name, ())
+                missing = [e for e in declared.get(path.name, ())
                            if e.encode() + b"\0" not in cubin]
                 if missing:
                     ok = False
@@ -162,16 +186,44 @@ def compile_all_sources_with_nvrtc(arch):
                         ", ".join(missing)
         finally:
             nvrtc.destroyProgram(program)
+            if path.name not in declared:
+                ok = False
+                log = (log + "\n" if log else "") + "no <family>_cuda module declares this file"
         results.append((path.name, ok, log))
-    missing_files = sorted(set(ENTRY_POINTS) - {name for name, _, _ in results})
+    missing_files = sorted(set(declared) - {name for name, _, _ in results})
     results += [(name, False, "source file not found") for name in missing_files]
     return results
 
 
-from .cuda_launch import (  # noqa: E402  (launchers need the loader above)
-    fc_backward_fused,
-    softmax_backward,
-    softmax_forward,
-    softmax_output_backward,
-    softmax_output_forward,
-)
+# ----- helpers shared by the launchers ------------------------------------------------------------
+#: grid-stride kernels never launch more blocks than this per SM
+MAX_BLOCKS_PER_SM = 32
+
+
+@functools.lru_cache(maxsize=None)
+def sm_count(device_id):
+    """Streaming multiprocessors of a device."""
+    import cupy
+    return cupy.cuda.Device(device_id).attributes["MultiProcessorCount"]
+
+
+def grid_size(work_items, per_block, device_id):
+    """Blocks for a grid-stride kernel: enough to cover the work, capped per SM."""
+    return max(1, min(-(-work_items // per_block), sm_count(device_id) * MAX_BLOCKS_PER_SM))
+
+
+def contiguous(a):
+    """``a`` in C order (a copy only when it is not)."""
+    import cupy
+    return cupy.ascontiguousarray(a)
+
+
+def output_like(out, like, what):
+    """``out`` checked against ``like`` (shape, dtype, C order), or a new array."""
+    import cupy
+    if out is None:
+        return cupy.empty(like.shape, dtype=like.dtype)
+    if out.shape != like.shape or out.dtype != like.dtype or not out.flags.c_contiguous:
+        raise ValueError(f"{what}: out must be a C-contiguous {like.dtype} array of shape "
+                         f"{like.shape}, got {out.dtype} {out.shape}")
+    return out

@@ -6,8 +6,9 @@ runs over the last axis only. ``no_bias`` drops the ``bias`` input. The weight's
 simple_bind learns ``fc1_weight``.
 """
 from ..base import MXNetError
+from . import fully_connected_cuda
 from .params import Bool, Int, ParamSpec
-from .registry import BackwardReads, OpDef, register
+from .registry import BackwardFusion, BackwardReads, OpDef, register, register_fusion
 
 
 def prod(dims):
@@ -98,9 +99,8 @@ def _fc_backward(sc, p, ograds, ins, outs):
 
 
 def _fc_gpu_backward(sc, p, ograds, ins, outs):
-    """GEMMs through cuBLAS (cupy.matmul); the bias gradient either comes from the fused
-    activation backward that ran just before (see ``_act_gpu_backward``) or from the kernel's
-    deterministic column sum."""
+    """GEMMs through cuBLAS (cupy.matmul); the bias gradient from the kernel's deterministic column
+    sum."""
     x, w = ins[0], ins[1]
     g = ograds[0]
     if g.ndim != 2:
@@ -108,10 +108,20 @@ def _fc_gpu_backward(sc, p, ograds, ins, outs):
     dx, dw = fc_input_grads(sc.xp, p, g, x, w)
     if p["no_bias"]:
         return [dx, dw]
-    db = sc.state.pop("dbias", None)
-    if db is None:
-        from . import cuda
-        _, db = cuda.fc_backward_fused(g, None, "identity")
+    _, db = fully_connected_cuda.fc_backward_fused(g, None, "identity")
+    return [dx, dw, db]
+
+
+def _fc_activation_backward(sc, params, ograds, ins, outs):
+    """The backward of FullyConnected (with bias) followed by its only reader, an Activation: one
+    kernel pass gives the activation's input gradient and the bias gradient, then the GEMMs."""
+    p, act = params
+    x, w = ins[0], ins[1]
+    y = outs[0]
+    h = y.shape[-1]
+    d_fc, db = fully_connected_cuda.fc_backward_fused(ograds[0].reshape(-1, h), y.reshape(-1, h),
+                                                     act["act_type"])
+    dx, dw = fc_input_grads(sc.xp, p, d_fc, x, w)
     return [dx, dw, db]
 
 
@@ -122,3 +132,11 @@ register(OpDef(
     partial_shapes=True,
     doc="Applies a linear transformation: Y = X W^T + b. With flatten, X is reshaped to "
         "(batch, prod(other dims)) first."))
+
+# On a GPU, FullyConnected's backward and that of the Activation reading it run as one unit.
+register_fusion(BackwardFusion(
+    name="FullyConnected+Activation", producer="FullyConnected", consumer="Activation",
+    backward=_fc_activation_backward,
+    reads=BackwardReads(inputs=(0, 1), input_shapes=(2,), outputs=(0,)),
+    when=lambda fc, act: not fc["no_bias"] and act["act_type"] in fully_connected_cuda.FUSABLE_ACTS,
+    device="gpu"))

@@ -6,6 +6,7 @@ float16 inputs are computed in float32 (MXNet's accumulation type) and cast back
 import numpy as _np
 
 from ..base import MXNetError
+from . import softmax_cuda
 from .params import Bool, Dtype, Enum, Float, Int, ParamSpec
 from .registry import BackwardReads, OpDef, register, same_shape
 
@@ -140,19 +141,17 @@ def _make_softmax(name, log, negate):
     def gpu_forward(sc, p, ins):
         if p["dtype"] is not None and p["dtype"] != ins[0].dtype:
             return forward(sc, p, ins)  # output dtype differs: the kernels keep the input's
-        from . import cuda
         x = ins[0]
         length = ins[1] if p["use_length"] else None
-        return [cuda.softmax_forward(x, p["axis"] % x.ndim, _temp(p), length, log, negate)]
+        return [softmax_cuda.softmax_forward(x, p["axis"] % x.ndim, _temp(p), length, log, negate)]
 
     def gpu_backward(sc, p, ograds, ins, outs):
         if outs[0].dtype != ins[0].dtype or ograds[0].dtype != outs[0].dtype:
             return backward(sc, p, ograds, ins, outs)
-        from . import cuda
         x = ins[0]
         length = ins[1] if p["use_length"] else None
-        gx = cuda.softmax_backward(outs[0], ograds[0], p["axis"] % x.ndim, _temp(p), length, log,
-                                   negate)
+        gx = softmax_cuda.softmax_backward(outs[0], ograds[0], p["axis"] % x.ndim, _temp(p),
+                                           length, log, negate)
         return [gx, sc.xp.zeros_like(length)] if p["use_length"] else [gx]
 
     return OpDef(name=name, params=_SOFTMAX_PARAMS, inputs=inputs, forward=forward,
@@ -337,9 +336,8 @@ def _so_backward(sc, p, ograds, ins, outs):
 
 
 def _so_gpu_forward(sc, p, ins):
-    from . import cuda
     x = ins[0]
-    return [cuda.softmax_output_forward(_so_view(p, x)).reshape(x.shape)]
+    return [softmax_cuda.softmax_output_forward(_so_view(p, x)).reshape(x.shape)]
 
 
 def _so_gpu_backward(sc, p, ograds, ins, outs):
@@ -347,11 +345,10 @@ def _so_gpu_backward(sc, p, ograds, ins, outs):
     x, label = ins
     if label.shape == x.shape:
         return _so_backward(sc, p, ograds, ins, outs)
-    from . import cuda
     prob = _so_view(p, outs[0])
     n_labels = prob.shape[0] if not p["multi_output"] else prob.size // prob.shape[1]
     lab = label.reshape(-1)[:n_labels]
-    grad = cuda.softmax_output_backward(
+    grad = softmax_cuda.softmax_output_backward(
         prob, lab, grad_scale=p["grad_scale"], ignore_label=p["ignore_label"],
         use_ignore=p["use_ignore"], normalization=p["normalization"],
         multi_output=p["multi_output"], smooth_alpha=p["smooth_alpha"], out_grad=p["out_grad"])

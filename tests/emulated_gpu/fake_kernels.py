@@ -1,4 +1,4 @@
-"""pytest plugin: mxlite.ops.cuda's launchers replaced by NumPy emulations with the same signatures.
+"""pytest plugin: the GPU modules' launchers replaced by NumPy emulations with the same signatures.
 
 With the CuPy stand-in this checks how the ops wire the kernels (views, labels, the FullyConnected /
 activation fusion hand-off), not the kernels themselves (tests/test_gpu_kernels.py, on a real GPU).
@@ -7,7 +7,8 @@ activation fusion hand-off), not the kernels themselves (tests/test_gpu_kernels.
 import cupy as cp
 import numpy as np
 
-import mxlite.ops.cuda as cuda
+import mxlite.ops.fully_connected_cuda as fully_connected_cuda
+import mxlite.ops.softmax_cuda as softmax_cuda
 from mxlite.ops.params import Params
 from mxlite.ops.softmax import softmax_output_grad
 
@@ -89,5 +90,6 @@ def fc_backward_fused(grad, y, act, d_out=None, db_out=None):
 
 CALLS = []
 for name in ("softmax_forward", "softmax_backward", "softmax_output_forward",
-             "softmax_output_backward", "fc_backward_fused"):
-    setattr(cuda, name, globals()[name])
+             "softmax_output_backward"):
+    setattr(softmax_cuda, name, globals()[name])
+fully_connected_cuda.fc_backward_fused = fc_backward_fused

@@ -1,55 +1,30 @@
-"""Launchers for the kernels in ``kernels/``: CuPy arrays in, CuPy arrays out.
+"""GPU kernels of the softmax family (``kernels/softmax.cu``, ``kernels/softmax_output.cu``) and
+their launchers: CuPy arrays in, CuPy arrays out.
 
 Each launcher checks shapes and dtypes, views its operands as the 2-D or 3-D layout its kernel
 expects (copying to C order only when an input is not contiguous), picks the launch geometry and
-launches on the current stream of the arrays' device. Public through :mod:`mxlite.ops.cuda`.
-Semantics are MXNet 1.9.x's; the ``.cu`` files name the MXNet sources they follow. Gradients are
-always written (grad_req is the executor's business). Nothing here imports CuPy at import time.
+launches on the current stream of the arrays' device. Semantics are MXNet 1.9.x's; the ``.cu``
+files name the MXNet sources they follow. The GPU overrides in ``softmax.py`` call these. Nothing
+here imports CuPy at import time.
 """
-import functools
 import math
 
 import numpy as np
 
+from .cuda import (KernelSource, contiguous, dtype_suffix, grid_size, kernel_function,
+                   output_like)
+
+__all__ = ["KERNELS", "softmax_forward", "softmax_backward", "softmax_output_forward",
+           "softmax_output_backward"]
+
+KERNELS = (
+    KernelSource("softmax.cu", tuple(f"{op}_{d}{v}_{{dt}}" for op in ("softmax", "log_softmax")
+                                     for d in ("fwd", "bwd") for v in ("", "_axis"))),
+    KernelSource("softmax_output.cu", ("softmax_output_fwd_{dt}", "softmax_output_fwd_multi_{dt}",
+                                       "softmax_output_count_{dt}", "softmax_output_bwd_{dt}")),
+)
+
 _WARP_ROW_MAX_COLS = 1024  # rows up to this long get one warp each, longer ones a whole block
-_MAX_BLOCKS_PER_SM = 32    # grid-stride kernels never launch more blocks than this per SM
-
-
-def _kernel(filename, entry):
-    from .cuda import kernel_function  # deferred: cuda.py imports this module at its end
-    return kernel_function(filename, entry)
-
-
-def _suffix(dtype):
-    from .cuda import dtype_suffix
-    return dtype_suffix(dtype)
-
-
-@functools.lru_cache(maxsize=None)
-def _sm_count(device_id):
-    import cupy
-    return cupy.cuda.Device(device_id).attributes["MultiProcessorCount"]
-
-
-def _grid(work_items, per_block, device_id):
-    """Blocks for a grid-stride kernel: enough to cover the work, capped per SM."""
-    return max(1, min(-(-work_items // per_block), _sm_count(device_id) * _MAX_BLOCKS_PER_SM))
-
-
-def _contiguous(a):
-    import cupy
-    return cupy.ascontiguousarray(a)
-
-
-def _output(out, like, what):
-    """``out`` checked against ``like`` (shape, dtype, C order), or a new array."""
-    import cupy
-    if out is None:
-        return cupy.empty(like.shape, dtype=like.dtype)
-    if out.shape != like.shape or out.dtype != like.dtype or not out.flags.c_contiguous:
-        raise ValueError(f"{what}: out must be a C-contiguous {like.dtype} array of shape "
-                         f"{like.shape}, got {out.dtype} {out.shape}")
-    return out
 
 
 def _split(shape, axis):
@@ -69,16 +44,16 @@ def _lengths(length, outer, inner, like):
     if length.size != outer * inner:
         raise ValueError(f"softmax: length has {length.size} elements, expected {outer * inner} "
                          f"(the data shape without the softmax axis)")
-    return _contiguous(length.astype(np.int64, copy=False)), np.int32(1)
+    return contiguous(length.astype(np.int64, copy=False)), np.int32(1)
 
 
 def _row_geometry(rows, cols, device_id):
     """(grid, block) for the last-axis row kernels: a warp per short row, a block per long row."""
     if cols <= _WARP_ROW_MAX_COLS:
         rows_per_block = 4
-        return (_grid(rows, rows_per_block, device_id),), (32, rows_per_block)
+        return (grid_size(rows, rows_per_block, device_id),), (32, rows_per_block)
     threads = 128 if cols <= 4096 else 256 if cols <= 8192 else 512
-    return (_grid(rows, 1, device_id),), (threads, 1)
+    return (grid_size(rows, 1, device_id),), (threads, 1)
 
 
 def _launch_softmax(direction, arrays, shape, axis, temperature, length, log, negate):
@@ -93,12 +68,12 @@ def _launch_softmax(direction, arrays, shape, axis, temperature, length, log, ne
     device_id = arrays[0].device.id
     with arrays[0].device:
         if inner == 1:
-            fn = _kernel("softmax.cu", f"{name}_{direction}_{_suffix(dtype)}")
+            fn = kernel_function("softmax.cu", f"{name}_{direction}_{dtype_suffix(dtype)}")
             grid, block = _row_geometry(outer, axis_len, device_id)
             sizes = (np.int64(outer), np.int64(axis_len))
         else:
-            fn = _kernel("softmax.cu", f"{name}_{direction}_axis_{_suffix(dtype)}")
-            grid, block = (_grid(outer * inner, 256, device_id),), (256,)
+            fn = kernel_function("softmax.cu", f"{name}_{direction}_axis_{dtype_suffix(dtype)}")
+            grid, block = (grid_size(outer * inner, 256, device_id),), (256,)
             sizes = (np.int64(outer), np.int64(axis_len), np.int64(inner))
         fn(grid, block, (*arrays, length_arg, *sizes, temperature, negate, use_length))
 
@@ -117,8 +92,8 @@ def softmax_forward(x, axis, temperature=1.0, length=None, log=False, negate=Fal
     negate : True for softmin (softmax of ``-x``).
     out : C-contiguous array like ``x`` to write into; may be ``x`` itself.
     """
-    x = _contiguous(x)
-    out = _output(out, x, "softmax_forward")
+    x = contiguous(x)
+    out = output_like(out, x, "softmax_forward")
     _launch_softmax("fwd", (x, out), x.shape, axis, temperature, length, log, negate)
     return out
 
@@ -134,8 +109,8 @@ def softmax_backward(out, grad, axis, temperature=1.0, length=None, log=False, n
     if grad.shape != out.shape or grad.dtype != out.dtype:
         raise ValueError(f"softmax_backward: grad {grad.dtype} {grad.shape} does not match "
                          f"the output {out.dtype} {out.shape}")
-    out, grad = _contiguous(out), _contiguous(grad)
-    igrad = _output(igrad, out, "softmax_backward")
+    out, grad = contiguous(out), contiguous(grad)
+    igrad = output_like(igrad, out, "softmax_backward")
     _launch_softmax("bwd", (out, grad, igrad), out.shape, axis, temperature, length, log, negate)
     return igrad
 
@@ -147,24 +122,24 @@ def softmax_output_forward(data, out=None):
     The op reshapes first: MXNet's default is ``(N, size / N)``, ``preserve_shape`` is
     ``(size / K, K)``, both 2-D. Returns the probabilities (``out`` if given; may be ``data``).
     """
-    data = _contiguous(data)
-    out = _output(out, data, "softmax_output_forward")
+    data = contiguous(data)
+    out = output_like(out, data, "softmax_output_forward")
     if data.ndim < 2:
         raise ValueError(f"softmax_output_forward: data must be at least 2-D, got {data.shape}")
     if data.size == 0:
         return out
-    sfx = _suffix(data.dtype)
+    sfx = dtype_suffix(data.dtype)
     device_id = data.device.id
     with data.device:
         if data.ndim == 2:
             grid, block = _row_geometry(data.shape[0], data.shape[1], device_id)
-            _kernel("softmax_output.cu", f"softmax_output_fwd_{sfx}")(
+            kernel_function("softmax_output.cu", f"softmax_output_fwd_{sfx}")(
                 grid, block, (data, out, np.int64(data.shape[0]), np.int64(data.shape[1])))
         else:
             n, k = data.shape[:2]
             s = data.size // (n * k)
-            _kernel("softmax_output.cu", f"softmax_output_fwd_multi_{sfx}")(
-                (_grid(n * s, 256, device_id),), (256,),
+            kernel_function("softmax_output.cu", f"softmax_output_fwd_multi_{sfx}")(
+                (grid_size(n * s, 256, device_id),), (256,),
                 (data, out, np.int64(n), np.int64(k), np.int64(s)))
     return out
 
@@ -192,14 +167,14 @@ def softmax_output_backward(prob, label, *, grad_scale=1.0, ignore_label=-1.0, u
     if prob.ndim != 2 and not (multi_output and prob.ndim >= 2):
         raise ValueError(f"softmax_output_backward: prob must be 2-D (or >= 2-D with "
                          f"multi_output), got {prob.shape}")
-    prob = _contiguous(prob)
+    prob = contiguous(prob)
     n, k = prob.shape[:2]
     s = prob.size // (n * k) if prob.size else 1
     nlabel = n * s
     if label.size != nlabel:
         raise ValueError(f"SoftmaxOutput: label has {label.size} elements, expected {nlabel}")
-    label = _contiguous(label.astype(prob.dtype, copy=False))
-    grad = _output(out, prob, "softmax_output_backward")
+    label = contiguous(label.astype(prob.dtype, copy=False))
+    grad = output_like(out, prob, "softmax_output_backward")
     if prob.size == 0:
         return grad
     # The scale is float32 arithmetic in MXNet: grad_scale / [spatial] / count.
@@ -213,18 +188,18 @@ def softmax_output_backward(prob, label, *, grad_scale=1.0, ignore_label=-1.0, u
     # static_cast<int>(float(ignore_label)).
     ignore_grad = _int32(np.asarray(np.float32(ignore_label)).astype(prob.dtype))
     ignore_count = _int32(np.float32(ignore_label))
-    sfx = _suffix(prob.dtype)
+    sfx = dtype_suffix(prob.dtype)
     device_id = prob.device.id
     with prob.device:
         if normalization == "valid":
             count = cupy.empty(1, dtype=np.int64)
             threads = min(1024, max(32, -(-nlabel // 32) * 32))
-            _kernel("softmax_output.cu", f"softmax_output_count_{sfx}")(
+            kernel_function("softmax_output.cu", f"softmax_output_count_{sfx}")(
                 (1,), (threads,), (label, np.int64(nlabel), ignore_count, count))
         else:
             count = label  # never read (use_valid = 0)
-        _kernel("softmax_output.cu", f"softmax_output_bwd_{sfx}")(
-            (_grid(prob.size, 256, device_id),), (256,),
+        kernel_function("softmax_output.cu", f"softmax_output_bwd_{sfx}")(
+            (grid_size(prob.size, 256, device_id),), (256,),
             (prob, label, grad, np.int64(n), np.int64(k), np.int64(s), scale, count,
              np.int32(normalization == "valid"), np.int32(bool(use_ignore)), ignore_grad,
              alpha, np.int32(bool(out_grad))))
@@ -238,71 +213,3 @@ def _int32(value):
     if value != value:
         return np.int32(-2**31)
     return np.int32(math.trunc(min(max(value, -2.0**31), 2.0**31 - 1)))
-
-
-_FC_ACTS = {None: "identity", "identity": "identity", "relu": "relu", "sigmoid": "sigmoid",
-            "tanh": "tanh", "softrelu": "softrelu"}
-
-
-def fc_backward_fused(grad, y, act, d_out=None, db_out=None):
-    """Backward of ``y = act(FullyConnected(...))`` up to the GEMMs: returns ``(d_fc, dbias)``.
-
-    ``d_fc = grad * act'(y)`` with act' from the activation output (relu ``y > 0``, sigmoid
-    ``y(1-y)``, tanh ``1-y^2``, softrelu ``1-exp(-y)``) and ``dbias = d_fc`` summed over every axis
-    but the last, both in one pass over memory; the column sums are deterministic (fixed-order
-    two-pass reduction). ``grad`` and ``y``: same shape ``(..., H)`` and dtype. ``act`` None or
-    'identity' returns ``grad`` itself as ``d_fc`` (no copy unless ``d_out`` is given; ``y`` is
-    not read). The weight and data gradients stay with cuBLAS: ``dW = d_fc.T @ x``,
-    ``dx = d_fc @ W``. ``d_out`` (may alias ``grad``) and ``db_out`` receive the results if given.
-    """
-    import cupy
-    if act not in _FC_ACTS:
-        raise ValueError(f"fc_backward_fused: act must be one of identity, relu, sigmoid, tanh, "
-                         f"softrelu, got {act!r}")
-    act = _FC_ACTS[act]
-    grad = _contiguous(grad)
-    if grad.ndim < 1:
-        raise ValueError("fc_backward_fused: grad must be at least 1-D")
-    identity = act == "identity"
-    if identity:
-        y, d = grad, grad
-        if d_out is not None:
-            d = _output(d_out, grad, "fc_backward_fused")
-            cupy.copyto(d, grad)
-    else:
-        if y is None or y.shape != grad.shape or y.dtype != grad.dtype:
-            raise ValueError(f"fc_backward_fused: y must match grad {grad.dtype} {grad.shape}")
-        y = _contiguous(y)
-        d = _output(d_out, grad, "fc_backward_fused")
-    cols = grad.shape[-1]
-    rows = grad.size // cols if cols else 0
-    if db_out is None:
-        db = cupy.empty((cols,), dtype=grad.dtype)
-    elif db_out.shape != (cols,) or db_out.dtype != grad.dtype:
-        raise ValueError(f"fc_backward_fused: db_out must be {grad.dtype} ({cols},), "
-                         f"got {db_out.dtype} {db_out.shape}")
-    else:
-        db = db_out
-    if rows == 0 or cols == 0:
-        db.fill(0)
-        return d, db
-    sfx = _suffix(grad.dtype)
-    acc = np.float64 if grad.dtype == np.float64 else np.float32
-    device_id = grad.device.id
-    tiles = -(-cols // 32)
-    # Enough row chunks to fill the GPU, but at least 64 rows per chunk to amortise the partials.
-    nchunks = max(1, min(-(-_sm_count(device_id) * 4 // tiles), -(-rows // 64), 65535))
-    rows_per_chunk = -(-rows // nchunks)
-    rows_per_chunk = -(-rows_per_chunk // 8) * 8
-    nchunks = -(-rows // rows_per_chunk)
-    with grad.device:
-        partial = db if nchunks == 1 else cupy.empty((nchunks, cols), dtype=acc)
-        _kernel("fully_connected.cu", f"fc_bias_bwd_{act}_{sfx}")(
-            (tiles, nchunks), (32, 8),
-            (grad, y, d, partial, db, np.int64(rows), np.int64(cols), np.int64(rows_per_chunk),
-             np.int32(not identity), np.int32(nchunks == 1)))
-        if nchunks > 1:
-            _kernel("fully_connected.cu", f"fc_bias_bwd_finalize_{sfx}")(
-                (_grid(cols, 256, device_id),), (256,),
-                (partial, db, np.int64(nchunks), np.int64(cols)))
-    return d, db
