@@ -1,4 +1,5 @@
-"""The CUDA kernel launchers of ``mxlite.ops.softmax_cuda`` / ``fully_connected_cuda`` against NumPy float64 references.
+"""The CUDA kernel launchers of ``mxlite.ops.softmax_cuda`` / ``fully_connected_cuda`` against
+NumPy float64 references.
 
 Every launcher, float16/32/64, shapes chosen to hit each code path: one column, rows shorter than
 a warp, rows not a multiple of the vector width (scalar loads), misaligned rows, warp-per-row
@@ -170,8 +171,8 @@ def test_softmax_temperature_and_length(dtype, cols, op):
     assert_close(y, expected, dtype, f"{op} forward with length")
     g = random((rows, cols), dtype, 8, scale=1.0)
     y_in = expected.astype(dtype)
-    dx = softmax_cuda().softmax_backward(to_gpu(y_in), to_gpu(g), 1, 2.5, to_gpu(length.astype(np.int64)),
-                                 log=log, negate=negate)
+    dx = softmax_cuda().softmax_backward(to_gpu(y_in), to_gpu(g), 1, 2.5,
+                                         to_gpu(length.astype(np.int64)), log=log, negate=negate)
     assert_close(dx, softmax_grad_ref(y_in, g, 1, 2.5, length, log, negate), dtype,
                  f"{op} backward with length")
 
@@ -194,7 +195,8 @@ def test_softmax_middle_axis(dtype, op, use_length, shape, axis):
     assert_close(y, expected, dtype, f"{op} forward, axis {axis}")
     y_in = expected.astype(dtype)
     g = random(shape, dtype, 5, scale=1.0)
-    dx = softmax_cuda().softmax_backward(to_gpu(y_in), to_gpu(g), axis, 0.7, glen, log=log, negate=negate)
+    dx = softmax_cuda().softmax_backward(to_gpu(y_in), to_gpu(g), axis, 0.7, glen, log=log,
+                                         negate=negate)
     assert_close(dx, softmax_grad_ref(y_in, g, axis, 0.7, length, log, negate), dtype,
                  f"{op} backward, axis {axis}")
 

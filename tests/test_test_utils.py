@@ -122,7 +122,7 @@ def test_effective_dtype_tf32_rule(monkeypatch, env, cc, expected):
         monkeypatch.delenv(k, raising=False)
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    monkeypatch.setattr(mx.test_utils_compare, "_compute_capability", lambda ctx: cc)
+    monkeypatch.setattr(mx.test_utils.compare, "_compute_capability", lambda ctx: cc)
     assert tu.effective_dtype(_FakeGpuArray(np.float32)) == np.dtype(expected)
     # only float32 is affected, and never on cpu
     assert tu.effective_dtype(_FakeGpuArray(np.float64)) == np.dtype(np.float64)
@@ -135,7 +135,7 @@ def test_effective_dtype_tf32_without_cuda(monkeypatch):
 
     def no_device(ctx):
         raise mx.MXNetError("GPU is not enabled")
-    monkeypatch.setattr(mx.test_utils_compare, "_compute_capability", no_device)
+    monkeypatch.setattr(mx.test_utils.compare, "_compute_capability", no_device)
     assert tu.effective_dtype(_FakeGpuArray(np.float32)) == np.dtype(np.float32)
 
 

@@ -1,5 +1,6 @@
 """Special functions NumPy lacks (erf, erfinv, gamma, gammaln, digamma), taken from SciPy/CuPy when
-present, else computed with the standard library (vectorised ``math`` calls)."""
+present, else computed with the standard library (vectorised ``math`` calls, Newton-refined
+approximations)."""
 import math
 
 import numpy as np
@@ -75,17 +76,45 @@ def _special(xp, x, name, fallback):
     return np.asarray(_scipy_or(name, fallback)(x), dtype=x.dtype)
 
 
+def without_scipy(name):
+    """The pure-NumPy fallback of ``name`` (for tests of machines without SciPy)."""
+    return {"erf": _vectorize(math.erf), "erfinv": _erfinv_newton}[name]
+
+
 def erf(xp, x):
     """Element-wise error function in ``x``'s dtype."""
     return _special(xp, x, "erf", _vectorize(math.erf))
 
 
+def _erfinv_newton(x):
+    """erfinv in float64 without SciPy: Giles' single-precision approximation ("Approximating the
+    erfinv function", GPU Computing Gems, 2010) refined by two Newton steps on ``math.erf``;
+    +-inf at +-1 and NaN outside [-1, 1], as SciPy and MXNet give."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = -np.log((1.0 - x) * (1.0 + x))
+        small = w < 5.0
+        ws, wl = w - 2.5, np.sqrt(w) - 3.0
+        p_small = np.polyval([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                              0.00021858087, -0.00125372503, -0.00417768164, 0.246640727,
+                              1.50140941], ws)
+        p_large = np.polyval([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                              0.00573950773, -0.0076224613, 0.00943887047, 1.00167406,
+                              2.83297682], wl)
+        y = np.where(small, p_small, p_large) * x
+        erf = np.vectorize(math.erf, otypes=[np.float64])
+        for _ in range(2):
+            fine = np.isfinite(y)
+            step = (erf(np.where(fine, y, 0.0)) - x) / (
+                2.0 / math.sqrt(math.pi) * np.exp(-np.where(fine, y, 0.0) ** 2))
+            y = np.where(fine, y - step, y)
+        y = np.where(np.abs(x) == 1.0, np.copysign(np.inf, x), y)
+        return np.where(np.abs(x) > 1.0, np.nan, y)
+
+
 def erfinv(xp, x):
-    """Element-wise inverse error function (SciPy or CuPy required)."""
-    if xp is np:
-        from scipy.special import erfinv as sp_erfinv
-        return np.asarray(sp_erfinv(x), dtype=x.dtype)
-    return _special(xp, x, "erfinv", None)
+    """Element-wise inverse error function in ``x``'s dtype (float16 computed in float32)."""
+    return _special(xp, x, "erfinv", _erfinv_newton)
 
 
 def gamma(xp, x):

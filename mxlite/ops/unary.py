@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ._special import digamma, erf, gamma, gammaln
+from ._special import digamma, erf, erfinv, gamma, gammaln
 from ._util import quiet, upcast
 from .params import Bool, Float, ParamSpec
 from .registry import READS_SHAPES, BackwardReads, OpDef, register, same_shape
@@ -35,7 +35,7 @@ def _zero(xp, g, x, out):
 # nothing but shapes (negative, sign, rounding ...), else the input.
 _READS_OUTPUT = BackwardReads(input_shapes=(0,), outputs=(0,))
 _READS_INPUT = BackwardReads(inputs=(0,))
-_OUTPUT_GRADS = ("exp", "expm1", "sqrt", "rsqrt", "cbrt", "tan", "tanh", "sigmoid")
+_OUTPUT_GRADS = ("exp", "expm1", "sqrt", "rsqrt", "cbrt", "tan", "tanh", "sigmoid", "erfinv")
 _SHAPE_GRADS = ("negative", "sign", "degrees", "radians")
 
 
@@ -73,6 +73,9 @@ UNARY = [
      lambda xp, g, x, out: g / ((1 + xp.abs(x)) ** 2)),
     ("erf", (), lambda xp, x: erf(xp, x),
      lambda xp, g, x, out: g * _SQRT_2_OVER_PI * xp.exp(-x * x)),
+    # mshadow_op.h erfinv_grad: sqrt(pi) / 2 * exp(erfinv(x)^2), the output squared
+    ("erfinv", (), lambda xp, x: erfinv(xp, x),
+     lambda xp, g, x, out: g * (0.5 * math.sqrt(math.pi)) * xp.exp(out * out)),
     ("degrees", (), lambda xp, x: xp.degrees(x), lambda xp, g, x, out: g * (180 / math.pi)),
     ("radians", (), lambda xp, x: xp.radians(x), lambda xp, g, x, out: g * (math.pi / 180)),
     ("logical_not", (), lambda xp, x: (x == 0).astype(x.dtype), None),

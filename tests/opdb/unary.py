@@ -16,7 +16,7 @@ _UNARY_DRAW = {
     "tan": uniform(-1.2, 1.2), "abs": away_from([0.0]), "relu": away_from([0.0]),
     "softsign": away_from([0.0]), "sign": away_from([0.0]),
     "round": away_from([-1.5, -0.5, 0.5, 1.5]), "rint": away_from([-1.5, -0.5, 0.5, 1.5]),
-    "logical_not": integers(0, 2),
+    "logical_not": integers(0, 2), "erfinv": uniform(-0.9, 0.9),
 }
 _UNARY_NO_GRAD = {"sign", "logical_not", "round", "rint", "floor", "ceil", "trunc", "fix"}
 for key, fn in R.UNARY.items():

@@ -10,6 +10,20 @@ import numpy as np
 
 _erf = np.vectorize(math.erf)
 
+
+def _erfinv_scalar(v):
+    """erfinv by bisection on math.erf (no shared code with mxlite's approximation)."""
+    if abs(v) >= 1:
+        return math.copysign(math.inf, v) if abs(v) == 1 else math.nan
+    lo, hi = -7.0, 7.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if math.erf(mid) < v else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+_erfinv = np.vectorize(_erfinv_scalar, otypes=[np.float64])
+
 UNARY = {
     "negative": np.negative, "abs": np.abs, "sign": np.sign, "exp": np.exp, "log": np.log,
     "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "expm1": np.expm1, "sqrt": np.sqrt,
@@ -19,7 +33,8 @@ UNARY = {
     "cosh": np.cosh, "tanh": np.tanh, "arcsinh": np.arcsinh, "arccosh": np.arccosh,
     "arctanh": np.arctanh, "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
     "relu": lambda x: np.maximum(x, 0), "softsign": lambda x: x / (1 + np.abs(x)),
-    "erf": lambda x: _erf(x), "degrees": np.degrees, "radians": np.radians,
+    "erf": lambda x: _erf(x), "erfinv": lambda x: _erfinv(x), "degrees": np.degrees,
+    "radians": np.radians,
     "logical_not": lambda x: (x == 0) * 1.0,
     "round": lambda x: np.where(x >= 0, np.floor(x + 0.5), np.ceil(x - 0.5)),
     "rint": lambda x: np.ceil(x - 0.5), "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,

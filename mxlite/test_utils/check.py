@@ -8,8 +8,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .context import current_context
-from .test_utils_compare import assert_almost_equal, default_numeric_eps, get_tolerance
+from ..context import current_context
+from .compare import assert_almost_equal, default_numeric_eps, get_tolerance
 
 __all__ = ["simple_forward", "numeric_grad", "check_numeric_gradient", "check_symbolic_forward",
            "check_symbolic_backward", "check_speed"]
@@ -18,7 +18,7 @@ _FLOAT_TYPES = (np.float16, np.float32, np.float64)
 
 
 def _nd():
-    from . import ndarray
+    from .. import ndarray
     return ndarray
 
 
@@ -189,7 +189,7 @@ def check_numeric_gradient(sym, location, aux_states=None, numeric_eps=None, rto
         Only 'default' storage exists in mxlite; other entries are ignored.
     dtype : np.float16, np.float32 or np.float64
     """
-    from . import symbol as sym_mod
+    from .. import symbol as sym_mod
     assert dtype in _FLOAT_TYPES
     ctx = ctx or current_context()
     location = _parse_location(sym=sym, location=location, ctx=ctx, dtype=dtype)
@@ -354,7 +354,7 @@ def check_symbolic_backward(sym, location, out_grads, expected, rtol=None, atol=
     AssertionError
         Names in the message are ``EXPECTED_<arg>`` / ``BACKWARD_<arg>``.
     """
-    from .base import MXNetError
+    from ..base import MXNetError
     _check_dtype(dtype)
     ctx = ctx or current_context()
     location = _parse_location(sym=sym, location=location, ctx=ctx, dtype=dtype)

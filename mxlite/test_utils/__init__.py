@@ -2,12 +2,12 @@
 
 The pieces live in three modules, all re-exported here:
 
-- :mod:`mxlite.test_utils_compare` -- tolerance tables (``default_rtols`` ...), ``get_tols``,
+- :mod:`mxlite.test_utils.compare` -- tolerance tables (``default_rtols`` ...), ``get_tols``,
   ``almost_equal``, ``assert_almost_equal`` (MXNet's message, incl. the per-element listing on
   stdout); the TF32 rule of ``effective_dtype`` is documented there;
-- :mod:`mxlite.test_utils_check` -- ``check_symbolic_forward/backward``, ``numeric_grad``,
+- :mod:`mxlite.test_utils.check` -- ``check_symbolic_forward/backward``, ``numeric_grad``,
   ``check_numeric_gradient``, ``simple_forward``, ``check_speed``;
-- :mod:`mxlite.test_utils_consistency` -- ``check_consistency`` (plus a first-divergence report).
+- :mod:`mxlite.test_utils.consistency` -- ``check_consistency`` (plus a first-divergence report).
 
 This module holds the context defaults and the small data helpers.
 
@@ -25,17 +25,17 @@ from contextlib import contextmanager
 import numpy as np
 import numpy.random as rnd
 
-from .base import MXNetError
-from .context import Context, current_context, num_gpus
-from .test_utils_check import (  # noqa: F401  (re-exported)
+from ..base import MXNetError
+from ..context import Context, current_context, num_gpus
+from .check import (  # noqa: F401  (re-exported)
     _parse_aux_states, _parse_location, check_numeric_gradient, check_speed,
     check_symbolic_backward, check_symbolic_forward, numeric_grad, simple_forward)
-from .test_utils_compare import (  # noqa: F401  (re-exported)
+from .compare import (  # noqa: F401  (re-exported)
     almost_equal, assert_allclose, assert_almost_equal, assert_almost_equal_ignore_nan,
     assert_almost_equal_with_err, assert_exception, checkShapes, default_atols, default_dtype,
     default_numeric_eps, default_rtols, effective_dtype, find_max_violation, get_atol, get_etol,
     get_rtol, get_tolerance, get_tols, locationError, same, tf32_enabled)
-from .test_utils_consistency import check_consistency  # noqa: F401  (re-exported)
+from .consistency import check_consistency  # noqa: F401  (re-exported)
 
 # No __all__, as in MXNet: test files do ``from mxnet.test_utils import *`` and rely on getting the
 # public helpers together with the modules imported here (np, os, sys).
@@ -52,7 +52,7 @@ def set_default_context(ctx):
 
 
 def _nd():
-    from . import ndarray
+    from .. import ndarray
     return ndarray
 
 

@@ -57,7 +57,7 @@ def default_numeric_eps():
 
 
 def _compute_capability(ctx):
-    from .context import cupy_module
+    from ..context import cupy_module
     cp = cupy_module()
     return int(cp.cuda.Device(ctx.device_id).compute_capability)
 
@@ -176,7 +176,7 @@ def same(a, b):
 
 
 def _is_nd(x):
-    from .ndarray.ndarray import NDArray
+    from ..ndarray.ndarray import NDArray
     return isinstance(x, NDArray)
 
 
@@ -319,7 +319,7 @@ def assert_almost_equal(a, b, rtol=None, atol=None, names=("a", "b"), equal_nan=
     if (_is_nd(a) and _is_nd(b) and a.context == b.context and a.dtype == b.dtype
             and a.shape == b.shape):
         # same device and dtype: decide on the device, copy to the host only to report
-        from .ndarray.contrib import allclose
+        from ..ndarray.contrib import allclose
         if allclose(a, b, rtol, atol, equal_nan).asnumpy() == 1:
             return
         a, b = a.asnumpy(), b.asnumpy()

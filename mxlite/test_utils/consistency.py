@@ -11,8 +11,8 @@ import traceback
 
 import numpy as np
 
-from .symbol import Symbol
-from .test_utils_compare import almost_equal, assert_almost_equal, find_max_violation, get_tols
+from ..symbol import Symbol
+from .compare import almost_equal, assert_almost_equal, find_max_violation, get_tols
 
 __all__ = ["check_consistency"]
 
@@ -149,7 +149,7 @@ def check_consistency(sym, ctx_list, scale=1.0, grad_req="write", arg_params=Non
 
 def _train_and_compare(exe_list, gt, gt_idx, dtypes, output_names, arg_names, rtol, atol,
                        equal_nan, raise_on_err, tracer):
-    from . import ndarray as nd
+    from .. import ndarray as nd
     for exe in exe_list:
         exe.forward(is_train=True)
     # head gradient: executor 0's outputs cast to the least precise dtype of each output
@@ -304,7 +304,7 @@ def _trace(exe, is_train):
     records = []
 
     def monitor(name, arr):
-        from .ndarray.ndarray import NDArray
+        from ..ndarray.ndarray import NDArray
         name = name.decode() if isinstance(name, bytes) else str(name)
         if not isinstance(arr, NDArray):
             arr = NDArray(arr)
