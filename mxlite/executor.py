@@ -277,12 +277,14 @@ class Executor:
                 sc.is_train = is_train
                 igrads = bwd(sc, params, ograds, [vals[s] if s >= 0 else c for s, c in ins],
                              [vals[s] if s >= 0 else c for s, c in outs])
-                for s in release:  # gradients this unit consumed
+                ograds = g = None  # the consumed gradients die now, not at the next unit
+                for s in release:
                     grads.pop(s, None)
                 for pos, slot in targets:
                     g = igrads[pos]
                     if g is not None:
                         grads[slot] = grads[slot] + g if slot in grads else g
+                igrads = g = None
             self._store_gradients(grads)
 
     def _store_gradients(self, grads):

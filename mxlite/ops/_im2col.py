@@ -174,7 +174,7 @@ def uncrop(xp, res, pad, out, batch_last, bias=None):
 #: Column matrices are built for this many bytes of samples at a time at most, whatever the op's
 #: ``workspace`` allows: a few tens of MB keep the GEMMs at full speed, while a whole batch's
 #: columns (9x the input of a 3x3 convolution) would dominate a training step's peak memory.
-COLUMN_BYTES = 32 << 20
+COLUMN_BYTES = 16 << 20
 
 
 def chunks(n, per_sample_bytes, workspace_mb):

@@ -95,6 +95,13 @@ def _layout(x, axis):
     return red, tuple(bshape)
 
 
+def _channel_dot(xp, a, b, axis):
+    """Per-channel sum of ``a * b`` over every axis but ``axis``, without an ``a * b`` temporary
+    (an activation-sized array in a training step's peak)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"[:a.ndim]
+    return xp.einsum(f"{letters},{letters}->{letters[axis]}", a, b)
+
+
 def _invstd(xp, var, eps):
     # batch_norm.cc: a zero variance with eps == 0 gives invstd 0 instead of inf
     with np.errstate(divide="ignore"):
@@ -115,7 +122,7 @@ def _bn_forward(sc, p, ins):
     if sc.is_train and not p["use_global_stats"]:
         mean = xa.mean(axis=red)
         y = xa - mean.reshape(bshape)
-        var = xp.square(y).mean(axis=red)
+        var = _channel_dot(xp, y, y, axis) / (x.size // x.shape[axis])
     else:
         mean = moving_mean.astype(acc, copy=True)
         var = moving_var.astype(acc, copy=True)
@@ -154,7 +161,7 @@ def _bn_backward(sc, p, ograds, ins, outs):
     w = xp.ones_like(invstd) if p["fix_gamma"] else gamma.astype(acc, copy=False)
     xc = x.astype(acc, copy=False) - mean.reshape(bshape)
     sum_g = g.sum(axis=red)
-    dotp = (g * xc).sum(axis=red)
+    dotp = _channel_dot(xp, g, xc, axis)
     if batch:
         # dx = (g - sum_g/n - xc * k) * invstd * w, computed in place on the centred copy
         n = x.size // x.shape[axis]

@@ -5,25 +5,12 @@ Each row of ``BINARY`` declares one math function with its gradient; it is regis
 flavour (element-wise and broadcast) under MXNet's names. Gradients of broadcast inputs are summed
 over the broadcast axes.
 """
-import numpy as np
 
 from ..base import MXNetError
-from ._util import fmt_list
-from . import registry
+from ._util import fmt_list, quiet, safe_mod, unbroadcast
 from .registry import READS_SHAPES, OpDef, register, unify_shapes
 
-__all__ = ["unbroadcast", "BINARY"]
-
-
-def unbroadcast(xp, grad, shape):
-    """Sum ``grad`` down to ``shape`` (the inverse of NumPy broadcasting)."""
-    if grad.shape == tuple(shape):
-        return grad
-    extra = grad.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape)
-                                        if n == 1 and grad.shape[i + extra] != 1)
-    out = grad.sum(axis=axes, keepdims=True, dtype=grad.dtype) if axes else grad
-    return out.reshape(shape)
+__all__ = ["BINARY", "broadcast_shape"]
 
 
 def _int_div(xp, a, b):
@@ -31,16 +18,6 @@ def _int_div(xp, a, b):
         with quiet(xp):
             return xp.trunc(a / xp.where(b == 0, 1, b)).astype(a.dtype)
     return a / b
-
-
-def _mod(xp, a, b):
-    # MXNet's mod (mshadow_op::mod): Python-style sign, and 0 where the divisor is 0.
-    with quiet(xp):
-        return xp.where(b == 0, xp.zeros((), a.dtype), xp.mod(a, b)).astype(a.dtype, copy=False)
-
-
-def quiet(xp):
-    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 def _cmp(fn):
@@ -79,7 +56,7 @@ BINARY = [
      lambda xp, a, b: a * b, lambda xp, g, a, b, out: (g * b, g * a)),
     ("div", ("elemwise_div", ("_div", "_Div")), ("broadcast_div", ()),
      _int_div, lambda xp, g, a, b, out: (g / b, -g * a / (b * b))),
-    ("mod", ("_mod", ("_Mod",)), ("broadcast_mod", ()), _mod, _mod_grads),
+    ("mod", ("_mod", ("_Mod",)), ("broadcast_mod", ()), safe_mod, _mod_grads),
     ("power", ("_power", ("_Power",)), ("broadcast_power", ()),
      lambda xp, a, b: a ** b, _power_grads),
     ("maximum", ("_maximum", ("_Maximum",)), ("broadcast_maximum", ()),
@@ -197,4 +174,3 @@ def _register_all():
 
 
 _register_all()
-del registry
