@@ -214,7 +214,7 @@ class Symbol:
                 if kind == "shape" and "__shape__" in node.attrs:
                     shape = tuple(json.loads(node.attrs["__shape__"].replace("(", "[")
                                              .replace(")", "]").replace(",]", "]")))
-                    if is_known_shape(shape):
+                    if shape:  # a 0 dimension is an unknown one, as given
                         out[node.name] = shape
                 if kind == "type" and "__dtype__" in node.attrs:
                     from ..base import dtype_from_flag
