@@ -1,0 +1,261 @@
+#!/usr/bin/env python
+"""Record the training layer of the *real* Apache MXNet 1.9.1 into tests/golden/training/.
+
+Run with the MXNet venv (not the mxlite environment):
+
+    ../mxnet-venv/bin/python tests/golden/training/make_training_golden.py [section ...]
+
+Sections: update_ops, optimizers, schedulers, metrics, iterators (default: all). Each writes
+``<section>.json``: the inputs it fed MXNet and what MXNet returned, as plain lists, so the mxlite
+tests replay the same calls without MXNet. Inputs come from NumPy generators seeded per case.
+This file is our own code; it only calls MXNet's public Python API.
+"""
+import base64
+import json
+import os
+import sys
+import zlib
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MXNET_OPTIMIZER_AGGREGATION_SIZE", "4")
+
+import numpy as np  # noqa: E402
+import mxnet as mx  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+STEPS = 3
+
+
+def rng(name):
+    return np.random.RandomState(zlib.crc32(name.encode()) & 0x7FFFFFFF)
+
+
+def enc(a):
+    a = a.asnumpy() if isinstance(a, mx.nd.NDArray) else np.asarray(a)
+    return {"dtype": str(a.dtype), "shape": list(a.shape), "data": a.ravel().tolist()}
+
+
+def write(section, data):
+    path = os.path.join(HERE, f"{section}.json")
+    with open(path, "w") as f:
+        json.dump(data, f, indent=0, sort_keys=True)
+        f.write("\n")
+    print(f"wrote {path} ({os.path.getsize(path)} bytes)")
+
+
+# ----- update ops
+SHAPE = (2, 3)
+BASE = dict(lr=0.1, wd=0.05, rescale_grad=0.5, clip_gradient=0.4)
+UPDATE_CASES = [
+    # (case id, op, input names, params, dtype of weight/grad, state init)
+    ("sgd-plain", "sgd_update", ["weight", "grad"], dict(lr=0.1), "float32"),
+    ("sgd-all", "sgd_update", ["weight", "grad"], BASE, "float32"),
+    ("sgd_mom-all", "sgd_mom_update", ["weight", "grad", "mom"], dict(BASE, momentum=0.9),
+     "float32"),
+    ("mp_sgd-all", "mp_sgd_update", ["weight", "grad", "weight32"], BASE, "float16"),
+    ("mp_sgd_mom-all", "mp_sgd_mom_update", ["weight", "grad", "mom", "weight32"],
+     dict(BASE, momentum=0.9), "float16"),
+    ("nag_mom-all", "nag_mom_update", ["weight", "grad", "mom"], dict(BASE, momentum=0.9),
+     "float32"),
+    ("nag_mom-noclip", "nag_mom_update", ["weight", "grad", "mom"],
+     dict(lr=0.1, wd=0.05, momentum=0.8), "float32"),
+    ("mp_nag_mom-all", "mp_nag_mom_update", ["weight", "grad", "mom", "weight32"],
+     dict(BASE, momentum=0.9), "float16"),
+    ("adam-all", "adam_update", ["weight", "grad", "mean", "var"],
+     dict(BASE, beta1=0.8, beta2=0.99, epsilon=1e-6), "float32"),
+    ("adam-plain", "adam_update", ["weight", "grad", "mean", "var"], dict(lr=0.01), "float32"),
+    ("rmsprop-all", "rmsprop_update", ["weight", "grad", "n"],
+     dict(BASE, gamma1=0.9, epsilon=1e-6, clip_weights=0.9), "float32"),
+    ("rmspropalex-all", "rmspropalex_update", ["weight", "grad", "n", "g", "delta"],
+     dict(BASE, gamma1=0.9, gamma2=0.8, epsilon=1e-6, clip_weights=0.9), "float32"),
+    ("ftrl-all", "ftrl_update", ["weight", "grad", "z", "n"], dict(BASE, lamda1=0.01, beta=1.0),
+     "float32"),
+    ("ftml-all", "ftml_update", ["weight", "grad", "d", "v", "z"],
+     dict(lr=0.1, wd=0.05, rescale_grad=0.5, clip_grad=0.4, beta1=0.6, beta2=0.999), "float32"),
+    ("signsgd-all", "signsgd_update", ["weight", "grad"], BASE, "float32"),
+    ("signum-all", "signum_update", ["weight", "grad", "mom"],
+     dict(BASE, momentum=0.9, wd_lh=0.02), "float32"),
+    ("lamb1-all", "lamb_update_phase1", ["weight", "grad", "mean", "var"],
+     dict(wd=0.05, rescale_grad=0.5, clip_gradient=0.4, beta1=0.9, beta2=0.99), "float32"),
+    ("lamb1-nobias", "lamb_update_phase1", ["weight", "grad", "mean", "var"],
+     dict(wd=0.05, beta1=0.9, beta2=0.99, bias_correction=False), "float32"),
+    ("lamb2-bounds", "lamb_update_phase2", ["weight", "g", "r1", "r2"],
+     dict(lr=0.1, lower_bound=0.5, upper_bound=2.0), "float32"),
+    ("lamb2-plain", "lamb_update_phase2", ["weight", "g", "r1", "r2"], dict(lr=0.1), "float32"),
+]
+NEEDS_T = {"ftml_update", "lamb_update_phase1"}
+NOT_INPLACE = {"lamb_update_phase1"}
+
+
+def update_ops():
+    cases = {}
+    for cid, op, names, params, dtype in UPDATE_CASES:
+        r = rng(cid)
+        arrays = {}
+        for n in names:
+            if n in ("r1", "r2"):
+                arrays[n] = mx.nd.array([r.uniform(0.5, 3.0)], dtype="float32")
+            elif n == "weight32":
+                arrays[n] = arrays["weight"].astype("float32")
+            elif n in ("weight", "grad", "g"):
+                arrays[n] = mx.nd.array(r.uniform(-1, 1, SHAPE), dtype=dtype)
+            elif n in ("n", "v", "var"):
+                state_dtype = "float32" if "weight32" in names else dtype
+                arrays[n] = mx.nd.array(r.uniform(0, 0.5, SHAPE), dtype=state_dtype)
+            else:
+                state_dtype = "float32" if "weight32" in names else dtype
+                arrays[n] = mx.nd.array(r.uniform(-0.3, 0.3, SHAPE), dtype=state_dtype)
+        case = {"op": op, "inputs": names, "params": params,
+                "init": {n: enc(a) for n, a in arrays.items()}, "grads": [], "steps": []}
+        fn = getattr(mx.nd, op)
+        for step in range(1, STEPS + 1):
+            gname = "g" if "g" in names and "grad" not in names else "grad"
+            grad = mx.nd.array(r.uniform(-2, 2, SHAPE), dtype=arrays[gname].dtype)
+            arrays[gname] = grad
+            case["grads"].append(enc(grad))
+            p = dict(params, t=step) if op in NEEDS_T else params
+            args = [arrays[n] for n in names]
+            if op in NOT_INPLACE:
+                out = fn(*args, **p)
+            else:
+                out = fn(*args, out=arrays["weight"], **p)
+            rec = {n: enc(a) for n, a in arrays.items() if n not in ("grad", "g")}
+            rec["out"] = enc(out)
+            case["steps"].append(rec)
+        cases[cid] = case
+    # multi-tensor SGD: two weights of different shapes
+    for op, group in (("multi_sgd_update", 2), ("multi_sgd_mom_update", 3),
+                      ("multi_mp_sgd_update", 3), ("multi_mp_sgd_mom_update", 4)):
+        r = rng(op)
+        mp = "mp" in op
+        dtype = "float16" if mp else "float32"
+        shapes = [(2, 3), (4,)]
+        ins = []
+        for s in shapes:
+            w = mx.nd.array(r.uniform(-1, 1, s), dtype=dtype)
+            g = mx.nd.array(r.uniform(-2, 2, s), dtype=dtype)
+            row = [w, g]
+            if "mom" in op:
+                row.append(mx.nd.array(r.uniform(-0.3, 0.3, s), dtype="float32" if mp else dtype))
+            if mp:
+                row.append(w.astype("float32"))
+            ins.extend(row)
+        params = dict(lrs=(0.1, 0.2), wds=(0.01, 0.0), rescale_grad=0.5, clip_gradient=0.8,
+                      num_weights=2)
+        if "mom" in op:
+            params["momentum"] = 0.9
+        init = [enc(a) for a in ins]
+        getattr(mx.nd, op)(*ins, out=[ins[0], ins[group]], **params)
+        cases[op] = {"op": op, "group": group, "params": params, "init": init,
+                     "after": [enc(a) for a in ins]}
+    write("update_ops", cases)
+
+
+# ----- optimizers through get_updater
+OPT_CASES = [
+    ("sgd", dict(learning_rate=0.1)),
+    ("sgd", dict(learning_rate=0.1, momentum=0.9, wd=0.01, rescale_grad=0.5, clip_gradient=0.5)),
+    ("sgd", dict(learning_rate=0.1, momentum=0.9, wd=0.01, multi_precision=True)),
+    ("nag", dict(learning_rate=0.1, momentum=0.9, wd=0.01, rescale_grad=0.5)),
+    ("nag", dict(learning_rate=0.1, wd=0.01)),
+    ("adam", dict(learning_rate=0.01, wd=0.01, rescale_grad=0.5, clip_gradient=0.5)),
+    ("adam", dict(learning_rate=0.01, multi_precision=True)),
+    ("adagrad", dict(learning_rate=0.1, wd=0.01, rescale_grad=0.5, clip_gradient=0.5)),
+    ("rmsprop", dict(learning_rate=0.01, wd=0.01, rescale_grad=0.5, clip_weights=2.0)),
+    ("rmsprop", dict(learning_rate=0.01, centered=True, wd=0.01, clip_gradient=0.5)),
+    ("adadelta", dict(wd=0.01, rescale_grad=0.5, clip_gradient=0.5)),
+    ("adamax", dict(learning_rate=0.01, wd=0.01, rescale_grad=0.5, clip_gradient=0.5)),
+    ("nadam", dict(learning_rate=0.01, wd=0.01, rescale_grad=0.5, clip_gradient=0.5)),
+    ("ftrl", dict(learning_rate=0.1, wd=0.01, rescale_grad=0.5, clip_gradient=0.5)),
+    ("ftml", dict(learning_rate=0.05, wd=0.01, rescale_grad=0.5, clip_gradient=0.5)),
+    ("signum", dict(learning_rate=0.01, wd=0.01, wd_lh=0.01, rescale_grad=0.5)),
+    ("signum", dict(learning_rate=0.01, momentum=0.0, wd=0.01)),
+    ("dcasgd", dict(learning_rate=0.1, wd=0.01, rescale_grad=0.5, clip_gradient=0.5)),
+    ("lamb", dict(learning_rate=0.01, wd=0.01, rescale_grad=0.5, clip_gradient=0.5)),
+    ("lamb", dict(learning_rate=0.01, wd=0.01, lower_bound=0.1, upper_bound=0.5,
+                  bias_correction=False)),
+    ("test", dict(rescale_grad=0.5)),
+]
+PARAMS = [("fc1_weight", (3, 4)), ("fc1_bias", (3,)), ("bn_gamma", (3,)), ("fc2_weight", (2, 3))]
+
+
+def _mult_symbol():
+    w1 = mx.sym.Variable("fc1_weight", lr_mult=2.0)
+    b1 = mx.sym.Variable("fc1_bias", wd_mult=3.0)
+    net = mx.sym.FullyConnected(mx.sym.Variable("data"), weight=w1, bias=b1, num_hidden=3,
+                                name="fc1")
+    return mx.sym.FullyConnected(net, num_hidden=2, name="fc2")
+
+
+def optimizers():
+    cases = {}
+    for k, (name, kwargs) in enumerate(OPT_CASES):
+        cid = f"{name}-{k}"
+        r = rng(cid)
+        dtype = "float16" if kwargs.get("multi_precision") else "float32"
+        idx2name = {i: n for i, (n, _) in enumerate(PARAMS)}
+        opt = mx.optimizer.create(name, param_idx2name=idx2name, sym=_mult_symbol(), **kwargs)
+        opt.set_lr_mult({"fc2_weight": 0.5})
+        opt.set_wd_mult({"bn_gamma": 2.0})
+        upd = mx.optimizer.get_updater(opt)
+        weights = [mx.nd.array(r.uniform(-1, 1, s), dtype=dtype) for _, s in PARAMS]
+        case = {"name": name, "kwargs": kwargs, "dtype": dtype,
+                "init": [enc(w) for w in weights], "grads": [], "steps": []}
+        for _ in range(STEPS):
+            grads = [mx.nd.array(r.uniform(-2, 2, w.shape), dtype=dtype) for w in weights]
+            case["grads"].append([enc(g) for g in grads])
+            # the first two parameters as one aggregated call, the rest one by one
+            upd([0, 1], grads[:2], weights[:2])
+            for i in range(2, len(PARAMS)):
+                upd(i, grads[i], weights[i])
+            case["steps"].append([enc(w) for w in weights])
+        case["num_update"] = opt.num_update
+        case["states"] = base64.b64encode(upd.get_states()).decode()
+        cases[cid] = case
+    write("optimizers", cases)
+
+
+# ----- learning-rate schedulers
+SCHED_CASES = [
+    ("FactorScheduler", dict(step=3, factor=0.5, base_lr=0.1)),
+    ("FactorScheduler", dict(step=2, factor=0.5, base_lr=0.1, stop_factor_lr=0.02,
+                             warmup_steps=3, warmup_begin_lr=0.01)),
+    ("MultiFactorScheduler", dict(step=[2, 5, 9], factor=0.3, base_lr=0.2)),
+    ("MultiFactorScheduler", dict(step=[4, 6], factor=0.5, base_lr=0.2, warmup_steps=3,
+                                  warmup_mode="constant", warmup_begin_lr=0.05)),
+    ("PolyScheduler", dict(max_update=10, base_lr=0.1, pwr=2)),
+    ("PolyScheduler", dict(max_update=10, base_lr=0.1, pwr=1, final_lr=0.01, warmup_steps=2)),
+    ("CosineScheduler", dict(max_update=10, base_lr=0.1, final_lr=0.001)),
+    ("CosineScheduler", dict(max_update=10, base_lr=0.1, warmup_steps=3, warmup_begin_lr=0.02)),
+]
+
+
+def schedulers():
+    cases = {}
+    for k, (name, kwargs) in enumerate(SCHED_CASES):
+        sched = getattr(mx.lr_scheduler, name)(**kwargs)
+        cases[f"{name}-{k}"] = {"name": name, "kwargs": kwargs,
+                                "lrs": [sched(n) for n in range(0, 15)]}
+    # an optimizer driven by a scheduler: the rate of each update
+    sched = mx.lr_scheduler.FactorScheduler(step=2, factor=0.5, base_lr=0.4)
+    opt = mx.optimizer.SGD(lr_scheduler=sched)
+    upd = mx.optimizer.get_updater(opt)
+    w = mx.nd.ones((2,))
+    ws = []
+    for _ in range(6):
+        upd(0, mx.nd.ones((2,)), w)
+        ws.append(w.asnumpy().tolist())
+    cases["sgd-with-factor"] = {"weights": ws}
+    write("schedulers", cases)
+
+
+SECTIONS = {"update_ops": update_ops, "optimizers": optimizers, "schedulers": schedulers}
+
+if __name__ == "__main__":
+    try:
+        from make_training_golden_more import MORE_SECTIONS
+        SECTIONS.update(MORE_SECTIONS)
+    except ImportError:
+        pass
+    for sec in sys.argv[1:] or list(SECTIONS):
+        SECTIONS[sec]()
