@@ -249,7 +249,70 @@ def schedulers():
     write("schedulers", cases)
 
 
-SECTIONS = {"update_ops": update_ops, "optimizers": optimizers, "schedulers": schedulers}
+# ----- metrics: (case id, create args, kwargs, batch kind)
+METRIC_CASES = [
+    ("acc", "acc", {}, "class"), ("acc-labels", "acc", {}, "class-labels"),
+    ("acc-axis0", "acc", {"axis": 0}, "class-t"),
+    ("top_k", "top_k_accuracy", {"top_k": 2}, "class"),
+    ("f1-macro", "f1", {}, "binary"), ("f1-micro", "f1", {"average": "micro"}, "binary"),
+    ("mcc-macro", "mcc", {}, "binary"), ("mcc-micro", "mcc", {"average": "micro"}, "binary"),
+    ("perplexity", "perplexity", {"ignore_label": None}, "class"),
+    ("perplexity-ignore", "perplexity", {"ignore_label": 1}, "class"),
+    ("mae", "mae", {}, "reg"), ("mse", "mse", {}, "reg"), ("rmse", "rmse", {}, "reg"),
+    ("mse-1d", "mse", {}, "reg1d"),
+    ("ce", "ce", {}, "class"), ("nll", "nll_loss", {}, "class"),
+    ("pearsonr", "pearsonr", {}, "reg"), ("pearsonr-micro", "pearsonr", {"average": "micro"}, "reg"),
+    ("pcc", "pcc", {}, "class"), ("loss", "loss", {}, "reg"),
+    ("composite", ["acc", "ce", "mse"], {}, "class"),
+]
+
+
+def _metric_batch(kind, r):
+    n = 6
+    if kind in ("class", "class-labels", "class-t"):
+        p = r.dirichlet(np.ones(4), size=n).astype("float32")
+        lab = r.randint(0, 4, n).astype("float32")
+        if kind == "class-labels":
+            return [lab], [np.argmax(p, 1).astype("float32")]
+        if kind == "class-t":
+            return [lab[:4]], [p[:4].T.copy()]
+        return [lab], [p]
+    if kind == "binary":
+        p = r.dirichlet(np.ones(2), size=n).astype("float32")
+        return [r.randint(0, 2, n).astype("float32")], [p]
+    if kind == "reg1d":
+        return [r.randn(n).astype("float32")], [r.randn(n).astype("float32")]
+    return [r.randn(n, 2).astype("float32")], [r.randn(n, 2).astype("float32")]
+
+
+def _metric_value(pairs):
+    return [[name, float(v)] for name, v in pairs]
+
+
+def metrics():
+    cases = {}
+    for cid, spec, kwargs, kind in METRIC_CASES:
+        r = rng(cid)
+        if cid == "top_k":
+            m = mx.metric.create(spec, **kwargs)
+        elif isinstance(spec, list):
+            m = mx.metric.create(spec)
+        else:
+            m = mx.metric.create(spec, **kwargs)
+        batches, record = [], []
+        for b in range(4):
+            labels, preds = _metric_batch(kind, r)
+            batches.append({"labels": [enc(x) for x in labels], "preds": [enc(x) for x in preds]})
+            m.update([mx.nd.array(x) for x in labels], [mx.nd.array(x) for x in preds])
+            record.append({"local": _metric_value(m.get_name_value()),
+                           "global": _metric_value(m.get_global_name_value())})
+            if b == 1:
+                m.reset_local()
+        cases[cid] = {"spec": spec, "kwargs": kwargs, "batches": batches, "record": record}
+    write("metrics", cases)
+
+
+SECTIONS = {"metrics": metrics, "update_ops": update_ops, "optimizers": optimizers, "schedulers": schedulers}
 
 if __name__ == "__main__":
     try:
