@@ -312,7 +312,115 @@ def metrics():
     write("metrics", cases)
 
 
-SECTIONS = {"metrics": metrics, "update_ops": update_ops, "optimizers": optimizers, "schedulers": schedulers}
+# ----- iterators
+def _batches(it, epochs, resets=True):
+    out = []
+    for _ in range(epochs):
+        ep = []
+        for b in it:
+            ep.append({"data": [enc(d) for d in b.data],
+                       "label": [enc(x) for x in (b.label or [])], "pad": b.pad,
+                       "index": None if b.index is None else [int(i) for i in b.index]})
+        out.append(ep)
+        if resets:
+            it.reset()
+    return out
+
+
+def _descs(descs):
+    return [[d.name, list(d.shape), np.dtype(d.dtype).name, d.layout] for d in descs]
+
+
+def mnist_arrays(n=10):
+    """The synthetic MNIST files' contents (the test rebuilds the same)."""
+    img = (np.arange(n * 28 * 28) % 251).astype(np.uint8).reshape(n, 28, 28)
+    return img, (np.arange(n) * 7 % 10).astype(np.uint8)
+
+
+NDITER_CASES = [
+    ("pad", dict(n=10, batch_size=4, last_batch_handle="pad")),
+    ("pad-tile", dict(n=3, batch_size=7, last_batch_handle="pad")),
+    ("discard", dict(n=10, batch_size=4, last_batch_handle="discard")),
+    ("roll_over", dict(n=10, batch_size=4, last_batch_handle="roll_over")),
+    ("roll_over-3", dict(n=11, batch_size=4, last_batch_handle="roll_over")),
+    ("shuffle", dict(n=9, batch_size=4, last_batch_handle="pad", shuffle=True)),
+    ("dict", dict(n=7, batch_size=3, last_batch_handle="pad", as_dict=True)),
+    ("list", dict(n=7, batch_size=3, last_batch_handle="discard", as_list=True)),
+    ("layout-TNC", dict(n=5, batch_size=2, last_batch_handle="pad", layout="TNC")),
+    ("int-labels", dict(n=6, batch_size=4, last_batch_handle="pad", label_dtype="int32")),
+]
+
+
+def iterators():
+    import tempfile
+    cases = {}
+    for cid, kw in NDITER_CASES:
+        kw = dict(kw)
+        n = kw.pop("n")
+        data = np.arange(n * 2, dtype="float32").reshape(n, 2)
+        label = (np.arange(n) * 10).astype(kw.pop("label_dtype", "float32"))
+        layout = kw.get("layout", "NCHW")
+        if layout == "TNC":
+            data = np.arange(3 * n * 2, dtype="float32").reshape(3, n, 2)
+            label = np.arange(3 * n, dtype="float32").reshape(3, n)
+        if kw.pop("as_dict", False):
+            data = {"b": data, "a": data * -1}
+            label = {"lab": label}
+        elif kw.pop("as_list", False):
+            data = [data, data + 100]
+            label = [label]
+        if kw.get("shuffle"):
+            np.random.seed(3)
+        it = mx.io.NDArrayIter(data, label, **kw)
+        cases[cid] = {"n": n, "kwargs": kw, "provide_data": _descs(it.provide_data),
+                      "provide_label": _descs(it.provide_label), "epochs": _batches(it, 3)}
+    # ResizeIter and PrefetchingIter over NDArrayIters
+    base = mx.io.NDArrayIter(np.arange(10, dtype="float32").reshape(10, 1),
+                             np.arange(10, dtype="float32"), batch_size=3)
+    cases["resize"] = {"epochs": _batches(mx.io.ResizeIter(base, 5, reset_internal=False), 2)}
+    a = mx.io.NDArrayIter(np.arange(8, dtype="float32").reshape(8, 1), np.arange(8), 3,
+                          data_name="x", label_name="y")
+    b = mx.io.NDArrayIter(np.arange(8, dtype="float32").reshape(8, 1) * 2, np.arange(8) * 2, 3,
+                          data_name="x", label_name="y")
+    pf = mx.io.PrefetchingIter([a, b], rename_data=[{"x": "x1"}, {"x": "x2"}],
+                               rename_label=[{"y": "y1"}, {"y": "y2"}])
+    cases["prefetch"] = {"provide_data": _descs(pf.provide_data),
+                         "provide_label": _descs(pf.provide_label), "epochs": _batches(pf, 2)}
+    with tempfile.TemporaryDirectory() as tmp:
+        d = os.path.join(tmp, "d.csv")
+        lab = os.path.join(tmp, "l.csv")
+        rows = np.arange(30).reshape(10, 3)
+        np.savetxt(d, rows, delimiter=",", fmt="%d")
+        np.savetxt(lab, np.arange(10) * 10, delimiter=",", fmt="%d")
+        for rb in (True, False):
+            it = mx.io.CSVIter(data_csv=d, data_shape=(3,), label_csv=lab, batch_size=4,
+                               round_batch=rb)
+            cases[f"csv-round_batch-{rb}"] = {
+                "rows": rows.tolist(), "round_batch": rb, "provide_data": _descs(it.provide_data),
+                "provide_label": _descs(it.provide_label), "epochs": _batches(it, 3)}
+        import struct
+        img, labels = mnist_arrays()
+        with open(os.path.join(tmp, "img"), "wb") as f:
+            f.write(struct.pack(">IIII", 2051, len(img), 28, 28) + img.tobytes())
+        with open(os.path.join(tmp, "lab"), "wb") as f:
+            f.write(struct.pack(">II", 2049, len(labels)) + labels.tobytes())
+        for flat in (False, True):
+            it = mx.io.MNISTIter(image=os.path.join(tmp, "img"), label=os.path.join(tmp, "lab"),
+                                 batch_size=4, shuffle=False, flat=flat, silent=True)
+            eps = _batches(it, 2)
+            for ep in eps:
+                for bt in ep:
+                    arr = np.array(bt["data"][0]["data"], "float64")
+                    bt["data"] = {"shape": bt["data"][0]["shape"], "sum": float(arr.sum()),
+                                  "head": arr[:5].tolist()}
+                    bt["index"] = None
+            cases[f"mnist-flat-{flat}"] = {"provide_data": _descs(it.provide_data),
+                                           "provide_label": _descs(it.provide_label),
+                                           "epochs": eps}
+    write("iterators", cases)
+
+
+SECTIONS = {"iterators": iterators, "metrics": metrics, "update_ops": update_ops, "optimizers": optimizers, "schedulers": schedulers}
 
 if __name__ == "__main__":
     try:
