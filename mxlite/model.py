@@ -6,13 +6,17 @@ written through a temporary file and a rename, so an interrupted save never leav
 file behind.
 """
 import logging
+from collections import namedtuple
 
 from . import symbol as sym
 from .base import MXNetError
 from .context import cpu
 from .ndarray import utils as nd_utils
 
-__all__ = ["save_checkpoint", "load_checkpoint", "load_params"]
+__all__ = ["save_checkpoint", "load_checkpoint", "load_params", "BatchEndParam", "FeedForward"]
+
+# What batch-end and eval-end callbacks receive (MXNet's model.py record).
+BatchEndParam = namedtuple("BatchEndParams", ["epoch", "nbatch", "eval_metric", "locals"])
 
 
 def save_checkpoint(prefix, epoch, symbol, arg_params, aux_params, remove_amp_cast=True):
