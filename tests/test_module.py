@@ -1,0 +1,128 @@
+"""Module.fit trajectories against MXNet 1.9.1: parameters and metrics after every epoch."""
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+import mxlite as mx
+from training_golden import HERE, dec, load
+
+FIT = load("fit")
+CASES = sorted(k for k in FIT if k != "resume")
+RTOL, ATOL = 2e-4, 2e-5
+
+
+def _metric(kind):
+    if kind == "multi":
+        return mx.metric.CompositeEvalMetric([
+            mx.metric.Accuracy(output_names=["sm_output"], label_names=["sm_label"]),
+            mx.metric.MSE(output_names=["lr_output"], label_names=["lr_label"])])
+    return mx.metric.create(["acc", "ce"])
+
+
+def _close_params(got, want, where):
+    assert sorted(got) == sorted(want), where
+    for k, rec in want.items():
+        np.testing.assert_allclose(got[k].asnumpy(), dec(rec), rtol=RTOL, atol=ATOL,
+                                   err_msg=f"{where} {k}")
+
+
+def _close_metric(got, want, where):
+    assert [n for n, _ in got] == [n for n, _ in want], where
+    for (n, g), (_, w) in zip(got, want):
+        assert g == pytest.approx(w, rel=1e-4, abs=1e-5), f"{where} {n}"
+
+
+def _run(case, monkeypatch):
+    sym = mx.sym.load_json(case["symbol"])
+    mod_kw = dict(case["module"])
+    label_names = mod_kw.pop("label_names", ["softmax_label"])
+    if "context" in mod_kw:
+        mod_kw["context"] = [mx.cpu(int(c[-1])) for c in mod_kw["context"]]
+    fit_kw = dict(case["fit"])
+    if fit_kw.pop("update_on_kvstore", True) is False:
+        monkeypatch.setenv("MXNET_UPDATE_ON_KVSTORE", "0")
+    opt_params = dict(case["optimizer_params"])
+    if "lr_scheduler" in opt_params:
+        name, kw = opt_params["lr_scheduler"]
+        opt_params["lr_scheduler"] = getattr(mx.lr_scheduler, name)(**kw)
+    x = dec(case["x"])
+    labels = {k: dec(v) for k, v in case["y"].items()}
+    xv = dec(case["xv"])
+    vlabels = {k: dec(v) for k, v in case["yv"].items()}
+    train = mx.io.NDArrayIter(x, labels, 10)
+    val = mx.io.NDArrayIter(xv, vlabels, 10)
+    mod = mx.mod.Module(sym, data_names=["data"], label_names=label_names, **mod_kw)
+    metric = _metric(case["kind"])
+    epochs = []
+
+    def on_epoch(epoch, symbol, arg, aux):
+        epochs.append({"epoch": epoch, "train": metric.get_global_name_value(),
+                       "arg": {k: v.copy() for k, v in arg.items()},
+                       "aux": {k: v.copy() for k, v in aux.items()}})
+
+    def on_val(param):
+        epochs[-1]["val"] = param.eval_metric.get_name_value()
+
+    mod.fit(train, eval_data=val, eval_metric=metric, epoch_end_callback=on_epoch,
+            eval_end_callback=on_val,
+            arg_params={k: mx.nd.array(dec(v)) for k, v in case["init_arg"].items()},
+            aux_params={k: mx.nd.array(dec(v)) for k, v in case["init_aux"].items()},
+            optimizer_params=opt_params, **fit_kw)
+    return mod, epochs, val
+
+
+@pytest.mark.parametrize("case_id", CASES)
+def test_fit_trajectory_matches_mxnet(case_id, monkeypatch):
+    case = FIT[case_id]
+    mod, epochs, val = _run(case, monkeypatch)
+    assert len(epochs) == len(case["epochs"])
+    for got, want in zip(epochs, case["epochs"]):
+        where = f"{case_id} epoch {want['epoch']}"
+        _close_params(got["arg"], want["arg"], where)
+        _close_params(got["aux"], want["aux"], where)
+        _close_metric(got["train"], want["train"], where + " train")
+        _close_metric(got["val"], want["val"], where + " validation")
+    out = mod.predict(val)
+    outs = out if isinstance(out, list) else [out]
+    for o, rec in zip(outs, case["predict"]):
+        np.testing.assert_allclose(o.asnumpy(), dec(rec), rtol=RTOL, atol=ATOL)
+
+
+def test_resume_from_mxnet_checkpoint(tmp_path):
+    """Load MXNet's checkpoint and optimizer states after epoch 2 and continue as MXNet did."""
+    case = FIT["resume"]
+    for name in os.listdir(os.path.join(HERE, "resume")):
+        shutil.copy(os.path.join(HERE, "resume", name), tmp_path / name)
+    prefix = str(tmp_path / "mlp")
+    mod = mx.mod.Module.load(prefix, 2, load_optimizer_states=True)
+    epochs = []
+    mod.fit(mx.io.NDArrayIter(dec(case["x"]), dec(case["y"]), 10), optimizer="sgd",
+            optimizer_params=case["optimizer_params"], begin_epoch=2, num_epoch=4,
+            epoch_end_callback=lambda e, s, a, x: epochs.append({k: v.copy()
+                                                                 for k, v in a.items()}))
+    for got, want in zip(epochs, case["epochs"]):
+        _close_params(got, want["arg"], f"resume epoch {want['epoch']}")
+
+
+def test_resume_from_own_checkpoint(tmp_path):
+    """mxlite's own checkpoint + states give the same continuation as MXNet's."""
+    case = FIT["resume"]
+    sym = mx.sym.load(os.path.join(HERE, "resume", "mlp-symbol.json"))
+    x, y = dec(case["x"]), dec(case["y"])
+    prefix = str(tmp_path / "own")
+    mod = mx.mod.Module(sym)
+    mod.fit(mx.io.NDArrayIter(x, y, 10), optimizer="sgd",
+            arg_params={k: mx.nd.array(dec(v)) for k, v in case["init_arg"].items()},
+            optimizer_params=case["optimizer_params"], num_epoch=2,
+            epoch_end_callback=mx.callback.module_checkpoint(mod, prefix, 2, True))
+    assert os.path.exists(prefix + "-0002.states")
+    mod2 = mx.mod.Module.load(prefix, 2, load_optimizer_states=True)
+    epochs = []
+    mod2.fit(mx.io.NDArrayIter(x, y, 10), optimizer="sgd",
+             optimizer_params=case["optimizer_params"], begin_epoch=2, num_epoch=4,
+             epoch_end_callback=lambda e, s, a, x: epochs.append({k: v.copy()
+                                                                  for k, v in a.items()}))
+    for got, want in zip(epochs, case["epochs"]):
+        _close_params(got, want["arg"], f"own resume epoch {want['epoch']}")
