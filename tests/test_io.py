@@ -1,4 +1,5 @@
 """mx.io iterators against MXNet 1.9.1: every batch of two or three epochs."""
+import os
 import struct
 
 import numpy as np
@@ -137,3 +138,47 @@ def test_datadesc():
     assert name == "data" and mx.io.DataDesc.get_batch_axis("TNC") == 1
     assert mx.io.DataDesc.get_batch_axis(None) == 0
     assert repr(d) == "DataDesc[data,(4, 3),<class 'numpy.float32'>,NTC]"
+
+
+def _fake_mnist_cache(root, n=20):
+    import gzip
+    cache = root / "datasets" / "mnist"
+    cache.mkdir(parents=True)
+    img = (np.arange(n * 784) % 256).astype(np.uint8)
+    lab = (np.arange(n) % 10).astype(np.uint8)
+    for prefix in ("train", "t10k"):
+        with gzip.open(cache / f"{prefix}-images-idx3-ubyte.gz", "wb") as f:
+            f.write(struct.pack(">IIII", 2051, n, 28, 28) + img.tobytes())
+        with gzip.open(cache / f"{prefix}-labels-idx1-ubyte.gz", "wb") as f:
+            f.write(struct.pack(">II", 2049, n) + lab.tobytes())
+    return img, lab
+
+
+def test_mnist_helpers_read_the_cache(tmp_path, monkeypatch):
+    from mxlite.io import datasets
+    img, lab = _fake_mnist_cache(tmp_path / "home")
+    monkeypatch.setenv("MXNET_HOME", str(tmp_path / "home"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    d = datasets.get_mnist()
+    assert d["train_data"].shape == (20, 1, 28, 28) and d["train_data"].dtype == np.float32
+    np.testing.assert_allclose(d["train_data"].ravel(), img / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(d["test_label"], lab.astype(np.int8))
+    train, val = datasets.get_mnist_iterator(5, (784,))
+    batch = next(train)
+    assert batch.data[0].shape == (5, 784) and os.path.exists(work / "data" / "t10k-images-idx3-ubyte")
+
+
+def test_mnist_helpers_offline_error(tmp_path, monkeypatch):
+    from mxlite.io import datasets
+    monkeypatch.setenv("MXNET_HOME", str(tmp_path / "empty"))
+    monkeypatch.chdir(tmp_path)
+
+    def offline(*args, **kwargs):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", offline)
+    with pytest.raises(OSError, match="train-labels-idx1-ubyte.gz.*cache.*empty"):
+        datasets.get_mnist()
+    assert not os.path.exists(tmp_path / "train-labels-idx1-ubyte.gz")
