@@ -393,11 +393,14 @@ class Module(BaseModule):
                               for d, lb in zip(self._label_shapes, data_batch.label)]
             else:
                 new_lshape = None
+            pairs = ", ".join(f"'{d.name}' {s} (bound {d.shape})"
+                              for d, s in zip(self._data_shapes, new) if s != d.shape)
+            old = (self._data_shapes, self._label_shapes)
             try:
                 self.reshape(new_dshape, new_lshape)
             except MXNetError as err:
-                pairs = ", ".join(f"'{d.name}' {s} (bound {d.shape})"
-                                  for d, s in zip(self._data_shapes, new) if s != d.shape)
+                # the executors are unchanged: keep the module's shapes consistent with them
+                self._data_shapes, self._label_shapes = old
                 raise MXNetError(f"Module.forward: the batch's data {pairs} does not fit the "
                                  f"network: {err}") from None
         self._exec_group.forward(data_batch, is_train)
