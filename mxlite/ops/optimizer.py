@@ -9,6 +9,8 @@ One kernel per op, written against the array module ``xp``, serves both contexts
 weight into ``out``, which may be the weight itself (the optimizers' fast path, ``update_inplace``,
 passes it so a step allocates no more than the gradient temporary).
 """
+import threading
+
 import numpy as np
 
 from ..base import MXNetError
@@ -46,10 +48,26 @@ _BASE = (_LR, _WD, _RESCALE, _CLIP)
 
 
 # ----- gradient preprocessing shared by the kernels
+_SCRATCH = threading.local()
+_SCRATCH_MIN = 1 << 16
+
+
+def _scratch(xp, like):
+    """A temporary shaped like ``like``: for large host arrays a view of one cached buffer
+    (reused across updates, so a step does not page in fresh memory), else a new array. Only
+    one scratch array is live at a time in a kernel."""
+    if xp is not np or like.size < _SCRATCH_MIN:
+        return xp.empty_like(like)
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.dtype != like.dtype or buf.size < like.size:
+        buf = _SCRATCH.buf = np.empty(like.size, like.dtype)
+    return buf[:like.size].reshape(like.shape)
+
+
 def _rescaled(xp, p, grad, weight=None, clip_key="clip_gradient"):
-    """``clip(rescale_grad * grad [+ wd * weight])`` as a new array (wd added before the clip when
-    ``weight`` is given: Adam, RMSProp, FTML; SGD applies wd outside the clip)."""
-    g = grad * p["rescale_grad"]
+    """``clip(rescale_grad * grad [+ wd * weight])`` in a scratch array (wd added before the clip
+    when ``weight`` is given: Adam, RMSProp, FTML; SGD applies wd outside the clip)."""
+    g = xp.multiply(grad, p["rescale_grad"], out=_scratch(xp, grad))
     if weight is not None and p["wd"]:
         g += p["wd"] * weight
     c = p[clip_key]
@@ -70,18 +88,26 @@ def _decayed_into(out, weight, factor):
 
 
 # ----- kernels: kernel(xp, p, ins, out) writes the new weight into out, states in place
-def _sgd(xp, p, ins, out):
-    weight, grad = ins
+def _scaled_step(xp, p, grad):
+    """``lr * clip(rescale_grad * grad)`` as a new array, in one pass when nothing is clipped."""
+    c = p["clip_gradient"]
+    if c < 0:
+        return xp.multiply(grad, p["rescale_grad"] * p["lr"], out=_scratch(xp, grad))
     g = _rescaled(xp, p, grad)
     g *= p["lr"]
+    return g
+
+
+def _sgd(xp, p, ins, out):
+    weight, grad = ins
+    g = _scaled_step(xp, p, grad)
     _decayed_into(out, weight, 1.0 - p["lr"] * p["wd"])
     out -= g
 
 
 def _sgd_mom(xp, p, ins, out):
     weight, grad, mom = ins
-    g = _rescaled(xp, p, grad)
-    g *= p["lr"]
+    g = _scaled_step(xp, p, grad)
     mom *= p["momentum"]
     mom -= g
     if p["wd"]:
