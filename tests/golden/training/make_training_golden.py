@@ -101,7 +101,7 @@ def update_ops():
                 arrays[n] = mx.nd.array(r.uniform(-1, 1, SHAPE), dtype=dtype)
             elif n in ("n", "v", "var"):
                 state_dtype = "float32" if "weight32" in names else dtype
-                arrays[n] = mx.nd.array(r.uniform(0, 0.5, SHAPE), dtype=state_dtype)
+                arrays[n] = mx.nd.array(r.uniform(1.0, 1.5, SHAPE), dtype=state_dtype)
             else:
                 state_dtype = "float32" if "weight32" in names else dtype
                 arrays[n] = mx.nd.array(r.uniform(-0.3, 0.3, SHAPE), dtype=state_dtype)
