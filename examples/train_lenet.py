@@ -1,9 +1,9 @@
 """Train LeNet (convolutions + pooling written with mx.sym) on the UCI digits with Module, then
 reload the checkpoint and predict with it.
 
-The digits are 8x8 images, so the LeNet layers are scaled down (3x3 and 2x2 kernels). Training uses
-``Module.fit``; prediction builds a fresh Module from the files with ``mx.mod.Module.load`` and binds
-it for inference, as one would in a separate serving process.
+The digits are 8x8 images, so the LeNet layers are scaled down (3x3 and 2x2 kernels). Training
+uses ``Module.fit``; prediction builds a fresh Module from the files with ``mx.mod.Module.load``
+and binds it for inference, as one would in a separate serving process.
 
     python examples/train_lenet.py [--epochs 10] [--batch-size 64] [--ctx cpu|gpu]
                                    [--prefix out/lenet]

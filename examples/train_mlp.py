@@ -1,11 +1,11 @@
 """Train an MLP written with mx.sym on the UCI handwritten digits with ``mx.mod.Module.fit``.
 
-What an MXNet 1.x user writes: an ``NDArrayIter`` over the data, a ``Module`` around the symbol,
-``fit`` with an optimizer by name, a metric and callbacks. Progress shows as a tqdm bar on a terminal
-(plain log lines otherwise); at the end the script prints the validation accuracy, saves a checkpoint
-(``<prefix>-symbol.json`` / ``<prefix>-%04d.params``) and, with ``--plot`` and matplotlib (the
-``plot`` extra), a PNG of loss and accuracy per epoch. Runs on gpu(0) when a GPU and CuPy are
-present, else on cpu().
+What an MXNet 1.x user writes: an ``NDArrayIter`` over the data, a ``Module`` around the
+symbol, ``fit`` with an optimizer by name, a metric and callbacks. Progress shows as a tqdm bar on
+a terminal (plain log lines otherwise); at the end the script prints the validation accuracy,
+saves a checkpoint (``<prefix>-symbol.json`` / ``<prefix>-%04d.params``) and, with ``--plot`` and
+matplotlib (the ``plot`` extra), a PNG of loss and accuracy per epoch. Runs on gpu(0) when a GPU
+and CuPy are present, else on cpu().
 
     python examples/train_mlp.py [--epochs 20] [--batch-size 64] [--lr 0.1] [--ctx cpu|gpu]
                                  [--prefix out/mlp] [--plot out/mlp.png]

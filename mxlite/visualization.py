@@ -1,8 +1,8 @@
 """Network pictures and tables (``mx.viz``): ``print_summary`` and ``plot_network``.
 
 ``print_summary`` prints MXNet's layer table (name(op), output shape, parameter count, previous
-layer, totals) with MXNet's counting rules; ``plot_network`` returns a ``graphviz.Digraph`` and needs
-the optional ``graphviz`` package (``pip install "mxlite[graphviz]"``).
+layer, totals) with MXNet's counting rules; ``plot_network`` returns a ``graphviz.Digraph`` and
+needs the optional ``graphviz`` package (``pip install "mxlite[graphviz]"``).
 """
 import json
 import re
@@ -173,7 +173,7 @@ def plot_network(symbol, title="plot", save_format="pdf", shape=None, dtype=None
         repeated = sorted({n for n in names if names.count(n) > 1})
         warnings.warn("There are multiple variables with the same name in your graph, this may "
                       "result in cyclic graph. Repeated names: " + ",".join(repeated),
-                      RuntimeWarning)
+                      RuntimeWarning, stacklevel=2)
     base_attr = {"shape": "box", "fixedsize": "true", "width": "1.3", "height": "0.8034",
                  "style": "filled"}
     base_attr.update(node_attrs or {})

@@ -167,7 +167,8 @@ def test_mnist_helpers_read_the_cache(tmp_path, monkeypatch):
     np.testing.assert_array_equal(d["test_label"], lab.astype(np.int8))
     train, val = datasets.get_mnist_iterator(5, (784,))
     batch = next(train)
-    assert batch.data[0].shape == (5, 784) and os.path.exists(work / "data" / "t10k-images-idx3-ubyte")
+    assert batch.data[0].shape == (5, 784)
+    assert os.path.exists(work / "data" / "t10k-images-idx3-ubyte")
 
 
 def test_mnist_helpers_offline_error(tmp_path, monkeypatch):

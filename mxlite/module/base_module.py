@@ -21,6 +21,9 @@ from ..ndarray import utils as nd_utils
 
 __all__ = ["BaseModule", "check_input_names", "parse_data_desc"]
 
+# MXNet's default initializer (stateless, so one instance serves every call)
+DEFAULT_INIT = Uniform(0.01)
+
 
 def _as_list(obj):
     return obj if isinstance(obj, list) else [obj]
@@ -39,7 +42,7 @@ def check_input_names(symbol, names, typename, throw):
                + "\n\t".join(candidates))
         if throw:
             raise ValueError(msg)
-        warnings.warn(msg)
+        warnings.warn(msg, stacklevel=3)
 
 
 def _check_names_match(names, shapes, kind, throw):
@@ -49,7 +52,7 @@ def _check_names_match(names, shapes, kind, throw):
                f"({shapes} vs. {names})")
         if throw:
             raise ValueError(msg)
-        warnings.warn(msg)
+        warnings.warn(msg, stacklevel=4)
 
 
 def parse_data_desc(data_names, label_names, data_shapes, label_shapes):
@@ -199,7 +202,7 @@ class BaseModule:
     def fit(self, train_data, eval_data=None, eval_metric="acc", epoch_end_callback=None,
             batch_end_callback=None, kvstore="local", optimizer="sgd",
             optimizer_params=(("learning_rate", 0.01),), eval_end_callback=None,
-            eval_batch_end_callback=None, initializer=Uniform(0.01), arg_params=None,
+            eval_batch_end_callback=None, initializer=DEFAULT_INIT, arg_params=None,
             aux_params=None, allow_missing=False, force_rebind=False, force_init=False,
             begin_epoch=0, num_epoch=None, validation_metric=None, monitor=None,
             sparse_row_id_fn=None):
@@ -276,7 +279,7 @@ class BaseModule:
     def get_params(self):
         raise NotImplementedError()
 
-    def init_params(self, initializer=Uniform(0.01), arg_params=None, aux_params=None,
+    def init_params(self, initializer=DEFAULT_INIT, arg_params=None, aux_params=None,
                     allow_missing=False, force_init=False, allow_extra=False):
         raise NotImplementedError()
 

@@ -11,17 +11,19 @@ import warnings
 from .. import optimizer as opt
 from ..base import MXNetError
 from ..context import Context, cpu
-from ..initializer import InitDesc, Uniform
+from ..initializer import InitDesc
 from ..io import DataDesc
 from ..model import load_checkpoint
 from ..ndarray import zeros
 from ..utils import atomic_write_bytes
-from .base_module import BaseModule, check_input_names, parse_data_desc
+from .base_module import DEFAULT_INIT, BaseModule, check_input_names, parse_data_desc
 from .executor_group import DataParallelExecutorGroup
 from .kvstore_sync import (create_kvstore, initialize_kvstore, update_params,
                            update_params_on_kvstore)
 
 __all__ = ["Module"]
+
+_CPU = cpu()
 
 
 class Module(BaseModule):
@@ -47,7 +49,7 @@ class Module(BaseModule):
     """
 
     def __init__(self, symbol, data_names=("data",), label_names=("softmax_label",),
-                 logger=logging, context=cpu(), work_load_list=None, fixed_param_names=None,
+                 logger=logging, context=_CPU, work_load_list=None, fixed_param_names=None,
                  state_names=None, group2ctxs=None, compression_params=None):
         super().__init__(logger=logger)
         if isinstance(context, Context):
@@ -164,7 +166,7 @@ class Module(BaseModule):
             self._sync_params_from_devices()
         return (self._arg_params, self._aux_params)
 
-    def init_params(self, initializer=Uniform(0.01), arg_params=None, aux_params=None,
+    def init_params(self, initializer=DEFAULT_INIT, arg_params=None, aux_params=None,
                     allow_missing=False, force_init=False, allow_extra=False):
         """Fill the parameters from ``arg_params``/``aux_params`` or the initializer (in sorted
         name order), then copy them to the devices."""

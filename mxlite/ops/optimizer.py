@@ -1,8 +1,8 @@
 """Optimizer update ops: ``sgd_update``, ``sgd_mom_update``, ``adam_update``, ... (MXNet's
 src/operator/optimizer_op-inl.h, contrib/multi_lamb).
 
-Each op reads ``weight`` and ``grad`` (and optimizer states), writes the updated weight as its output
-and updates its state inputs in place, as MXNet's mutable-input update ops do; called as
+Each op reads ``weight`` and ``grad`` (and optimizer states), writes the updated weight as its
+output and updates its state inputs in place, as MXNet's mutable-input update ops do; called as
 ``mx.nd.sgd_mom_update(w, g, mom, out=w, lr=0.1)`` the weight is updated in place too.
 
 One kernel per op, written against the array module ``xp``, serves both contexts; it writes the new

@@ -95,7 +95,8 @@ class Optimizer:
         if name in Optimizer.opt_registry:
             old = Optimizer.opt_registry[name]
             warnings.warn(f"WARNING: New optimizer {klass.__module__}.{klass.__name__} is "
-                          f"overriding existing optimizer {old.__module__}.{old.__name__}")
+                          f"overriding existing optimizer {old.__module__}.{old.__name__}",
+                          stacklevel=2)
         Optimizer.opt_registry[name] = klass
         return klass
 
@@ -200,7 +201,7 @@ class Optimizer:
         if weight.dtype == np.float16 and not self.multi_precision:
             warnings.warn("Accumulating with float16 in optimizer can lead to poor accuracy or "
                           "slow convergence. Consider using multi_precision=True option of the "
-                          f"{type(self).__name__} optimizer")
+                          f"{type(self).__name__} optimizer", stacklevel=3)
 
     def update(self, index, weight, grad, state):
         """Update ``weight`` in place from ``grad``; ``state`` is what create_state made."""

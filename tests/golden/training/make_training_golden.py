@@ -261,7 +261,8 @@ METRIC_CASES = [
     ("mae", "mae", {}, "reg"), ("mse", "mse", {}, "reg"), ("rmse", "rmse", {}, "reg"),
     ("mse-1d", "mse", {}, "reg1d"),
     ("ce", "ce", {}, "class"), ("nll", "nll_loss", {}, "class"),
-    ("pearsonr", "pearsonr", {}, "reg"), ("pearsonr-micro", "pearsonr", {"average": "micro"}, "reg"),
+    ("pearsonr", "pearsonr", {}, "reg"),
+    ("pearsonr-micro", "pearsonr", {"average": "micro"}, "reg"),
     ("pcc", "pcc", {}, "class"), ("loss", "loss", {}, "reg"),
     ("composite", ["acc", "ce", "mse"], {}, "class"),
 ]
@@ -420,7 +421,8 @@ def iterators():
     write("iterators", cases)
 
 
-SECTIONS = {"iterators": iterators, "metrics": metrics, "update_ops": update_ops, "optimizers": optimizers, "schedulers": schedulers}
+SECTIONS = {"iterators": iterators, "metrics": metrics, "update_ops": update_ops,
+            "optimizers": optimizers, "schedulers": schedulers}
 
 if __name__ == "__main__":
     try:
