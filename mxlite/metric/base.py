@@ -3,8 +3,8 @@
 
 A metric accumulates ``sum_metric`` and ``num_inst`` over ``update(labels, preds)`` calls and
 reports their ratio. The "global" counters survive ``reset_local`` (Speedometer's auto_reset), so
-the value of a whole epoch is still there at its end. Inputs are NDArrays (one per output); the arithmetic
-runs in NumPy on host copies, as MXNet's does.
+the value of a whole epoch is still there at its end. Inputs are NDArrays (one per output); the
+arithmetic runs in NumPy on host copies, as MXNet's does.
 """
 import json
 from collections import OrderedDict
