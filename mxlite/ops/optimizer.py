@@ -6,19 +6,18 @@ output and updates its state inputs in place, as MXNet's mutable-input update op
 ``mx.nd.sgd_mom_update(w, g, mom, out=w, lr=0.1)`` the weight is updated in place too.
 
 One kernel per op, written against the array module ``xp``, serves both contexts; it writes the new
-weight into ``out``, which may be the weight itself (the optimizers' fast path, ``update_inplace``,
-passes it so a step allocates no more than the gradient temporary).
+weight into ``out``, which may be the weight itself (the optimizers' fast path,
+``mxlite.optimizer.inplace.update_inplace``, passes it so a step allocates nothing new).
 """
 import threading
 
 import numpy as np
 
 from ..base import MXNetError
-from ..context import array_module, device_scope
-from .params import Bool, Field, Float, Int, ParamSpec, Params, REQUIRED, _literal
+from .params import Bool, Field, Float, Int, ParamSpec, _literal
 from .registry import OpDef, register, unify_shapes
 
-__all__ = ["update_inplace", "UPDATE_OPS"]
+__all__ = ["UPDATE_OPS", "MULTI_OPS", "multi_fields", "multi_run", "SCALAR_INPUTS"]
 
 
 class FloatTuple(Field):
@@ -334,20 +333,20 @@ UPDATE_OPS = {
 }
 
 _MASTER_INPUT = {"weight32"}
-_SCALAR_INPUTS = {"r1", "r2"}
+SCALAR_INPUTS = {"r1", "r2"}
 
 
 def _shape_rule(name, inputs):
     def infer(p, in_shapes):
         known = None
         for n, s in zip(inputs, in_shapes):
-            if n not in _SCALAR_INPUTS:
+            if n not in SCALAR_INPUTS:
                 try:
                     known = unify_shapes(known, s, name)
                 except MXNetError:
                     raise MXNetError(f"Error in operator {name}: input {n} has shape {s}, "
                                      f"expected the weight's shape {known}") from None
-        shapes = [(1,) if n in _SCALAR_INPUTS else known for n in inputs]
+        shapes = [(1,) if n in SCALAR_INPUTS else known for n in inputs]
         return shapes, [known]
     return infer
 
@@ -359,7 +358,7 @@ def _type_rule(name, inputs):
         w = in_types[0]
         types = []
         for n, t in zip(inputs, in_types):
-            if n in _SCALAR_INPUTS:
+            if n in SCALAR_INPUTS:
                 types.append(t if t is not None else w)
             elif mp and n not in ("weight", "grad"):
                 types.append(np.dtype(np.float32))  # master copy and states are float32
@@ -385,13 +384,13 @@ for _name, (_inputs, _fields, _kernel, _doc) in UPDATE_OPS.items():
 
 
 # ----- multi-tensor SGD: weights, grads (and states) interleaved, one output per weight
-_MULTI = {
+MULTI_OPS = {
     "multi_sgd_update": (2, _sgd), "multi_sgd_mom_update": (3, _sgd_mom),
     "multi_mp_sgd_update": (3, _mp(_sgd, 0)), "multi_mp_sgd_mom_update": (4, _mp(_sgd_mom, 1)),
 }
 
 
-def _multi_fields(name):
+def multi_fields(name):
     fields = [FloatTuple("lrs"), FloatTuple("wds"), _RESCALE, _CLIP,
               Int("num_weights", 1, "Number of updated weights."),
               Int("num_args", 1, "Number of inputs (set automatically).")]
@@ -410,7 +409,7 @@ def _multi_check(name, group, p, n_inputs):
                              f"expected num_weights={p['num_weights']}")
 
 
-def _multi_run(name, group, kernel, xp, p, ins, outs):
+def multi_run(name, group, kernel, xp, p, ins, outs):
     _multi_check(name, group, p, len(ins))
     for i in range(p["num_weights"]):
         q = dict(p, lr=p["lrs"][i], wd=p["wds"][i])
@@ -438,68 +437,14 @@ def _multi_decl(name, group, kernel):
 
     def forward(sc, p, ins):
         outs = [sc.xp.empty_like(ins[group * i]) for i in range(p["num_weights"])]
-        _multi_run(name, group, kernel, sc.xp, p, ins, outs)
+        multi_run(name, group, kernel, sc.xp, p, ins, outs)
         return outs
 
-    register(OpDef(name=name, variadic=True, params=_multi_fields(name), infer_shape=infer_shape,
+    register(OpDef(name=name, variadic=True, params=multi_fields(name), infer_shape=infer_shape,
                    infer_type=infer_type, forward=forward,
                    num_outputs=lambda p: p["num_weights"],
                    doc=f"{name[6:]} on num_weights tensors in one call (lrs, wds per tensor)."))
 
 
-for _name, (_group, _kernel) in _MULTI.items():
+for _name, (_group, _kernel) in MULTI_OPS.items():
     _multi_decl(_name, _group, _kernel)
-
-
-# ----- the optimizers' in-place path
-_DEFAULTS = {}
-
-
-def _defaults(name, fields):
-    if name not in _DEFAULTS:
-        _DEFAULTS[name] = ({f.name: f.default for f in fields}, {f.name for f in fields})
-    return _DEFAULTS[name]
-
-
-def update_inplace(name, arrays, **params):
-    """Run update op ``name`` on NDArrays ``arrays`` (weight first), writing the new weight into
-    the weight itself: what ``mx.nd.<name>(*arrays, out=arrays[0], **params)`` does, without the
-    output copy and without parsing attribute strings (the optimizers call this every step).
-
-    Raises
-    ------
-    MXNetError
-        An unknown parameter, a missing required one, or arrays of another shape than the weight.
-    """
-    if name in _MULTI:
-        group, kernel = _MULTI[name]
-        fields = list(_multi_fields(name))
-    else:
-        inputs, fields, kernel, _ = UPDATE_OPS[name]
-    defaults, known = _defaults(name, fields)
-    unknown = set(params) - known
-    if unknown:
-        raise MXNetError(f"Error in operator {name}: unknown parameter(s) {sorted(unknown)}; "
-                         f"expected some of {sorted(known)}")
-    p = dict(defaults)
-    p.update(params)
-    missing = [k for k, v in p.items() if v is REQUIRED and k != "num_args"]
-    if missing:
-        raise MXNetError(f"Error in operator {name}: required parameter(s) {missing} missing")
-    weight = arrays[0]
-    ctx = weight.context
-    datas = [a._data for a in arrays]
-    if name not in _MULTI:
-        for n, a in zip(inputs, arrays):
-            if n not in _SCALAR_INPUTS and a.shape != weight.shape:
-                raise MXNetError(f"Error in operator {name}: input {n} has shape {a.shape}, "
-                                 f"expected the weight's shape {weight.shape}")
-    xp = array_module(ctx)
-    with device_scope(ctx):
-        if name in _MULTI:
-            p["num_args"] = len(datas)
-            _multi_run(name, group, kernel, xp, Params(p), datas,
-                       [datas[group * i] for i in range(p["num_weights"])])
-        else:
-            kernel(xp, p, datas, datas[0])
-    return weight

@@ -8,7 +8,7 @@ import math
 
 from ..context import array_module, device_scope
 from ..ndarray import invoke
-from ..ops.optimizer import update_inplace
+from .inplace import update_inplace
 from .optimizer import Optimizer, register, zeros_like_weight
 
 __all__ = ["Adam", "AdaGrad", "RMSProp", "AdaDelta", "Adamax", "Nadam", "Ftrl", "FTML", "LAMB"]

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from ..context import array_module, device_scope
-from ..ops.optimizer import update_inplace
+from .inplace import update_inplace
 from .optimizer import Optimizer, register, zeros_like_weight
 
 __all__ = ["SGD", "NAG", "Signum", "SGLD", "DCASGD", "ccSGD", "Test"]
