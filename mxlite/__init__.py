@@ -28,7 +28,8 @@ _LAZY_MODULES = {"test_utils", "model", "init", "initializer",
                  "module", "io", "metric", "optimizer", "lr_scheduler", "callback", "kvstore",
                  "monitor", "visualization", "profiler"}
 # MXNet's short names of training modules
-_ALIASES = {"mod": "module", "opt": "optimizer", "kv": "kvstore", "viz": "visualization"}
+_ALIASES = {"mod": "module", "opt": "optimizer", "kv": "kvstore", "viz": "visualization",
+            "mon": "monitor"}
 
 
 def __getattr__(attr):

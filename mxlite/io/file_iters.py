@@ -85,11 +85,12 @@ class _BatchLoader(DataIter):
             return self._batch
         raise StopIteration
 
+    # like MXNet's C++-backed iterators (MXDataIter), these return one NDArray, not a list
     def getdata(self):
-        return self._batch.data
+        return self._batch.data[0]
 
     def getlabel(self):
-        return self._batch.label
+        return self._batch.label[0]
 
     def getpad(self):
         return self._batch.pad
@@ -235,10 +236,10 @@ class MNISTIter(DataIter):
         raise StopIteration
 
     def getdata(self):
-        return self._batch.data
+        return self._batch.data[0]
 
     def getlabel(self):
-        return self._batch.label
+        return self._batch.label[0]
 
     def getpad(self):
         return 0
