@@ -183,3 +183,12 @@ def test_mnist_helpers_offline_error(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="train-labels-idx1-ubyte.gz.*cache.*empty"):
         datasets.get_mnist()
     assert not os.path.exists(tmp_path / "train-labels-idx1-ubyte.gz")
+
+
+def test_libsvmiter_matches_mxnet(tmp_path):
+    case = ITERS["libsvm"]
+    (tmp_path / "t.libsvm").write_text(case["text"])
+    it = mx.io.LibSVMIter(data_libsvm=str(tmp_path / "t.libsvm"), data_shape=(4,), batch_size=2)
+    assert _descs(it.provide_data) == case["provide_data"]
+    assert _descs(it.provide_label) == case["provide_label"]
+    _check_epochs(it, case["epochs"])

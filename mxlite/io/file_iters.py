@@ -16,7 +16,7 @@ from ..context import cpu
 from ..ndarray import array
 from .base import DataBatch, DataDesc, DataIter
 
-__all__ = ["CSVIter", "MNISTIter"]
+__all__ = ["CSVIter", "LibSVMIter", "MNISTIter"]
 
 
 class _BatchLoader(DataIter):
@@ -141,6 +141,58 @@ def CSVIter(data_csv, data_shape, label_csv="NULL", label_shape=(1,), batch_size
     if len(label) != len(data):
         raise MXNetError(f"CSVIter: {data_csv} has {len(data)} rows but {label_csv} has "
                          f"{len(label)}")
+    return _BatchLoader(data, label, int(batch_size), bool(round_batch), data_name, label_name,
+                        ctx)
+
+
+def _read_libsvm(path, width, what):
+    """(labels, dense rows) of a LibSVM text file: ``label idx:value ...`` with 0-based
+    indices."""
+    if not os.path.exists(path):
+        raise MXNetError(f"LibSVMIter: {what} file '{path}' does not exist")
+    labels, rows = [], []
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            labels.append([float(v) for v in parts[0].split(",")])
+            row = np.zeros(width, np.float32)
+            for item in parts[1:]:
+                idx, _, val = item.partition(":")
+                k = int(idx)
+                if not 0 <= k < width:
+                    raise MXNetError(f"LibSVMIter: {path} line {lineno}: feature index {k} is "
+                                     f"outside data_shape ({width},)")
+                row[k] = float(val)
+            rows.append(row)
+    return labels, np.array(rows, np.float32).reshape(len(rows), width)
+
+
+def LibSVMIter(data_libsvm, data_shape, label_libsvm="NULL", label_shape=(1,),  # noqa: N802
+               batch_size=1, round_batch=True, data_name="data", label_name="softmax_label",
+               ctx=None, **_ignored):
+    """Batches of a LibSVM file as dense rows (MXNet returns CSR arrays; mxlite stores dense).
+
+    Parameters
+    ----------
+    data_libsvm : str
+    data_shape : tuple
+        (num_features,).
+    label_libsvm : str
+        'NULL': the labels are the first field of each data line.
+    label_shape : tuple
+    batch_size : int
+    round_batch : bool
+    """
+    width = int(np.prod(np.atleast_1d(data_shape)))
+    labels, data = _read_libsvm(data_libsvm, width, "data")
+    label_shape = tuple(int(d) for d in np.atleast_1d(label_shape))
+    if label_libsvm not in (None, "NULL"):
+        _, label = _read_libsvm(label_libsvm, int(np.prod(label_shape)), "label")
+    else:
+        label = np.array(labels, np.float32)
+    label = label.reshape((len(label),) + (label_shape if label_shape != (1,) else ()))
     return _BatchLoader(data, label, int(batch_size), bool(round_batch), data_name, label_name,
                         ctx)
 

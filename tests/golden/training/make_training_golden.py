@@ -352,6 +352,9 @@ NDITER_CASES = [
 ]
 
 
+LIBSVM_TEXT = "1 0:0.5 3:1.5\n0 1:2\n1 2:-1 3:4\n"
+
+
 def iterators():
     import tempfile
     cases = {}
@@ -399,6 +402,16 @@ def iterators():
             cases[f"csv-round_batch-{rb}"] = {
                 "rows": rows.tolist(), "round_batch": rb, "provide_data": _descs(it.provide_data),
                 "provide_label": _descs(it.provide_label), "epochs": _batches(it, 3)}
+        svm = os.path.join(tmp, "t.libsvm")
+        with open(svm, "w") as f:
+            f.write(LIBSVM_TEXT)
+        it = mx.io.LibSVMIter(data_libsvm=svm, data_shape=(4,), batch_size=2)
+        eps = _batches(it, 2)
+        for ep in eps:
+            for bt in ep:
+                bt["index"] = None
+        cases["libsvm"] = {"text": LIBSVM_TEXT, "provide_data": _descs(it.provide_data),
+                           "provide_label": _descs(it.provide_label), "epochs": eps}
         import struct
         img, labels = mnist_arrays()
         with open(os.path.join(tmp, "img"), "wb") as f:
