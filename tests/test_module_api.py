@@ -296,3 +296,37 @@ def test_plot_network():
         return
     dot = mx.viz.plot_network(_mlp(), shape={"data": (1, 5)})
     assert "fc1" in dot.source and "FullyConnected" in dot.source
+
+
+def test_forward_presliced_batches_on_two_contexts():
+    x, y = _data(8)
+    mod = mx.mod.Module(_mlp(), context=[mx.cpu(0), mx.cpu(1)])
+    mod.bind(data_shapes=[("data", (8, 5))], label_shapes=[("softmax_label", (8,))])
+    mod.init_params(mx.init.One())
+    whole = mx.io.DataBatch([mx.nd.array(x)], [mx.nd.array(y)])
+    mod.forward(whole, is_train=False)
+    expected = mod.get_outputs()[0].asnumpy()
+    parts = [mx.io.DataBatch([mx.nd.array(x[:4])], [mx.nd.array(y[:4])]),
+             mx.io.DataBatch([mx.nd.array(x[4:])], [mx.nd.array(y[4:])])]
+    mod.forward(parts, is_train=False)
+    np.testing.assert_allclose(mod.get_outputs()[0].asnumpy(), expected, rtol=1e-6)
+    metric = mx.metric.Accuracy()
+    mod.update_metric(metric, [p.label for p in parts], pre_sliced=True)
+    assert metric.num_inst == 8
+
+
+def test_training_progress_uses_tqdm_on_a_terminal():
+    pytest.importorskip("tqdm")
+    import io
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Tty()
+    cb = mx.callback.TrainingProgress(total=3, stream=stream)
+    metric = mx.metric.Accuracy()
+    for n in range(3):
+        cb(mx.model.BatchEndParam(epoch=0, nbatch=n, eval_metric=metric, locals=None))
+    assert "Epoch 0:" in stream.getvalue() and "/3" in stream.getvalue()
+    assert cb._bar is None  # closed at the end of the epoch

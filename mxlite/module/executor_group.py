@@ -258,12 +258,17 @@ class DataParallelExecutorGroup:
                 dst[name]._assign(total._data / len(block))
 
     def forward(self, data_batch, is_train=None):
-        load_general(data_batch.data, self.data_arrays, self.data_layouts, self.data_names)
+        if isinstance(data_batch, list):  # one pre-sliced batch per device
+            data = [[b.data[i] for b in data_batch] for i in range(len(self.data_arrays))]
+            has_label = data_batch[0].label
+            labels = [[b.label[i] for b in data_batch] for i in range(len(has_label or []))]
+        else:
+            data, has_label, labels = data_batch.data, data_batch.label, data_batch.label
+        load_general(data, self.data_arrays, self.data_layouts, self.data_names)
         if is_train is None:
             is_train = self.for_training
-        if self.label_arrays is not None and data_batch.label:
-            load_general(data_batch.label, self.label_arrays, self.label_layouts,
-                         self.label_names)
+        if self.label_arrays is not None and has_label:
+            load_general(labels, self.label_arrays, self.label_layouts, self.label_names)
         for exe in self.execs:
             exe.forward(is_train=is_train)
 
