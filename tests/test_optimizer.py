@@ -113,7 +113,9 @@ def test_mxnet_states_file_loads(case_id):
     again.set_states(upd.get_states())
     flat = _flatten(upd.states)
     if any(a is not None for a in flat):
+        # MXNet's NDArray.__setstate__ needs the raw bytes in a (writable) bytearray
         assert b"mxnet.ndarray.ndarray" in upd.get_states()
+        assert b"bytearray" in upd.get_states()
     flat = _flatten(upd.states)
     for a, b in zip(flat, _flatten(again.states)):
         if a is None:

@@ -5,6 +5,7 @@
 ``Module.save_optimizer_states`` load here, and ours load in MXNet: NDArrays pickle as
 ``mxnet.ndarray.ndarray.NDArray`` records and MXNet class paths map to mxlite's on loading.
 """
+import copyreg
 import io
 import pickle
 import pickletools
@@ -50,9 +51,22 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+class _Pickler(pickle.Pickler):
+    """Pickles NDArrays as MXNet does: ``NDArray.__new__`` then ``__setstate__`` with the raw
+    bytes in a bytearray (MXNet's ``__setstate__`` needs a writable buffer)."""
+
+    def reducer_override(self, obj):
+        if isinstance(obj, NDArray):
+            from ..ndarray.utils import array_to_raw_bytes
+            return (copyreg.__newobj__, (NDArray,), {"handle": bytearray(array_to_raw_bytes(obj))})
+        return NotImplemented
+
+
 def dumps_states(obj):
     """Pickle ``obj`` (protocol 2) with mxlite class paths rewritten to MXNet's."""
-    raw = pickle.dumps(obj, protocol=2)
+    buf = io.BytesIO()
+    _Pickler(buf, protocol=2).dump(obj)
+    raw = buf.getvalue()
     out, last = [], 0
     for op, arg, pos in pickletools.genops(raw):
         if op.name == "GLOBAL":
