@@ -330,3 +330,17 @@ def test_training_progress_uses_tqdm_on_a_terminal():
         cb(mx.model.BatchEndParam(epoch=0, nbatch=n, eval_metric=metric, locals=None))
     assert "Epoch 0:" in stream.getvalue() and "/3" in stream.getvalue()
     assert cb._bar is None  # closed at the end of the epoch
+
+
+def test_bad_params_leave_module_unchanged():
+    mod = _bound()
+    before = {k: v.asnumpy().copy() for k, v in mod.get_params()[0].items()}
+    bad = {"fc1_bias": mx.nd.ones((4,)) * 7, "fc2_weight": mx.nd.ones((9, 9))}
+    with pytest.raises(mx.MXNetError, match="fc2_weight has shape \\(9, 9\\).*\\(3, 4\\)"):
+        mod.set_params(bad, {}, allow_missing=False)
+    for k, v in mod.get_params()[0].items():
+        np.testing.assert_array_equal(v.asnumpy(), before[k])
+    with pytest.raises(RuntimeError, match="fc1_weight is not presented"):
+        mod.init_params(arg_params={"fc1_bias": mx.nd.ones((4,)) * 7}, force_init=True)
+    for k, v in mod.get_params()[0].items():
+        np.testing.assert_array_equal(v.asnumpy(), before[k])

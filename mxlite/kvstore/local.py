@@ -102,15 +102,17 @@ class KVStore:
         """Copy each key's stored value into ``out`` (an NDArray or one per device)."""
         if out is None:
             raise MXNetError("kvstore.pull: out is required")
-        for k, outs in _key_value_pairs(key, out, "pull"):
+        pairs = _key_value_pairs(key, out, "pull")
+        for k, outs in pairs:
             if k not in self._store:
                 raise MXNetError(f"kvstore.pull: key {k!r} has not been initialized")
-            src = self._store[k]
             for o in outs:
-                if o.shape != src.shape:
-                    raise MXNetError(f"kvstore.pull: key {k!r} holds shape {src.shape}, out has "
-                                     f"{o.shape}")
-                o._assign(src)
+                if o.shape != self._store[k].shape:
+                    raise MXNetError(f"kvstore.pull: key {k!r} holds shape "
+                                     f"{self._store[k].shape}, out has {o.shape}")
+        for k, outs in pairs:
+            for o in outs:
+                o._assign(self._store[k])
 
     def pushpull(self, key, value, out=None, priority=0):
         """push then pull (into ``value`` itself when ``out`` is None)."""

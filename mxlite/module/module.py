@@ -176,14 +176,22 @@ class Module(BaseModule):
             return
         self._need_bind()
 
+        # check every given array first, so a bad one leaves all parameters as they were
+        for given, own in ((arg_params, self._arg_params), (aux_params, self._aux_params)):
+            for name, arr in (given or {}).items():
+                if name in own and arr.shape != own[name].shape:
+                    raise MXNetError(f"init_params: {name} has shape {arr.shape}, the module "
+                                     f"expects {own[name].shape}")
+            if given is not None and not allow_missing:
+                missing = sorted(n for n in own if n not in given)
+                if missing:
+                    raise RuntimeError(f"{missing[0]} is not presented")
+
         def _impl(name, arr, cache):
             if cache is not None:
                 if name in cache:
                     src = cache[name]
                     if src is not arr:
-                        if src.shape != arr.shape:
-                            raise MXNetError(f"init_params: {name} has shape {src.shape}, the "
-                                             f"module expects {arr.shape}")
                         src.copyto(arr)
                     return
                 if not allow_missing:
