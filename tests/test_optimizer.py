@@ -208,3 +208,19 @@ def test_scheduler_bad_arguments():
         mx.lr_scheduler.MultiFactorScheduler(step=[3, 2])
     with pytest.raises(ValueError, match="warmup"):
         mx.lr_scheduler.FactorScheduler(step=2, warmup_mode="cubic")
+
+
+def test_inplace_path_errors():
+    from mxlite.optimizer.inplace import update_inplace
+    w, g = mx.nd.ones((3,)), mx.nd.ones((3,))
+    with pytest.raises(mx.MXNetError, match="unknown parameter.*'lr_rate'"):
+        update_inplace("sgd_update", [w, g], lr=0.1, lr_rate=1)
+    with pytest.raises(mx.MXNetError, match="required parameter lr"):
+        update_inplace("sgd_update", [w, g])
+    with pytest.raises(mx.MXNetError, match="input grad has shape \\(4,\\)"):
+        update_inplace("sgd_update", [w, mx.nd.ones((4,))], lr=0.1)
+    with pytest.raises(mx.MXNetError, match="Cannot find update operator.*sgd_update"):
+        update_inplace("sgd_updat", [w, g], lr=0.1)
+    np.testing.assert_array_equal(w.asnumpy(), 1.0)
+    update_inplace("sgd_update", [w, g], lr=0.5)
+    np.testing.assert_allclose(w.asnumpy(), 0.5)

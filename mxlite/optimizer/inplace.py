@@ -6,13 +6,30 @@ from ..ops.optimizer import MULTI_OPS, SCALAR_INPUTS, UPDATE_OPS, multi_fields, 
 from ..ops.params import REQUIRED, Params
 
 __all__ = ["update_inplace"]
-_DEFAULTS = {}
+
+# op name -> (defaults, known names, required names, kernel, checked input positions, group)
+_SPECS = {}
 
 
-def _defaults(name, fields):
-    if name not in _DEFAULTS:
-        _DEFAULTS[name] = ({f.name: f.default for f in fields}, {f.name for f in fields})
-    return _DEFAULTS[name]
+def _spec(name):
+    spec = _SPECS.get(name)
+    if spec is None:
+        if name in MULTI_OPS:
+            group, kernel = MULTI_OPS[name]
+            fields, checked = list(multi_fields(name)), ()
+        elif name in UPDATE_OPS:
+            inputs, fields, kernel, _ = UPDATE_OPS[name]
+            group = None
+            checked = tuple((i, n) for i, n in enumerate(inputs)
+                            if i and n not in SCALAR_INPUTS)
+        else:
+            raise MXNetError(f"Cannot find update operator {name}; known: "
+                             f"{', '.join(sorted(UPDATE_OPS) + sorted(MULTI_OPS))}")
+        defaults = {f.name: f.default for f in fields}
+        required = tuple(f.name for f in fields
+                         if f.default is REQUIRED and f.name != "num_args")
+        spec = _SPECS[name] = (defaults, frozenset(defaults), required, kernel, checked, group)
+    return spec
 
 
 def update_inplace(name, arrays, **params):
@@ -25,35 +42,29 @@ def update_inplace(name, arrays, **params):
     MXNetError
         An unknown parameter, a missing required one, or arrays of another shape than the weight.
     """
-    if name in MULTI_OPS:
-        group, kernel = MULTI_OPS[name]
-        fields = list(multi_fields(name))
-    else:
-        inputs, fields, kernel, _ = UPDATE_OPS[name]
-    defaults, known = _defaults(name, fields)
-    unknown = set(params) - known
-    if unknown:
-        raise MXNetError(f"Error in operator {name}: unknown parameter(s) {sorted(unknown)}; "
-                         f"expected some of {sorted(known)}")
+    defaults, known, required, kernel, checked, group = _spec(name)
+    if not known.issuperset(params):
+        raise MXNetError(f"Error in operator {name}: unknown parameter(s) "
+                         f"{sorted(set(params) - known)}; expected some of {sorted(known)}")
+    for k in required:
+        if k not in params:
+            raise MXNetError(f"Error in operator {name}: required parameter {k} missing")
     p = dict(defaults)
     p.update(params)
-    missing = [k for k, v in p.items() if v is REQUIRED and k != "num_args"]
-    if missing:
-        raise MXNetError(f"Error in operator {name}: required parameter(s) {missing} missing")
     weight = arrays[0]
+    shape = weight.shape
+    for i, n in checked:
+        if arrays[i].shape != shape:
+            raise MXNetError(f"Error in operator {name}: input {n} has shape "
+                             f"{arrays[i].shape}, expected the weight's shape {shape}")
     ctx = weight.context
     datas = [a._data for a in arrays]
-    if name not in MULTI_OPS:
-        for n, a in zip(inputs, arrays):
-            if n not in SCALAR_INPUTS and a.shape != weight.shape:
-                raise MXNetError(f"Error in operator {name}: input {n} has shape {a.shape}, "
-                                 f"expected the weight's shape {weight.shape}")
     xp = array_module(ctx)
     with device_scope(ctx):
-        if name in MULTI_OPS:
+        if group is not None:
             p["num_args"] = len(datas)
             multi_run(name, group, kernel, xp, Params(p), datas,
-                       [datas[group * i] for i in range(p["num_weights"])])
+                      [datas[group * i] for i in range(p["num_weights"])])
         else:
             kernel(xp, p, datas, datas[0])
     return weight
