@@ -9,7 +9,7 @@ import mxlite as mx
 from training_golden import HERE, dec, load
 
 FIT = load("fit")
-CASES = sorted(k for k in FIT if k != "resume")
+CASES = sorted(k for k in FIT if k not in ("resume", "bucketing"))
 RTOL, ATOL = 2e-4, 2e-5
 
 
@@ -126,3 +126,58 @@ def test_resume_from_own_checkpoint(tmp_path):
                                                                   for k, v in a.items()}))
     for got, want in zip(epochs, case["epochs"]):
         _close_params(got, want["arg"], f"own resume epoch {want['epoch']}")
+
+
+class _BucketBatches(mx.io.DataIter):
+    def __init__(self, batches, batch_size):
+        super().__init__(batch_size)
+        self.batches = batches
+        self.default_bucket_key = 5
+        self.provide_data = [mx.io.DataDesc("data", (batch_size, 5))]
+        self.provide_label = [mx.io.DataDesc("softmax_label", (batch_size,))]
+        self.cur = 0
+
+    def reset(self):
+        self.cur = 0
+
+    def next(self):
+        if self.cur == len(self.batches):
+            raise StopIteration
+        key, x, y = self.batches[self.cur]
+        self.cur += 1
+        return mx.io.DataBatch([mx.nd.array(x)], [mx.nd.array(y)], pad=0, bucket_key=key,
+                               provide_data=[mx.io.DataDesc("data", x.shape)],
+                               provide_label=[mx.io.DataDesc("softmax_label", y.shape)])
+
+
+def _bucket_sym_gen(seq_len):
+    data = mx.sym.Variable("data")
+    net = mx.sym.Embedding(data, input_dim=10, output_dim=4, name="embed")
+    net = mx.sym.sum(net, axis=1)
+    net = mx.sym.FullyConnected(net, num_hidden=3, name="fc")
+    return mx.sym.SoftmaxOutput(net, name="softmax"), ["data"], ["softmax_label"]
+
+
+def test_bucketing_module_matches_mxnet(tmp_path):
+    case = FIT["bucketing"]
+    batches = [(k, dec(x), dec(y)) for k, x, y in case["batches"]]
+    mod = mx.mod.BucketingModule(_bucket_sym_gen, default_bucket_key=5)
+    metric = mx.metric.create("acc")
+    epochs = []
+    mod.fit(_BucketBatches(batches, 4), eval_metric=metric,
+            epoch_end_callback=lambda e, s, a, x: epochs.append(
+                ({k: v.copy() for k, v in a.items()}, metric.get_global_name_value())),
+            arg_params={k: mx.nd.array(dec(v)) for k, v in case["init_arg"].items()},
+            optimizer="sgd", optimizer_params={"learning_rate": 0.5, "momentum": 0.9},
+            num_epoch=2)
+    assert sorted(mod._buckets) == [3, 4, 5]
+    for (arg, train), want in zip(epochs, case["epochs"]):
+        _close_params(arg, want["arg"], f"bucketing epoch {want['epoch']}")
+        _close_metric(train, want["train"], "bucketing train")
+    prefix = str(tmp_path / "b")
+    mod.save_checkpoint(prefix, 2)
+    loaded = mx.mod.BucketingModule.load(prefix, 2, sym_gen=_bucket_sym_gen,
+                                         default_bucket_key=5)
+    loaded.bind(data_shapes=[("data", (4, 5))], label_shapes=[("softmax_label", (4,))],
+                for_training=False)
+    _close_params(loaded.get_params()[0], case["epochs"][-1]["arg"], "bucketing reloaded")

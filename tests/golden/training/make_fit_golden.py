@@ -204,12 +204,70 @@ def resume_case():
             "optimizer_params": opt_params, "epochs": epochs}
 
 
+class BucketBatches(mx.io.DataIter):
+    """Fixed batches of several bucket keys (sequence lengths); the default bucket is 5."""
+
+    def __init__(self, batches, batch_size):
+        super().__init__(batch_size)
+        self.batches = batches
+        self.default_bucket_key = 5
+        self.provide_data = [mx.io.DataDesc("data", (batch_size, 5))]
+        self.provide_label = [mx.io.DataDesc("softmax_label", (batch_size,))]
+        self.cur = 0
+
+    def reset(self):
+        self.cur = 0
+
+    def next(self):
+        if self.cur == len(self.batches):
+            raise StopIteration
+        key, x, y = self.batches[self.cur]
+        self.cur += 1
+        return mx.io.DataBatch([mx.nd.array(x)], [mx.nd.array(y)], pad=0, bucket_key=key,
+                               provide_data=[mx.io.DataDesc("data", x.shape)],
+                               provide_label=[mx.io.DataDesc("softmax_label", y.shape)])
+
+
+def bucket_sym_gen(seq_len):
+    data = mx.sym.Variable("data")
+    net = mx.sym.Embedding(data, input_dim=10, output_dim=4, name="embed")
+    net = mx.sym.sum(net, axis=1)
+    net = mx.sym.FullyConnected(net, num_hidden=3, name="fc")
+    return mx.sym.SoftmaxOutput(net, name="softmax"), ["data"], ["softmax_label"]
+
+
+def bucketing_case():
+    r = rng("bucketing")
+    batches = []
+    for key in (5, 3, 5, 4, 3):
+        batches.append((key, r.randint(0, 10, (4, key)).astype("float32"),
+                        r.randint(0, 3, 4).astype("float32")))
+    args = {"embed_weight": r.uniform(-0.5, 0.5, (10, 4)).astype("float32"),
+            "fc_weight": r.uniform(-0.5, 0.5, (3, 4)).astype("float32"),
+            "fc_bias": np.zeros(3, "float32")}
+    mod = mx.mod.BucketingModule(bucket_sym_gen, default_bucket_key=5)
+    epochs = []
+    metric = mx.metric.create("acc")
+
+    def on_epoch(epoch, symbol, arg, aux):
+        epochs.append({"epoch": epoch, "train": [[n, float(v)] for n, v in
+                                                 metric.get_global_name_value()],
+                       "arg": {k: enc(v) for k, v in sorted(arg.items())}})
+
+    mod.fit(BucketBatches(batches, 4), eval_metric=metric, epoch_end_callback=on_epoch,
+            arg_params={k: mx.nd.array(v) for k, v in args.items()}, optimizer="sgd",
+            optimizer_params={"learning_rate": 0.5, "momentum": 0.9}, num_epoch=2)
+    return {"batches": [[k, enc(x), enc(y)] for k, x, y in batches],
+            "init_arg": {k: enc(v) for k, v in args.items()}, "epochs": epochs}
+
+
 def main():
     logging.basicConfig(level=logging.WARNING)
     cases = {}
     for cid, case in CASES.items():
         cases[cid], _ = run_case(cid, case)
     cases["resume"] = resume_case()
+    cases["bucketing"] = bucketing_case()
     path = os.path.join(HERE, "fit.json")
     with open(path, "w") as f:
         json.dump(cases, f, sort_keys=True)
