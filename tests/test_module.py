@@ -9,7 +9,7 @@ import mxlite as mx
 from training_golden import HERE, dec, load
 
 FIT = load("fit")
-CASES = sorted(k for k in FIT if k not in ("resume", "bucketing"))
+CASES = sorted(k for k in FIT if k not in ("resume", "bucketing", "sequential"))
 RTOL, ATOL = 2e-4, 2e-5
 
 
@@ -181,3 +181,47 @@ def test_bucketing_module_matches_mxnet(tmp_path):
     loaded.bind(data_shapes=[("data", (4, 5))], label_shapes=[("softmax_label", (4,))],
                 for_training=False)
     _close_params(loaded.get_params()[0], case["epochs"][-1]["arg"], "bucketing reloaded")
+
+
+def test_sequential_and_python_loss_modules_match_mxnet():
+    case = FIT["sequential"]
+    x, y = dec(case["x"]), dec(case["y"])
+    args = {k: mx.nd.array(dec(v)) for k, v in case["init_arg"].items()}
+    part1 = mx.sym.Activation(mx.sym.FullyConnected(mx.sym.Variable("data"), num_hidden=5,
+                                                    name="fc1"), act_type="relu")
+    part2 = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(mx.sym.Variable("data"), num_hidden=3,
+                                                       name="fc2"), name="softmax")
+    seq = mx.mod.SequentialModule()
+    seq.add(mx.mod.Module(part1, label_names=None))
+    seq.add(mx.mod.Module(part2), take_labels=True, auto_wiring=True)
+    epochs = []
+    seq.fit(mx.io.NDArrayIter(x, y, 5), arg_params=args, optimizer="sgd",
+            optimizer_params={"learning_rate": 0.3, "momentum": 0.5}, num_epoch=2,
+            epoch_end_callback=lambda e, s, a, aux: epochs.append(
+                {k: v.copy() for k, v in a.items()}))
+    for got, want in zip(epochs, case["epochs"]):
+        _close_params(got, want, "sequential")
+
+    def softmax_grad(scores, labels):
+        p = scores.asnumpy()
+        p = np.exp(p - p.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(len(p)), labels.asnumpy().astype(int)] -= 1
+        return p
+
+    logits = mx.sym.FullyConnected(mx.sym.Variable("data"), num_hidden=3, name="fc")
+    chain = mx.mod.SequentialModule()
+    chain.add(mx.mod.Module(logits, label_names=None))
+    chain.add(mx.mod.PythonLossModule(grad_func=softmax_grad), take_labels=True,
+              auto_wiring=True)
+    loss_epochs = []
+    w0 = mx.nd.array(np.tile(dec(case["init_arg"]["fc2_weight"])[:, :1], (1, 6)) * 0.1)
+    chain.fit(mx.io.NDArrayIter(x, y, 5), optimizer="sgd", eval_metric="acc",
+              arg_params={"fc_weight": w0, "fc_bias": mx.nd.zeros(3)},
+              optimizer_params={"learning_rate": 0.1}, num_epoch=2,
+              epoch_end_callback=lambda e, s, a, aux: loss_epochs.append(
+                  {k: v.copy() for k, v in a.items()}))
+    for got, want in zip(loss_epochs, case["loss_epochs"]):
+        _close_params(got, want, "python loss")
+    with pytest.raises(ValueError, match="Unknown meta"):
+        mx.mod.SequentialModule().add(mx.mod.Module(logits), take_label=True)

@@ -261,6 +261,50 @@ def bucketing_case():
             "init_arg": {k: enc(v) for k, v in args.items()}, "epochs": epochs}
 
 
+def sequential_case():
+    """Two Modules chained by SequentialModule, and a Module feeding a PythonLossModule."""
+    r = rng("sequential")
+    x = r.randn(20, 6).astype("float32")
+    y = r.randint(0, 3, 20).astype("float32")
+    part1 = mx.sym.Activation(mx.sym.FullyConnected(mx.sym.Variable("data"), num_hidden=5,
+                                                    name="fc1"), act_type="relu")
+    part2 = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(mx.sym.Variable("data"), num_hidden=3,
+                                                       name="fc2"), name="softmax")
+    args = {"fc1_weight": r.uniform(-0.5, 0.5, (5, 6)), "fc1_bias": np.zeros(5),
+            "fc2_weight": r.uniform(-0.5, 0.5, (3, 5)), "fc2_bias": np.zeros(3)}
+    args = {k: mx.nd.array(v.astype("float32")) for k, v in args.items()}
+    seq = mx.mod.SequentialModule()
+    seq.add(mx.mod.Module(part1, label_names=None))
+    seq.add(mx.mod.Module(part2), take_labels=True, auto_wiring=True)
+    epochs = []
+    seq.fit(mx.io.NDArrayIter(x, y, 5), arg_params=args, optimizer="sgd",
+            optimizer_params={"learning_rate": 0.3, "momentum": 0.5}, num_epoch=2,
+            epoch_end_callback=lambda e, s, a, aux: epochs.append(
+                {k: enc(v) for k, v in sorted(a.items())}))
+
+    def softmax_grad(scores, labels):
+        p = scores.asnumpy()
+        p = np.exp(p - p.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(len(p)), labels.asnumpy().astype(int)] -= 1
+        return p
+
+    logits = mx.sym.FullyConnected(mx.sym.Variable("data"), num_hidden=3, name="fc")
+    chain = mx.mod.SequentialModule()
+    chain.add(mx.mod.Module(logits, label_names=None))
+    chain.add(mx.mod.PythonLossModule(grad_func=softmax_grad), take_labels=True,
+              auto_wiring=True)
+    loss_epochs = []
+    chain.fit(mx.io.NDArrayIter(x, y, 5), optimizer="sgd", eval_metric="acc",
+              arg_params={"fc_weight": args["fc2_weight"][:, :1].tile((1, 6)) * 0.1,
+                          "fc_bias": mx.nd.zeros(3)},
+              optimizer_params={"learning_rate": 0.1}, num_epoch=2,
+              epoch_end_callback=lambda e, s, a, aux: loss_epochs.append(
+                  {k: enc(v) for k, v in sorted(a.items())}))
+    return {"x": enc(x), "y": enc(y), "init_arg": {k: enc(v) for k, v in args.items()},
+            "epochs": epochs, "loss_epochs": loss_epochs}
+
+
 def main():
     logging.basicConfig(level=logging.WARNING)
     cases = {}
@@ -268,6 +312,7 @@ def main():
         cases[cid], _ = run_case(cid, case)
     cases["resume"] = resume_case()
     cases["bucketing"] = bucketing_case()
+    cases["sequential"] = sequential_case()
     path = os.path.join(HERE, "fit.json")
     with open(path, "w") as f:
         json.dump(cases, f, sort_keys=True)
