@@ -2,7 +2,8 @@
 (chrome://tracing and Perfetto open it) and as an aggregate table by op.
 
 While the profiler runs, every executor's forward and backward pass times each step of its plan
-(an op in the forward pass; ``_backward_<op>`` in the backward pass) and the pass as a whole. On a
+(an op in the forward pass; ``_backward_<op>`` in the backward pass) and the pass as a whole; with
+``profile_imperative`` (or ``profile_all``) each ``mx.nd`` op call is timed too. On a
 GPU each step is synchronised before it is timed, so the numbers are device times, at the cost of
 the overlap MXNet's asynchronous engine would get. ``pause``/``resume`` suspend collection;
 ``dump`` writes the trace file, ``dumps`` returns the table.
@@ -242,13 +243,33 @@ def _wrap(method, attr, index):
     return wrapper
 
 
+def _wrap_invoke(invoke):
+    """Time imperative ``mx.nd`` op calls (with profile_imperative or profile_all)."""
+    def timed_invoke(op, inputs, attrs, out=None, is_train=False):
+        cfg = _STATE.config
+        if not (_STATE.active and (cfg.get("profile_imperative") or cfg.get("profile_all"))):
+            return invoke(op, inputs, attrs, out=out, is_train=is_train)
+        start = time.perf_counter_ns()
+        result = invoke(op, inputs, attrs, out=out, is_train=is_train)
+        if inputs:
+            _sync(inputs[0].context)
+        name = op if isinstance(op, str) else op.name
+        _STATE.record(name, "imperative", start, time.perf_counter_ns())
+        return result
+    timed_invoke.__wrapped__ = invoke
+    return timed_invoke
+
+
 def _install():
-    """Time executors' passes (once per process; a no-op while the profiler is stopped)."""
+    """Time executors' passes and imperative ops (once per process; a no-op while the profiler
+    is stopped)."""
     if _STATE.installed:
         return
     from .executor import Executor
+    from .ndarray import register
     Executor.forward = _wrap(Executor.forward, "_fwd_program", 0)
     Executor.backward = _wrap(Executor.backward, "_bwd_program", 1)
+    register.invoke = _wrap_invoke(register.invoke)
     _STATE.installed = True
 
 

@@ -58,3 +58,14 @@ def test_annotations_and_bad_options(tmp_path):
         mx.profiler.set_config(profile_everything=True)
     with pytest.raises(ValueError, match="sort_by"):
         mx.profiler.dumps(sort_by="median")
+
+
+def test_imperative_ops_are_timed(tmp_path):
+    mx.profiler.set_config(profile_imperative=True, filename=str(tmp_path / "i.json"))
+    mx.profiler.set_state("run")
+    a = mx.nd.ones((3, 3))
+    mx.nd.dot(a, a)
+    table = mx.profiler.dumps(reset=True)
+    mx.profiler.set_state("stop")
+    mx.profiler.set_config(profile_imperative=False)
+    assert "imperative" in table and "dot" in table
