@@ -181,7 +181,7 @@ def scope(name="<unk>:", append_mode=False):
 
 # ----- executor instrumentation
 def _sync(ctx):
-    if ctx.device_typeid == 2:
+    if ctx is not None and ctx.device_typeid == 2:
         from .context import cupy_module
         cupy_module().cuda.Device(ctx.device_id).synchronize()
 
@@ -232,7 +232,7 @@ def _wrap(method, attr, index):
                 out = method(self, *args, **kwargs)
             finally:
                 setattr(self, attr, saved)
-        _sync(self._ctx)
+        _sync(getattr(self, "_ctx", None))
         label = "forward" if index == 0 else "backward"
         prefix = "" if _STATE.scope == "<unk>:" else _STATE.scope
         _STATE.record(prefix + label, "executor", start, time.perf_counter_ns())
