@@ -344,3 +344,18 @@ def test_bad_params_leave_module_unchanged():
         mod.init_params(arg_params={"fc1_bias": mx.nd.ones((4,)) * 7}, force_init=True)
     for k, v in mod.get_params()[0].items():
         np.testing.assert_array_equal(v.asnumpy(), before[k])
+
+
+def test_fit_without_labels_makeloss():
+    x = np.random.RandomState(0).rand(20, 4).astype("float32")
+    fc = mx.sym.FullyConnected(mx.sym.Variable("data"), num_hidden=2, name="fc")
+    net = mx.sym.MakeLoss(mx.sym.sum(mx.sym.square(fc)))
+    mod = mx.mod.Module(net, label_names=None)
+    it = mx.io.NDArrayIter(x, batch_size=5)
+    mod.fit(it, num_epoch=1, eval_metric="loss", initializer=mx.init.One(),
+            optimizer_params={"learning_rate": 0.01})
+    first = dict(mod.score(it, "loss"))["loss"]
+    it.reset()  # fit does not reset its iterator first (nor does MXNet's)
+    mod.fit(it, num_epoch=3, begin_epoch=1, eval_metric="loss",
+            optimizer_params={"learning_rate": 0.01})
+    assert dict(mod.score(it, "loss"))["loss"] < first

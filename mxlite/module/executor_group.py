@@ -106,6 +106,8 @@ class DataParallelExecutorGroup:
         data_shapes = [x if isinstance(x, DataDesc) else DataDesc(*x) for x in data_shapes]
         if label_shapes is not None:
             label_shapes = [x if isinstance(x, DataDesc) else DataDesc(*x) for x in label_shapes]
+        # an iterator without labels gives []: no labels (MXNet fails an assertion here)
+        label_shapes = label_shapes or None
         self.grad_req = self._grad_reqs(grad_req, [x.name for x in data_shapes])
         self.shared_data_arrays = shared_group.shared_data_arrays if shared_group is not None \
             else [{} for _ in contexts]
@@ -212,6 +214,7 @@ class DataParallelExecutorGroup:
 
     def bind_exec(self, data_shapes, label_shapes, shared_group=None, reshape=False):
         """Bind (or, with ``reshape``, re-shape) one executor per context."""
+        label_shapes = label_shapes or None
         self.batch_size = None
         self.data_layouts = self.decide_slices(data_shapes)
         if label_shapes is not None:
@@ -234,6 +237,7 @@ class DataParallelExecutorGroup:
 
     def reshape(self, data_shapes, label_shapes):
         """Re-shape the executors for new input shapes (parameters shared)."""
+        label_shapes = label_shapes or None
         if data_shapes == self.data_shapes and label_shapes == self.label_shapes:
             return
         if self._default_execs is None:
