@@ -267,7 +267,8 @@ class DataParallelExecutorGroup:
             has_label = data_batch[0].label
             labels = [[b.label[i] for b in data_batch] for i in range(len(has_label or []))]
         else:
-            data, has_label, labels = data_batch.data, data_batch.label, data_batch.label
+            labels = getattr(data_batch, "label", None)  # any object with .data will do
+            data, has_label = data_batch.data, labels
         load_general(data, self.data_arrays, self.data_layouts, self.data_names)
         if is_train is None:
             is_train = self.for_training
