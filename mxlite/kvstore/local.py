@@ -71,9 +71,11 @@ class KVStore:
                 raise MXNetError(f"kvstore.init: duplicate init of key {k}")
             self._store[k] = vals[0].copy()
 
+    def _on_device(self):
+        return self._type.endswith("device")
+
     def _reduce(self, vals):
-        where = vals[0].context if self._type.endswith("device") or self._type == "device" \
-            else cpu()
+        where = vals[0].context if self._on_device() else cpu()
         total = vals[0].as_in_context(where).copy()
         for v in vals[1:]:
             total._data += v.as_in_context(where)._data
@@ -91,6 +93,9 @@ class KVStore:
         for k, vals in pairs:
             merged = self._reduce(vals)
             stored = self._store[k]
+            if self._on_device() and stored.context != merged.context:
+                # 'device' keeps each value (and its optimizer state) where it is reduced
+                stored = self._store[k] = stored.as_in_context(merged.context)
             if self._updater is not None:
                 if merged.context != stored.context:
                     merged = merged.as_in_context(stored.context)
