@@ -70,3 +70,22 @@ def test_ndarrayiter_and_kvstore_on_gpu():
     out = mx.nd.zeros((2,), ctx=ctx)
     kv.pull(0, out=out)
     np.testing.assert_array_equal(out.asnumpy(), 2)
+
+
+def test_fit_on_two_gpus_matches_mxnet_two_cpus():
+    import cupy
+    if cupy.cuda.runtime.getDeviceCount() < 2:
+        pytest.skip("needs two GPUs")
+    case = FIT["mlp-two-contexts"]
+    sym = mx.sym.load_json(case["symbol"])
+    x, y = dec(case["x"]), dec(case["y"]["softmax_label"])
+    mod = mx.mod.Module(sym, context=[mx.gpu(0), mx.gpu(1)], work_load_list=[1, 2])
+    params = []
+    mod.fit(mx.io.NDArrayIter(x, y, 10), num_epoch=len(case["epochs"]), kvstore="device",
+            arg_params={k: mx.nd.array(dec(v)) for k, v in case["init_arg"].items()},
+            optimizer_params=case["optimizer_params"],
+            epoch_end_callback=lambda e, s, a, aux: params.append({k: v.asnumpy()
+                                                                   for k, v in a.items()}))
+    for got, want in zip(params, case["epochs"]):
+        for k, rec in want["arg"].items():
+            np.testing.assert_allclose(got[k], dec(rec), rtol=2e-4, atol=2e-5)
