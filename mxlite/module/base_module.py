@@ -185,7 +185,10 @@ class BaseModule:
         """An iterator must describe the inputs the module is bound to (batch size may vary)."""
         if not self.binded:
             return
-        bound = {d.name: d for d in self.data_shapes}
+        bound = {}
+        for d in self.data_shapes or []:
+            d = d if isinstance(d, DataDesc) else DataDesc(*d)
+            bound[d.name] = d
         for desc in train_data.provide_data:
             desc = desc if isinstance(desc, DataDesc) else DataDesc(*desc)
             if desc.name not in bound:
