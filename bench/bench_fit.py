@@ -143,11 +143,14 @@ def plot(results, path):
     a.set_xticks([k + width * (len(impls) - 1) / 2 for k in range(len(names))], names)
     a.set_ylabel("Module.fit samples/s (higher is better)")
     a.legend()
-    bars = {f"mxlite {k}": v for k, v in results["mxlite"]["update_ms"].items()}
+    names = {"sgd_momentum": "SGD momentum", "adam": "Adam",
+             "numpy_hand_sgd_momentum": "hand NumPy SGD momentum"}
+    bars = {(names[k] if k.startswith("numpy") else f"mxlite {names[k]}"): v
+            for k, v in results["mxlite"]["update_ms"].items()}
     if results.get("mxnet"):
-        bars.update({f"MXNet {k}": v for k, v in results["mxnet"]["update_ms"].items()})
+        bars.update({f"MXNet {names[k]}": v for k, v in results["mxnet"]["update_ms"].items()})
     b.barh(list(bars), list(bars.values()))
-    b.set_xlabel("ms per update of 25M parameters (lower is better)")
+    b.set_xlabel("ms per update, 25M parameters (lower is better)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -51,15 +51,18 @@ _SCRATCH = threading.local()
 _SCRATCH_MIN = 1 << 16
 
 
-def _scratch(xp, like):
-    """A temporary shaped like ``like``: for large host arrays a view of one cached buffer
-    (reused across updates, so a step does not page in fresh memory), else a new array. Only
-    one scratch array is live at a time in a kernel."""
+def _scratch(xp, like, slot=0):
+    """A temporary shaped like ``like``: for large host arrays a view of cached buffer ``slot``
+    (reused across updates, so a step does not page in fresh memory), else a new array. A kernel
+    uses each slot for one live temporary."""
     if xp is not np or like.size < _SCRATCH_MIN:
         return xp.empty_like(like)
-    buf = getattr(_SCRATCH, "buf", None)
+    bufs = getattr(_SCRATCH, "bufs", None)
+    if bufs is None:
+        bufs = _SCRATCH.bufs = {}
+    buf = bufs.get(slot)
     if buf is None or buf.dtype != like.dtype or buf.size < like.size:
-        buf = _SCRATCH.buf = np.empty(like.size, like.dtype)
+        buf = bufs[slot] = np.empty(like.size, like.dtype)
     return buf[:like.size].reshape(like.shape)
 
 
@@ -149,13 +152,14 @@ def _adam(xp, p, ins, out):
     weight, grad, mean, var = ins
     g = _rescaled(xp, p, grad, weight)
     b1, b2 = p["beta1"], p["beta2"]
+    tmp = xp.multiply(g, 1.0 - b1, out=_scratch(xp, g, 1))
     mean *= b1
-    mean += (1.0 - b1) * g
-    var *= b2
+    mean += tmp
     g *= g
     g *= 1.0 - b2
+    var *= b2
     var += g
-    step = xp.sqrt(var)
+    step = xp.sqrt(var, out=tmp)
     step += p["epsilon"]
     xp.divide(mean, step, out=step)
     step *= p["lr"]
