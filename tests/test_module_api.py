@@ -359,3 +359,19 @@ def test_fit_without_labels_makeloss():
     mod.fit(it, num_epoch=3, begin_epoch=1, eval_metric="loss",
             optimizer_params={"learning_rate": 0.01})
     assert dict(mod.score(it, "loss"))["loss"] < first
+
+
+def test_state_names():
+    data, state = mx.sym.Variable("data"), mx.sym.Variable("state")
+    net = mx.sym.FullyConnected(data, num_hidden=3, name="fc") + state
+    mod = mx.mod.Module(net, data_names=["data"], label_names=None, state_names=["state"])
+    mod.bind(data_shapes=[("data", (2, 4))])
+    mod.init_params(mx.init.Zero())
+    assert "state" not in mod.get_params()[0]
+    mod.set_states(value=1.5)
+    mod.forward(mx.io.DataBatch([mx.nd.ones((2, 4))]), is_train=False)
+    np.testing.assert_allclose(mod.get_outputs()[0].asnumpy(), 1.5)
+    mod.set_states(states=[[mx.nd.ones((2, 3)) * 2]])
+    np.testing.assert_allclose(mod.get_states(merge_multi_context=False)[0][0].asnumpy(), 2)
+    with pytest.raises(mx.MXNetError, match="merge_multi_context"):
+        mod.get_states()
