@@ -40,12 +40,20 @@ def test_update_op_matches_mxnet(case_id):
                                        err_msg=f"{case_id} step {step} {n}", **tol(rec["dtype"]))
 
 
-@pytest.mark.parametrize("op", ["multi_sgd_update", "multi_sgd_mom_update",
-                                "multi_mp_sgd_update", "multi_mp_sgd_mom_update"])
+@pytest.mark.parametrize("op", [p + m for p in ("", "preloaded_")
+                                for m in ("multi_sgd_update", "multi_sgd_mom_update",
+                                          "multi_mp_sgd_update", "multi_mp_sgd_mom_update")])
 def test_multi_update_op_matches_mxnet(op):
     case = UPDATE[op]
     ins = [nd(r) for r in case["init"]]
     group = case["group"]
+    if op.startswith("preloaded_"):
+        extra = [mx.nd.array(case["lrs"]), mx.nd.array(case["wds"])]
+        getattr(mx.nd, op)(*(ins + extra), out=[ins[0], ins[group]], **case["params"])
+        for i, (a, rec) in enumerate(zip(ins, case["after"])):
+            np.testing.assert_allclose(a.asnumpy().astype(np.float64), dec(rec),
+                                       err_msg=f"{op} input {i}", **tol(rec["dtype"]))
+        return
     getattr(mx.nd, op)(*ins, out=[ins[0], ins[group]], **case["params"])
     for i, (a, rec) in enumerate(zip(ins, case["after"])):
         np.testing.assert_allclose(a.asnumpy().astype(np.float64), dec(rec),

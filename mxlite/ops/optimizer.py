@@ -403,11 +403,14 @@ def multi_fields(name):
     return ParamSpec(*fields)
 
 
-def _multi_check(name, group, p, n_inputs):
-    if n_inputs != group * p["num_weights"]:
+def _multi_check(name, group, p, n_inputs, preloaded=False):
+    extra = 2 if preloaded else 0
+    if n_inputs != group * p["num_weights"] + extra:
+        lists = ", then lrs and wds" if preloaded else ""
         raise MXNetError(f"Error in operator {name}: num_weights={p['num_weights']} needs "
-                         f"{group * p['num_weights']} inputs ({group} per weight), got {n_inputs}")
-    for key in ("lrs", "wds"):
+                         f"{group * p['num_weights'] + extra} inputs ({group} per weight{lists}), "
+                         f"got {n_inputs}")
+    for key in () if preloaded else ("lrs", "wds"):
         if len(p[key]) != p["num_weights"]:
             raise MXNetError(f"Error in operator {name}: {key} has {len(p[key])} values, "
                              f"expected num_weights={p['num_weights']}")
@@ -420,35 +423,54 @@ def multi_run(name, group, kernel, xp, p, ins, outs):
         kernel(xp, q, list(ins[group * i:group * (i + 1)]), outs[i])
 
 
-def _multi_decl(name, group, kernel):
+def _multi_decl(name, group, kernel, preloaded):
+    """Register ``name`` (``multi_*``) or, ``preloaded``, ``preloaded_<name>``, whose lrs and wds
+    are the last two input arrays instead of parameters."""
+    op_name = "preloaded_" + name if preloaded else name
+    fields = multi_fields(name)
+    if preloaded:
+        fields = ParamSpec(*[f for f in fields if f.name not in ("lrs", "wds")])
+
     def infer_shape(p, in_shapes):
-        _multi_check(name, group, p, len(in_shapes))
+        _multi_check(op_name, group, p, len(in_shapes), preloaded)
+        n = group * p["num_weights"]
         out = []
         for i in range(p["num_weights"]):
             known = None
             for s in in_shapes[group * i:group * (i + 1)]:
-                known = unify_shapes(known, s, name)
+                known = unify_shapes(known, s, op_name)
             out.append(known)
-        return [out[i // group] for i in range(len(in_shapes))], out
+        vec = (p["num_weights"],)
+        for s, what in zip(in_shapes[n:], ("lrs", "wds")):
+            if s is not None and tuple(s) != vec:
+                raise MXNetError(f"Error in operator {op_name}: {what} has shape {tuple(s)}, "
+                                 f"expected {vec}")
+        return [out[i // group] for i in range(n)] + [vec] * (len(in_shapes) - n), out
 
     def infer_type(p, in_types):
-        ws = [in_types[group * i] for i in range(len(in_types) // group)]
-        types = []
-        for i in range(len(in_types)):
-            mp_state = "mp" in name and i % group >= 2
-            types.append(np.dtype(np.float32) if mp_state else ws[i // group])
-        return types, ws
+        n = group * p["num_weights"]
+        ws = [in_types[group * i] for i in range(p["num_weights"])]
+        types = [np.dtype(np.float32) if "mp" in name and i % group >= 2 else ws[i // group]
+                 for i in range(n)]
+        return types + [np.dtype(np.float32)] * (len(in_types) - n), ws
 
     def forward(sc, p, ins):
+        n = group * p["num_weights"]
+        if preloaded:
+            lrs, wds = (v.get() if hasattr(v, "get") else v for v in ins[n:])
+            p = dict(p, lrs=tuple(float(x) for x in np.ravel(lrs)),
+                     wds=tuple(float(x) for x in np.ravel(wds)))
         outs = [sc.xp.empty_like(ins[group * i]) for i in range(p["num_weights"])]
-        multi_run(name, group, kernel, sc.xp, p, ins, outs)
+        multi_run(op_name, group, kernel, sc.xp, p, ins[:n], outs)
         return outs
 
-    register(OpDef(name=name, variadic=True, params=multi_fields(name), infer_shape=infer_shape,
+    what = "lrs and wds as the last two input arrays" if preloaded else "lrs, wds per tensor"
+    register(OpDef(name=op_name, variadic=True, params=fields, infer_shape=infer_shape,
                    infer_type=infer_type, forward=forward,
                    num_outputs=lambda p: p["num_weights"],
-                   doc=f"{name[6:]} on num_weights tensors in one call (lrs, wds per tensor)."))
+                   doc=f"{name[6:]} on num_weights tensors in one call ({what})."))
 
 
 for _name, (_group, _kernel) in MULTI_OPS.items():
-    _multi_decl(_name, _group, _kernel)
+    _multi_decl(_name, _group, _kernel, preloaded=False)
+    _multi_decl(_name, _group, _kernel, preloaded=True)

@@ -145,9 +145,19 @@ def update_ops():
         if "mom" in op:
             params["momentum"] = 0.9
         init = [enc(a) for a in ins]
+        pre_ins = [a.copy() for a in ins]
         getattr(mx.nd, op)(*ins, out=[ins[0], ins[group]], **params)
         cases[op] = {"op": op, "group": group, "params": params, "init": init,
                      "after": [enc(a) for a in ins]}
+        # the preloaded form: lrs and wds as the last two inputs
+        pre_params = {k: v for k, v in params.items() if k not in ("lrs", "wds")}
+        extra = [mx.nd.array(params["lrs"]), mx.nd.array(params["wds"])]
+        getattr(mx.nd, "preloaded_" + op)(*(pre_ins + extra), out=[pre_ins[0], pre_ins[group]],
+                                          **pre_params)
+        cases["preloaded_" + op] = {"op": "preloaded_" + op, "group": group, "params": pre_params,
+                                    "init": init, "lrs": list(params["lrs"]),
+                                    "wds": list(params["wds"]),
+                                    "after": [enc(a) for a in pre_ins]}
     write("update_ops", cases)
 
 
