@@ -23,11 +23,18 @@ __all__ = ["nd", "ndarray", "sym", "symbol", "Context", "cpu", "gpu", "cpu_pinne
            "current_context", "num_gpus", "MXNetError", "AttrScope", "random", "test_utils"]
 
 
-_LAZY_MODULES = {"test_utils", "model", "init", "initializer"}
+_LAZY_MODULES = {"test_utils", "model", "init", "initializer",
+                 # the training layer, as MXNet lays it out
+                 "module", "io", "metric", "optimizer", "lr_scheduler", "callback", "kvstore",
+                 "monitor", "visualization", "profiler"}
+# MXNet's short names of training modules
+_ALIASES = {"mod": "module", "opt": "optimizer", "kv": "kvstore", "viz": "visualization",
+            "mon": "monitor"}
 
 
 def __getattr__(attr):
-    # heavier modules load on first use (``mx.test_utils``, ``mx.model`` ...)
+    # heavier modules load on first use (``mx.test_utils``, ``mx.model``, ``mx.mod`` ...)
+    attr = _ALIASES.get(attr, attr)
     if attr in _LAZY_MODULES:
         import importlib
         return importlib.import_module(f".{attr}", __name__)
