@@ -207,9 +207,9 @@ def _timed_programs(exe):
     fwd = [(_timed(entry[0], steps[k].name, steps[k].op.name, ctx),) + tuple(entry[1:])
            for k, entry in enumerate(exe._fwd_program)]
     bwd = []
-    for entry, k in zip(exe._bwd_program, reversed(exe._bwd_steps)):
-        bwd.append((_timed(entry[0], steps[k].name, "_backward_" + steps[k].op.name, ctx),)
-                   + tuple(entry[1:]))
+    for entry, unit in zip(exe._bwd_program, exe._units):
+        node = steps[unit.step].name
+        bwd.append((_timed(entry[0], node, "_backward_" + unit.op_name, ctx),) + tuple(entry[1:]))
     exe._profiled_programs = (exe._fwd_program, fwd, bwd)
     return fwd, bwd
 

@@ -22,6 +22,8 @@ FAMILIES = (
     "layer_norm", "lrn", "softmax", "loss", "sequence", "rnn",
     # linear algebra
     "dot", "linalg", "linalg_factor",
+    # training: the optimizers' update ops
+    "optimizer",
 )
 
 for _family in FAMILIES:

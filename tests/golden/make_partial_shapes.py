@@ -82,10 +82,10 @@ def graph_cases():
     """MXNet's own partial-inference tests, as graphs."""
     d = mx.sym.var("data")
     graphs = {
-        "transpose_back": (mx.sym.ones(shape=[2, 3]) + mx.sym.transpose(mx.sym.ones(shape=[-1, -1])),
-                           {}),
-        "transpose_mixed": (mx.sym.ones(shape=[2, -1]) + mx.sym.transpose(mx.sym.ones(shape=[3, -1])),
-                            {}),
+        "transpose_back": (mx.sym.ones(shape=[2, 3])
+                           + mx.sym.transpose(mx.sym.ones(shape=[-1, -1])), {}),
+        "transpose_mixed": (mx.sym.ones(shape=[2, -1])
+                            + mx.sym.transpose(mx.sym.ones(shape=[3, -1])), {}),
         "reshape_holdout": (mx.sym.elemwise_add(d.reshape((0, -1)), mx.sym.ones(shape=(2, 75))),
                             {"data": (2, 0, 5, 5)}),
         "reshape_holdout_reverse": (mx.sym.elemwise_add(d.reshape((0, -1), reverse=True),
