@@ -16,6 +16,17 @@ __all__ = ["NDArray", "from_data", "invoke_op"]
 
 # Set by ndarray.register once the op functions exist (breaks an import cycle).
 invoke_op = None
+# Set by mxlite.autograd when it loads: its tape module (recording switches, record_custom,
+# note_write, ...). NDArray sits below autograd, so it reaches the tape only through this.
+autograd_hooks = None
+
+
+def _recording_with(arr):
+    """The tape module when recording is on and ``arr`` has a live history, else None."""
+    ag = autograd_hooks
+    if ag is not None and ag.STATE.recording and ag.live_entry(arr) is not None:
+        return ag
+    return None
 
 
 def _shape_str(shape):
@@ -29,7 +40,8 @@ class NDArray:
     data lives.
     """
 
-    __slots__ = ("_data", "_ctx", "__weakref__")
+    # _ag: the autograd entry, None or (tape node, output index); see mxlite/autograd/tape.py
+    __slots__ = ("_data", "_ctx", "_ag", "__weakref__")
     __array_priority__ = 1000.0
 
     def __init__(self, data, ctx=None):
@@ -37,6 +49,7 @@ class NDArray:
             data, ctx = data._data, data._ctx
         self._data = data
         self._ctx = ctx if ctx is not None else current_context()
+        self._ag = None
 
     # ----- properties
     # ---------------------------------------------------------------------------------
@@ -74,15 +87,63 @@ class NDArray:
     def T(self):
         if self.ndim < 2:
             return self
+        if _recording_with(self):
+            return invoke_op("transpose", [self], {})
         return NDArray(self._xp.ascontiguousarray(self._data.T), self._ctx)
 
     @property
     def _xp(self):
         return array_module(self._ctx)
 
+    # ----- autograd
+    # -----------------------------------------------------------------------------------
     @property
     def grad(self):
+        """The gradient buffer attached by ``attach_grad`` / ``mark_variables``, else None."""
+        e = self._ag
+        if e is not None and e[0].is_var:
+            return e[0].grad
         return None
+
+    @property
+    def _fresh_grad(self):
+        e = self._ag
+        return bool(e is not None and e[0].is_var and e[0].fresh)
+
+    @_fresh_grad.setter
+    def _fresh_grad(self, state):
+        e = self._ag
+        if e is not None and e[0].is_var:
+            e[0].fresh = bool(state)
+
+    def attach_grad(self, grad_req="write", stype=None):
+        """Attach a zero-filled gradient buffer, making this array a variable of autograd.
+
+        Parameters
+        ----------
+        grad_req : {'write', 'add', 'null'}
+            How backward stores the gradient: overwrite, accumulate, or not at all.
+        stype : str, optional
+            Storage type of the gradient; only 'default' (dense) exists in mxlite.
+        """
+        if stype not in (None, "default"):
+            raise MXNetError(f"attach_grad: storage type {stype} is not supported by mxlite "
+                             f"(gradients are dense)")
+        from ..autograd import mark_variables
+        with device_scope(self._ctx):
+            grad = NDArray(self._xp.zeros_like(self._data), self._ctx)
+        mark_variables([self], [grad], grad_req)
+
+    def detach(self):
+        """The same data without its autograd history (gradients stop here)."""
+        return NDArray(self._data, self._ctx)
+
+    def backward(self, out_grad=None, retain_graph=False, train_mode=True):
+        """Compute the gradients of this array with respect to the marked variables (see
+        ``mx.autograd.backward``)."""
+        from ..autograd import backward
+        backward([self], None if out_grad is None else [out_grad], retain_graph=retain_graph,
+                 train_mode=train_mode)
 
     # ----- conversion
     # ---------------------------------------------------------------------------------
@@ -101,6 +162,8 @@ class NDArray:
         dt = dtype_np(dtype)
         if not copy and dt == self._data.dtype:
             return self
+        if _recording_with(self):
+            return invoke_op("Cast", [self], {"dtype": dt.name})
         with device_scope(self._ctx):
             return NDArray(self._data.astype(dt), self._ctx)
 
@@ -118,7 +181,11 @@ class NDArray:
             other._assign(self)
             return other
         if isinstance(other, Context):
-            return NDArray(_move(self._data, self._ctx, other), other)
+            out = NDArray(_move(self._data, self._ctx, other), other)
+            ag = _recording_with(self)
+            if ag is not None:
+                ag.record_custom("_copyto", [self], [out], _copy_backward(self._ctx))
+            return out
         raise TypeError(f"copyto does not support type {type(other)}")
 
     def as_in_context(self, context):
@@ -178,6 +245,8 @@ class NDArray:
                 raise ValueError(f"Cannot reshape array of size {self.size} into shape "
                                  f"{tuple(shape)}") from None
             raise
+        if _recording_with(self):
+            return invoke_op("Reshape", [self], {"shape": target})
         return NDArray(self._data.reshape(target), self._ctx)
 
     def reshape_like(self, other):
@@ -186,9 +255,18 @@ class NDArray:
     def broadcast_to(self, shape):
         return invoke_op("broadcast_to", [self], {"shape": tuple(shape)})
 
-    def _assign(self, value):
+    def _assign(self, value, what="an assignment"):
         """Write ``value`` (NDArray, array, list or number) into all of self, casting and
-        broadcasting."""
+        broadcasting; recorded as a copy when ``value`` has an autograd history."""
+        ag = autograd_hooks
+        if ag is not None:
+            ag.note_write(self, what)
+        self._write(value)
+        if ag is not None and isinstance(value, NDArray):
+            ag.record_custom("_copyto", [value], [self], _assign_backward(value, self._ctx))
+
+    def _write(self, value):
+        """The raw write of ``_assign``, with no autograd bookkeeping."""
         xp = self._xp
         with device_scope(self._ctx):
             if isinstance(value, NDArray):
@@ -231,6 +309,7 @@ class NDArray:
         from .utils import array_from_raw_bytes
         arr = array_from_raw_bytes(state["handle"])
         self._ctx, self._data = arr._ctx, arr._data
+        self._ag = None
 
     # ----- indexing
     # -----------------------------------------------------------------------------------
@@ -238,11 +317,29 @@ class NDArray:
         key = _index_key(key, self._ctx)
         with device_scope(self._ctx):
             out = self._data[key]
-        if out.ndim == 0:
+        if out.ndim == 0 and not _np_shape():
             out = out.reshape(1)
-        return NDArray(out, self._ctx)
+        result = NDArray(out, self._ctx)
+        ag = _recording_with(self)
+        if ag is not None:
+            # a recorded result is a copy (MXNet records a slice op, which writes a new array)
+            with device_scope(self._ctx):
+                result._data = out.copy()
+            ag.record_custom("slice", [self], [result], _slice_backward(key))
+        return result
 
     def __setitem__(self, key, value):
+        ag = autograd_hooks
+        if ag is not None:
+            ag.note_write(self, "an item assignment (x[key] = value)")
+            if isinstance(value, NDArray) and _recording_with(value) is not None:
+                if isinstance(key, slice) and key == slice(None):
+                    self._assign(value)
+                    return
+                raise MXNetError("NotImplementedError: Inplace operations (+=, -=, x[:]=, etc) "
+                                 "are not supported when recording with autograd: writing a "
+                                 "recorded array into part of another one (x[key] = y) cannot "
+                                 "be differentiated; build the result with concat or where")
         key = _index_key(key, self._ctx)
         xp = self._xp
         with device_scope(self._ctx):
@@ -287,8 +384,11 @@ class NDArray:
         raise TypeError(f"type {type(other)} not supported")
 
     def _inplace(self, other, tensor_op, scalar_op):
+        ag = autograd_hooks
+        if ag is not None:
+            ag.note_write(self, f"an in-place {tensor_op}")
         result = self._binary(other, tensor_op, scalar_op)
-        self._assign(result)
+        self._assign(result, f"an in-place {tensor_op}")
         return self
 
     def __add__(self, o):
@@ -367,6 +467,76 @@ class NDArray:
 
     def __le__(self, o):
         return self._binary(o, "broadcast_lesser_equal", "_lesser_equal_scalar")
+
+
+def _np_shape():
+    from ..util import is_np_shape
+    return is_np_shape()
+
+
+def _reduce_to(xp, g, shape):
+    """``g`` summed over the axes it was broadcast along to reach it from ``shape``."""
+    if g.shape == tuple(shape):
+        return g
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, d in enumerate(shape) if d == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def _assign_backward(value, ctx):
+    """Backward of ``y[:] = value`` / ``value.copyto(y)``: the gradient of value, reduced over
+    the broadcast and moved back to value's device."""
+    shape, src_ctx, dtype = value.shape, value.context, value._data.dtype
+
+    def backward(ograds, in_data, out_data):
+        xp = array_module(ctx)
+        with device_scope(ctx):
+            g = _reduce_to(xp, ograds[0], shape)
+        return [_move(g, ctx, src_ctx).astype(dtype, copy=False)]
+    return backward
+
+
+def _copy_backward(src_ctx):
+    def backward(ograds, in_data, out_data):
+        g = ograds[0]
+        dst = Context("gpu", int(g.device.id)) if not isinstance(g, np.ndarray) else Context("cpu")
+        return [_move(g, dst, src_ctx)]
+    return backward
+
+
+def _slice_backward(key):
+    """Backward of ``x[key]``: the output gradient scattered into zeros shaped like x (summed
+    where an index repeats)."""
+    def backward(ograds, in_data, out_data):
+        x = in_data[0]
+        xp = np if isinstance(x, np.ndarray) else _cupy()
+        g = xp.zeros_like(x)
+        target = g[key].shape
+        og = ograds[0].reshape(target)
+        if _advanced(key):
+            if xp is np:
+                np.add.at(g, key, og)
+            else:
+                import cupyx
+                cupyx.scatter_add(g, key, og)
+        else:
+            g[key] = og
+        return [g]
+    return backward
+
+
+def _advanced(key):
+    keys = key if isinstance(key, tuple) else (key,)
+    return any(hasattr(k, "shape") and getattr(k, "ndim", 0) > 0 for k in keys)
+
+
+def _cupy():
+    import cupy
+    return cupy
 
 
 def _move(data, src_ctx, dst_ctx):

@@ -16,7 +16,10 @@ __all__ = ["invoke", "make_function"]
 
 def invoke(op, inputs, attrs, out=None, is_train=False):
     """Run ``op`` once on NDArray ``inputs`` with attribute values ``attrs``; return its visible
-    outputs (one NDArray, or a list when the op has several)."""
+    outputs (one NDArray, or a list when the op has several).
+
+    ``is_train`` is also on in autograd's training mode; under ``autograd.record()`` the call is
+    put on the tape (with its params and StepContext) when an input has a history."""
     if isinstance(op, str):
         op = registry.get(op)
     text_attrs = {k: format_attr(v) for k, v in attrs.items()}
@@ -42,6 +45,17 @@ def invoke(op, inputs, attrs, out=None, is_train=False):
         if e is not None and np.dtype(e) != g:
             raise MXNetError(f"Error in operator {op.name}: input {name} has dtype {g.name}, "
                              f"expected {np.dtype(e).name} (inputs must share one dtype)")
+    ag = _nd.autograd_hooks
+    recording = False
+    targets = None
+    if out is not None:
+        targets = out if isinstance(out, (list, tuple)) else [out]
+    if ag is not None:
+        is_train = is_train or ag.STATE.training
+        recording = ag.STATE.recording
+        if targets is not None:
+            for t in targets:
+                ag.note_write(t, f"the output of operator {op.name} (out=)")
     xp = array_module(ctx)
     sc = StepContext(xp, ctx, is_train, op.name)
     forward = op.gpu_forward if ctx.is_gpu and op.gpu_forward is not None else op.forward
@@ -57,10 +71,12 @@ def invoke(op, inputs, attrs, out=None, is_train=False):
         if s is not None and o.shape != tuple(s):
             raise MXNetError(f"internal error: {op.name} output {i} has shape {o.shape}, "
                              f"inferred {tuple(s)}")
-    if out is not None:
-        targets = out if isinstance(out, (list, tuple)) else [out]
+    node = ag.record_op(op, p, attrs, sc, inputs, results, outs) if recording else None
+    if targets is not None:
         for t, o in zip(targets, outs):
-            t._assign(o)
+            t._write(o)
+        if node is not None:
+            ag.bind_outputs(node, targets[:n_vis])
         return out
     return outs[0] if n_vis == 1 else outs
 
