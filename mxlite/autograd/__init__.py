@@ -117,11 +117,12 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
 
     Returns
     -------
-    NDArray or list of NDArray
+    list of NDArray
+        One gradient per variable; a list even for a single NDArray variable, as MXNet 1.9's
+        python/mxnet/autograd.py returns (its single-variable branch is never taken).
     """
     heads, head_grads = _parse_heads(heads, head_grads)
-    single = isinstance(variables, NDArray)
-    if single:
+    if isinstance(variables, NDArray):
         variables = [variables]
     else:
         variables = list(variables)
@@ -129,7 +130,7 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     retain_graph = retain_graph if retain_graph is not None else create_graph
     ret = _engine.run_backward(heads, head_grads, variables, retain_graph, create_graph,
                                train_mode)
-    return ret[0] if single else ret
+    return ret
 
 
 # The NDArray front end reaches the tape through these hooks (ndarray sits below autograd).

@@ -66,8 +66,22 @@ def _targets(variables, seen, leaves):
     return targets
 
 
+# Ops whose backward reads only the shapes and dtypes of its inputs and outputs (not their
+# values), so an in-place write into them after recording leaves the gradient right, as in MXNet.
+VALUE_FREE_BACKWARD = frozenset((
+    "_plus_scalar", "_minus_scalar", "_rminus_scalar", "_mul_scalar", "_div_scalar",
+    "elemwise_add", "elemwise_sub", "broadcast_add", "broadcast_sub", "add_n", "negative",
+    "_copy", "_copyto", "Cast", "Reshape", "Flatten", "expand_dims", "transpose", "SwapAxis",
+    "squeeze", "broadcast_to", "broadcast_axis", "sum", "mean", "Concat", "SliceChannel",
+    "slice", "slice_axis", "tile", "repeat", "reverse", "Dropout", "BlockGrad", "stack",
+    "zeros_like", "ones_like"))
+
+
 def _check_versions(node):
-    """Refuse a node whose saved arrays were written since it was recorded."""
+    """Refuse a node whose saved arrays were written since it was recorded, unless its backward
+    does not read their values."""
+    if node.name in VALUE_FREE_BACKWARD:
+        return
     for k, e in enumerate(node.ins):
         if e[0].version != node.in_versions[k]:
             names = _input_names(node)
@@ -181,7 +195,8 @@ def run_backward(heads, head_grads, variables, retain_graph, create_graph, train
             for node in ops:
                 node.free()
             for leaf in leaves:
-                if leaf.grad is None:
+                # constants and 'null' variables are part of the graph MXNet clears
+                if leaf.grad is None or leaf.grad_req == "null":
                     leaf.freed = True
 
 

@@ -101,7 +101,7 @@ class NDArray:
     def grad(self):
         """The gradient buffer attached by ``attach_grad`` / ``mark_variables``, else None."""
         e = self._ag
-        if e is not None and e[0].is_var:
+        if e is not None and e[0].is_var and not e[0].freed:
             return e[0].grad
         return None
 
