@@ -8,6 +8,7 @@ import numpy as np
 
 from ..base import MXNetError, dtype_np, numeric_types
 from ..context import Context, array_module, current_context, device_scope
+from ..util import is_np_shape
 
 # MXNet's ndarray.py aliases the builtin slice (tests import it from here).
 py_slice = slice
@@ -317,7 +318,7 @@ class NDArray:
         key = _index_key(key, self._ctx)
         with device_scope(self._ctx):
             out = self._data[key]
-        if out.ndim == 0 and not _np_shape():
+        if out.ndim == 0 and not is_np_shape():
             out = out.reshape(1)
         result = NDArray(out, self._ctx)
         ag = _recording_with(self)
@@ -467,11 +468,6 @@ class NDArray:
 
     def __le__(self, o):
         return self._binary(o, "broadcast_lesser_equal", "_lesser_equal_scalar")
-
-
-def _np_shape():
-    from ..util import is_np_shape
-    return is_np_shape()
 
 
 def _reduce_to(xp, g, shape):

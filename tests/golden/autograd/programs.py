@@ -372,11 +372,31 @@ def np_shape_zero_size(mx):
                 "sum0": mx.nd.sum(z, axis=0).asnumpy(),
                 "sum1": _shape_of(lambda: mx.nd.sum(z, axis=1)),
                 "concat": _shape_of(lambda: mx.nd.concat(z, mx.nd.ones((2, 3)), dim=0)),
-                "fc": _shape_of(lambda: mx.nd.FullyConnected(mx.nd.ones((0, 4)),
-                                                             mx.nd.ones((3, 4)),
-                                                             mx.nd.ones((3,)), num_hidden=3)),
+                "tile_empty": _shape_of(lambda: mx.nd.tile(z, reps=(2, 2))),
+                "one_hot_empty": _shape_of(lambda: mx.nd.one_hot(mx.nd.zeros((0,)), depth=3)),
+                "one_hot_scalar": _shape_of(lambda: mx.nd.one_hot(mx.nd.ones(()), depth=3)),
+                "split": _shape_of(lambda: mx.nd.split(mx.nd.ones((0, 4)), num_outputs=2,
+                                                       axis=1)[1]),
+                "stack_scalars": _shape_of(lambda: mx.nd.stack(mx.nd.ones(()), mx.nd.ones(()))),
                 "empty": _shape_of(lambda: mx.nd.empty((0,))),
                 "slice": _shape_of(lambda: mx.nd.ones((3,))[3:])}
+
+
+def np_shape_zero_batch_fully_connected(mx):
+    with mx.np_shape(True):
+        y = mx.nd.FullyConnected(mx.nd.ones((0, 4)), mx.nd.ones((3, 4)), mx.nd.ones((3,)),
+                                 num_hidden=3)
+        return {"shape": np.array(y.shape, dtype=np.int64)}
+
+
+def np_shape_tile_zero_reps(mx):
+    with mx.np_shape(True):
+        return {"shape": _shape_of(lambda: mx.nd.tile(mx.nd.ones((2, 3)), reps=(0, 2)))}
+
+
+def np_shape_random_scalar(mx):
+    with mx.np_shape(True):
+        return {"shape": _shape_of(lambda: mx.nd.random.uniform(shape=()))}
 
 
 def np_shape_off_rejects_scalar(mx):
