@@ -8,11 +8,10 @@ through, ``_copy``, ``transpose``, ``add_n``). Through any other op, create_grap
 ``_backward_<op>`` step that refuses to be differentiated, naming the op, as MXNet does.
 
 A rule is ``rule(params, ograds, ins, outs) -> one NDArray (or None) per input``. Masks that only
-select (relu, abs, clip) are computed with recording paused: they are constants.
+select (relu, abs, clip) are recorded comparisons (or ``sign``), whose gradient is zero, so the
+result stays on the tape (connected to the input) as MXNet's ``_backward_relu`` is.
 """
 import math
-
-from .state import STATE
 
 __all__ = ["RULES", "add", "supported"]
 
@@ -20,16 +19,6 @@ __all__ = ["RULES", "add", "supported"]
 def _nd():
     from .. import ndarray
     return ndarray
-
-
-def _constant(fn):
-    """``fn()`` computed with recording off (a mask or sign: no gradient flows through it)."""
-    prev = STATE.recording
-    STATE.recording = False
-    try:
-        return fn()
-    finally:
-        STATE.recording = prev
 
 
 def add(a, b):
@@ -58,17 +47,17 @@ def _each_input(p, ograds, ins, outs):
 
 def _relu(p, ograds, ins, outs):
     x = ins[0]
-    return [ograds[0] * _constant(lambda: x > 0)]
+    return [ograds[0] * (x > 0)]
 
 
 def _abs(p, ograds, ins, outs):
     x = ins[0]
-    return [ograds[0] * _constant(lambda: _nd().sign(x))]
+    return [ograds[0] * _nd().sign(x)]
 
 
 def _clip(p, ograds, ins, outs):
     x = ins[0]
-    mask = _constant(lambda: (x >= p["a_min"]) * (x <= p["a_max"]))
+    mask = (x >= p["a_min"]) * (x <= p["a_max"])
     return [ograds[0] * mask]
 
 
