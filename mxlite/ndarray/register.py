@@ -4,7 +4,7 @@ import numpy as np
 from ..base import MXNetError, numeric_types
 from ..context import array_module, current_context, device_scope
 from ..ops import registry
-from ..ops.params import format_attr
+from ..ops.params import Params, format_attr
 from ..ops.registry import StepContext
 from ..ops.signature import drop_none_inputs, make_doc, make_signature, split_positional
 from . import ndarray as _nd
@@ -12,6 +12,28 @@ from .creation import array
 from .ndarray import NDArray
 
 __all__ = ["invoke", "make_function"]
+
+# Parsed params per (op, attribute values): an imperative loop calls the same op with the same
+# attributes again and again, and parsing is most of the per-call cost of a small op.
+_PARSED = {}
+_PARSED_MAX = 4096
+
+
+def _parse(op, attrs):
+    """``op``'s Params for ``attrs`` (Python values), parsed once per distinct value set; a fresh
+    copy each time, since callers may add to it (num_args)."""
+    try:
+        key = (op, tuple((k, type(v), v) for k, v in attrs.items()))
+        cached = _PARSED.get(key)
+    except TypeError:  # an unhashable value (a list): parse without the cache
+        key, cached = None, None
+    if cached is None:
+        cached = op.parse({k: format_attr(v) for k, v in attrs.items()})
+        if key is not None:
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[key] = cached
+    return Params(cached)
 
 
 def invoke(op, inputs, attrs, out=None, is_train=False):
@@ -22,8 +44,7 @@ def invoke(op, inputs, attrs, out=None, is_train=False):
     put on the tape (with its params and StepContext) when an input has a history."""
     if isinstance(op, str):
         op = registry.get(op)
-    text_attrs = {k: format_attr(v) for k, v in attrs.items()}
-    p = op.parse(text_attrs)
+    p = _parse(op, attrs)
     if op.variadic:
         p["num_args"] = len(inputs)
     names = op.input_names(p)
@@ -104,7 +125,7 @@ def make_function(op, public_name):
             if named:
                 raise TypeError(f"{public_name} takes its inputs positionally")
         else:
-            p = op.parse({k: format_attr(v) for k, v in p_attrs.items()})
+            p = _parse(op, p_attrs)
             names = op.input_names(p)
             if len(inputs) > len(names):
                 raise TypeError(f"{public_name} takes {len(names)} inputs ({', '.join(names)}), "
