@@ -560,3 +560,16 @@ def test_gpu_copy_to_cpu_is_recorded():
     y.backward()
     assert x.grad.context == mx.gpu(0)
     np.testing.assert_allclose(x.grad.asnumpy(), [3, 3])
+
+
+def test_copies_are_exported_and_twice_differentiable():
+    x = _var([0.5, 1.0])
+    with ag.record():
+        y = mx.nd.sin(x.copy())
+        dx = ag.grad(y, [x], create_graph=True)[0]
+    dx.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), -np.sin([0.5, 1.0]), rtol=1e-6)
+    with ag.record():
+        z = x.copyto(mx.cpu(1)) * 2
+    ops = [n["op"] for n in __import__("json").loads(ag.get_symbol(z).tojson())["nodes"]]
+    assert ops == ["null", "_copy", "_mul_scalar"]

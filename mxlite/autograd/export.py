@@ -27,6 +27,11 @@ def get_symbol(x):
             return made[id(node)]
         if node.is_var:
             s = sym.var(node.name)
+        elif isinstance(node, CustomNode) and node.name == "_copyto":
+            src, idx = node.ins[0]
+            s_in = build(src)
+            s = sym._copy(s_in[idx] if len(s_in.list_outputs()) > 1 else s_in,
+                          name=f"node_{node.seq}")
         elif isinstance(node, CustomNode):
             raise MXNetError(f"get_symbol: the history contains {node.name}, a step recorded "
                              f"from Python, which has no symbolic form")

@@ -101,11 +101,20 @@ class CustomNode(OpNode):
         self.backward = backward
         # for create_graph: a function (ograds, ins, outs as NDArrays) -> input grads built from
         # recorded ops, or None when this step has no differentiable backward
+        if differentiable is None and name == "_copyto" and \
+                in_data[0].shape == out_data[0].shape:
+            differentiable = _copy_rule
         self.differentiable = differentiable
 
     @property
     def name(self):
         return self.custom_name
+
+
+def _copy_rule(p, ograds, ins, outs):
+    """A copy's gradient, recorded (MXNet's ``_copyto`` passes it through): moved back to the
+    source's device."""
+    return [ograds[0].as_in_context(ins[0].context)]
 
 
 def live_entry(arr):
