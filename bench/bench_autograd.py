@@ -16,7 +16,12 @@ alike. The medians (with quartiles) go to bench/results/<date>-cpu-autograd.json
 to the .png beside it (when matplotlib is installed). Goal: imperative <= 1.3 x executor, and
 <= MXNet 1.9.1's imperative step.
 
-    python bench/bench_autograd.py [--runs 300] [--batch 64] [--hidden 256] [--out PATH]
+BLAS and OpenMP run one thread (``--threads``, default 1) in both processes: the step's matrices
+are small, and on a shared machine extra threads only add scheduling noise to what this measures,
+the cost of recording.
+
+    python bench/bench_autograd.py [--runs 300] [--batch 64] [--hidden 256] [--threads 1]
+                                   [--out PATH]
 """
 import argparse
 import datetime
@@ -26,7 +31,20 @@ import platform
 import sys
 import time
 
-import numpy as np
+
+def _set_threads(argv):
+    """Pin BLAS/OpenMP threads before NumPy loads (the MXNet child inherits the setting)."""
+    threads = "1"
+    if "--threads" in argv and argv.index("--threads") + 1 < len(argv):
+        threads = argv[argv.index("--threads") + 1]
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = threads
+    return int(threads)
+
+
+THREADS = _set_threads(sys.argv)
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -170,6 +188,7 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--block", type=int, default=20, help="steps per alternating block")
+    ap.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (both runs)")
     ap.add_argument("--out", default=None, help="result file (default bench/results/...)")
     ap.add_argument("--impl", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -193,7 +212,7 @@ def main(argv=None):
     date = datetime.date.today().isoformat()
     result = {
         "benchmark": "mlp_train_step_autograd", "date": date, "device": "cpu",
-        "batch": args.batch, "hidden": args.hidden, "machine": _machine(),
+        "batch": args.batch, "hidden": args.hidden, "threads": THREADS, "machine": _machine(),
         "load_avg_before": load_before, "load_avg_after": os.getloadavg(),
         "results": {name: _summary(t) for name, t in times.items()},
         "goal": f"imperative <= {GOAL_RATIO} x executor, and <= MXNet 1.9.1 imperative",
@@ -202,7 +221,7 @@ def main(argv=None):
     result["imperative_vs_executor"] = round(imp / result["results"]["executor"]["median_ms"], 3)
     mxnet = run_with_mxnet(os.path.abspath(__file__),
                            ["--runs", str(args.runs), "--batch", str(args.batch),
-                            "--hidden", str(args.hidden)])
+                            "--hidden", str(args.hidden), "--threads", str(THREADS)])
     if mxnet is not None:
         result["mxnet_median_ms"] = mxnet["median_ms"]
         result["mxnet_summary"] = mxnet
