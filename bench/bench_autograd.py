@@ -162,11 +162,12 @@ def _plot(result, path):
     med = [result["results"][n]["median_ms"] for n in names]
     err = [[m - result["results"][n]["p25_ms"] for n, m in zip(names, med)],
            [result["results"][n]["p75_ms"] - m for n, m in zip(names, med)]]
-    if "mxnet_median_ms" in result:
+    if "mxnet_summary" in result:
+        m = result["mxnet_summary"]
         names.append("mxnet-1.9.1 imperative")
-        med.append(result["mxnet_median_ms"])
-        err[0].append(0)
-        err[1].append(0)
+        med.append(m["median_ms"])
+        err[0].append(m["median_ms"] - m["p25_ms"])
+        err[1].append(m["p75_ms"] - m["median_ms"])
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     ax.barh(names, med, xerr=err, color=["#4C72B0", "#55A868", "#C44E52"][:len(names)])
     ax.set_xlabel("median ms per training step (p25-p75)")
