@@ -9,6 +9,7 @@ from ..base import MXNetError
 from ..ndarray import ndarray as _ndarray_module
 from ..ndarray.ndarray import NDArray
 from . import engine as _engine
+from . import ndarray_steps as _ndarray_steps
 from . import tape as _tape
 from .export import get_symbol
 from .function import Function
@@ -134,4 +135,4 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
 
 
 # The NDArray front end reaches the tape through these hooks (ndarray sits below autograd).
-_ndarray_module.autograd_hooks = _tape
+_ndarray_module.autograd_hooks = _ndarray_steps

@@ -17,8 +17,9 @@ __all__ = ["NDArray", "from_data", "invoke_op"]
 
 # Set by ndarray.register once the op functions exist (breaks an import cycle).
 invoke_op = None
-# Set by mxlite.autograd when it loads: its tape module (recording switches, record_custom,
-# note_write, ...). NDArray sits below autograd, so it reaches the tape only through this.
+# Set by mxlite.autograd when it loads: mxlite/autograd/ndarray_steps.py (recording switches,
+# record_custom, note_write, the backward of indexing and copies). NDArray sits below autograd,
+# so it reaches the tape only through this.
 autograd_hooks = None
 
 
@@ -185,7 +186,7 @@ class NDArray:
             out = NDArray(_move(self._data, self._ctx, other), other)
             ag = _recording_with(self)
             if ag is not None:
-                ag.record_custom("_copyto", [self], [out], _copy_backward(self._ctx))
+                ag.record_custom("_copyto", [self], [out], ag.copy_backward(self._ctx))
             return out
         raise TypeError(f"copyto does not support type {type(other)}")
 
@@ -264,7 +265,8 @@ class NDArray:
             ag.note_write(self, what)
         self._write(value)
         if ag is not None and isinstance(value, NDArray):
-            ag.record_custom("_copyto", [value], [self], _assign_backward(value, self._ctx))
+            ag.record_custom("_copyto", [value], [self],
+                             ag.assign_backward(value, self._ctx))
 
     def _write(self, value):
         """The raw write of ``_assign``, with no autograd bookkeeping."""
@@ -326,7 +328,7 @@ class NDArray:
             # a recorded result is a copy (MXNet records a slice op, which writes a new array)
             with device_scope(self._ctx):
                 result._data = out.copy()
-            ag.record_custom("slice", [self], [result], _slice_backward(key))
+            ag.record_custom("slice", [self], [result], ag.slice_backward(key))
         return result
 
     def __setitem__(self, key, value):
@@ -468,71 +470,6 @@ class NDArray:
 
     def __le__(self, o):
         return self._binary(o, "broadcast_lesser_equal", "_lesser_equal_scalar")
-
-
-def _reduce_to(xp, g, shape):
-    """``g`` summed over the axes it was broadcast along to reach it from ``shape``."""
-    if g.shape == tuple(shape):
-        return g
-    extra = g.ndim - len(shape)
-    if extra > 0:
-        g = g.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, d in enumerate(shape) if d == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape)
-
-
-def _assign_backward(value, ctx):
-    """Backward of ``y[:] = value`` / ``value.copyto(y)``: the gradient of value, reduced over
-    the broadcast and moved back to value's device."""
-    shape, src_ctx, dtype = value.shape, value.context, value._data.dtype
-
-    def backward(ograds, in_data, out_data):
-        xp = array_module(ctx)
-        with device_scope(ctx):
-            g = _reduce_to(xp, ograds[0], shape)
-        return [_move(g, ctx, src_ctx).astype(dtype, copy=False)]
-    return backward
-
-
-def _copy_backward(src_ctx):
-    def backward(ograds, in_data, out_data):
-        g = ograds[0]
-        dst = Context("gpu", int(g.device.id)) if not isinstance(g, np.ndarray) else Context("cpu")
-        return [_move(g, dst, src_ctx)]
-    return backward
-
-
-def _slice_backward(key):
-    """Backward of ``x[key]``: the output gradient scattered into zeros shaped like x (summed
-    where an index repeats)."""
-    def backward(ograds, in_data, out_data):
-        x = in_data[0]
-        xp = np if isinstance(x, np.ndarray) else _cupy()
-        g = xp.zeros_like(x)
-        target = g[key].shape
-        og = ograds[0].reshape(target)
-        if _advanced(key):
-            if xp is np:
-                np.add.at(g, key, og)
-            else:
-                import cupyx
-                cupyx.scatter_add(g, key, og)
-        else:
-            g[key] = og
-        return [g]
-    return backward
-
-
-def _advanced(key):
-    keys = key if isinstance(key, tuple) else (key,)
-    return any(hasattr(k, "shape") and getattr(k, "ndim", 0) > 0 for k in keys)
-
-
-def _cupy():
-    import cupy
-    return cupy
 
 
 def _move(data, src_ctx, dst_ctx):

@@ -5,6 +5,8 @@ Each program takes the framework module ``mx`` and returns a dict of NumPy array
 a program that must fail raises, and the fixture records the exception class. Inputs come from
 NumPy with fixed seeds, never from the framework's random generator.
 """
+import json
+
 import numpy as np
 
 
@@ -340,8 +342,9 @@ def get_symbol_arguments(mx):
         y1 = x * x + 2 * x - 1
         y2 = x * x + 2 * z - 1
     s1, s2 = mx.autograd.get_symbol(y1), mx.autograd.get_symbol(y2)
+    ops = sorted(n["op"] for n in json.loads(s2.tojson())["nodes"])
     return {"n1": np.array(len(s1.list_arguments())), "n2": np.array(len(s2.list_arguments())),
-            "ops": np.array(sorted(n["op"] for n in __import__("json").loads(s2.tojson())["nodes"]))}
+            "ops": np.array(ops)}
 
 
 # ----- NumPy-shape mode ---------------------------------------------------------------------
