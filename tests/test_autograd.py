@@ -422,16 +422,36 @@ def test_second_derivative(name, f, d2):
     np.testing.assert_allclose(x.grad.asnumpy(), d2(xv), rtol=1e-4, atol=1e-6)
 
 
-def test_third_derivative_stops_at_the_product_as_in_mxnet():
-    # the second derivative of exp is a product (broadcast_mul), whose gradient MXNet 1.9 cannot
-    # differentiate again either
-    x = _var([0.5])
+@pytest.mark.parametrize("name, d3", [("sin", lambda x: -np.cos(x)),
+                                      ("tanh", lambda x: (lambda t: -2 * (1 - t * t) *
+                                                          (1 - 3 * t * t))(np.tanh(x))),
+                                      ("log", lambda x: 2 / x ** 3)])
+def test_third_derivative_and_the_fourth_stops_at_a_product(name, d3):
+    # as in MXNet 1.9.1: the gradient of a unary op is one _backward_<op> step whose gradient is
+    # built from recorded ops, so a third derivative works; the fourth reaches the gradient of a
+    # product, which is not differentiable again (MXNet: _backward_mul)
+    xv = np.array([0.5, 0.8])
+    x = _var(xv)
     with ag.record():
-        d1 = ag.grad(mx.nd.exp(x), [x], create_graph=True)[0]
-        d2 = ag.grad(d1, [x], create_graph=True)[0]
-    np.testing.assert_allclose(d2.asnumpy(), np.exp([0.5]), rtol=1e-6)
-    with pytest.raises(MXNetError, match="_backward_broadcast_mul is non-differentiable"):
-        d2.backward()
+        y = getattr(mx.nd, name)(x)
+        for _ in range(2):
+            y = ag.grad(y, [x], create_graph=True)[0]
+    y.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.asnumpy(), d3(xv), rtol=1e-4)
+    with ag.record():
+        y4 = ag.grad(y, [x], create_graph=True)[0]
+    with pytest.raises(MXNetError, match=r"_backward_(broadcast_|_)mul(_scalar)? is "
+                                         r"non-differentiable"):
+        y4.backward()
+
+
+def test_second_derivative_of_dropout_is_zero():
+    x = _var(np.ones((10, 10)))
+    with ag.record():
+        d1 = ag.grad(mx.nd.Dropout(x, p=0.5), [x], create_graph=True)[0]
+    assert set(np.unique(d1.asnumpy())) <= {0.0, 2.0}
+    d1.backward()
+    assert (x.grad.asnumpy() == 0).all()
 
 
 def test_second_derivative_through_unsupported_op_names_it():

@@ -235,9 +235,13 @@ def _walk_create_graph(active, grads, wanted, train_mode):
         flags = tuple(id(e[0]) in wanted for e in node.ins)
         ins = [_entry_array(d, e, ctx) for d, e in zip(node.in_data, node.ins)]
         outs = [_entry_array(d, (node, i), ctx) for i, d in enumerate(node.out_data)]
-        rule = node.differentiable if isinstance(node, CustomNode) else \
-            higher_order.RULES.get(node.op.name)
-        if rule is not None:
+        custom = isinstance(node, CustomNode)
+        rule = node.differentiable if custom else higher_order.RULES.get(node.op.name)
+        unary = None if custom else higher_order.UNARY.get(node.op.name)
+        if unary is not None:
+            raw = raw_backward(node, [g._data for g in ograds], flags, train_mode)
+            igrads = [unary.record(node, ograds[0], ins[0], raw[0], ctx)]
+        elif rule is not None:
             igrads = rule(node.params, ograds, ins, outs)
         else:
             raw = raw_backward(node, [g._data for g in ograds], flags, train_mode)
