@@ -227,6 +227,38 @@ def second_order_sum_of_unaries(mx):
     return _second(mx, lambda x: mx.nd.elemwise_add(mx.nd.sigmoid(x), mx.nd.sqrt(x)) + 3.0, 35)
 
 
+def _third(mx, fn, seed):
+    x = _var(mx, (3,), seed, low=0.3, high=1.2)
+    with mx.autograd.record():
+        y = fn(x)
+        d1 = mx.autograd.grad(y, [x], create_graph=True, retain_graph=True)[0]
+        d2 = mx.autograd.grad(d1, [x], create_graph=True, retain_graph=True)[0]
+    d2.backward()
+    return {"d1": d1.asnumpy(), "d2": d2.asnumpy(), "d3": x.grad.asnumpy()}
+
+
+def third_order_sin(mx):
+    return _third(mx, mx.nd.sin, 60)
+
+
+def third_order_tanh(mx):
+    return _third(mx, mx.nd.tanh, 61)
+
+
+def third_order_log(mx):
+    return _third(mx, mx.nd.log, 62)
+
+
+def second_order_with_head_grads(mx):
+    x = _var(mx, (2, 3), 63, low=0.3, high=1.2)
+    hg1, hg2 = _arr(mx, (2, 3), 64), _arr(mx, (2, 3), 65)
+    with mx.autograd.record():
+        y = mx.nd.sigmoid(mx.nd.sqrt(x))
+        d1 = mx.autograd.grad(y, [x], head_grads=hg1, create_graph=True, retain_graph=True)[0]
+        d2 = mx.autograd.grad(d1, [x], head_grads=hg2, create_graph=True, retain_graph=True)[0]
+    return {"d1": d1.asnumpy(), "d2": d2.asnumpy()}
+
+
 def second_order_outside_record(mx):
     x = _var(mx, (3,), 36, low=0.2, high=1.0)
     with mx.autograd.record():
