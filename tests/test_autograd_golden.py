@@ -26,6 +26,8 @@ ERROR_TEXT = {
     "inplace_on_recorded_array": "output 0 of recorded operator _mul_scalar",
     "no_variable_requires_grad": "no inputs in computation graph that require gradients",
     "np_shape_off_rejects_scalar": "Invalid shape ()",
+    "np_shape_file_loaded_in_legacy_mode": "saved in np shape semantics, must be loaded",
+    "legacy_file_loaded_in_np_shape_mode": "not saved in np shape semantics",
     "np_shape_off_rejects_zero_dim": "Invalid shape (0, 3)",
     "out_into_recorded_array": "operator exp",
     "second_order_through_mul": "_backward_broadcast_mul is non-differentiable",

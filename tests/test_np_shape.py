@@ -130,3 +130,36 @@ def test_autograd_with_scalar_arrays():
         y.backward()
         assert x.grad.shape == ()
         np.testing.assert_allclose(x.grad.asnumpy(), 3 * np.e, rtol=1e-6)
+
+
+def test_save_load_round_trip_with_scalars_and_empty_arrays(tmp_path):
+    fname = str(tmp_path / "a.nd")
+    with mx.np_shape(True):
+        arrays = [mx.nd.full((), 2.5), mx.nd.zeros((0, 3)), mx.nd.array([[1, 2]], dtype="int32")]
+        mx.nd.save(fname, arrays)
+        back = mx.nd.load(fname)
+    assert [a.shape for a in back] == [(), (0, 3), (1, 2)]
+    assert back[0].asscalar() == 2.5 and back[2].dtype == np.int32
+    with open(fname, "rb") as f:
+        assert f.read()[24:28] == bytes.fromhex("cafa93f9")   # the V3 magic, as MXNet writes
+
+
+def test_file_and_mode_must_match(tmp_path):
+    legacy, v3 = str(tmp_path / "legacy.nd"), str(tmp_path / "v3.nd")
+    mx.nd.save(legacy, [mx.nd.ones((2,))])
+    with mx.np_shape(True):
+        mx.nd.save(v3, [mx.nd.ones((2,))])
+        with pytest.raises(MXNetError, match="not saved in np shape semantics"):
+            mx.nd.load(legacy)
+    with pytest.raises(MXNetError, match="saved in np shape semantics, must be loaded"):
+        mx.nd.load(v3)
+    with pytest.raises(MXNetError, match=r"shape \(\)"):
+        mx.nd.save(legacy, [mx.nd.array(np.float32(1))])
+
+
+def test_mxnet_v3_file_loads_in_np_shape_mode():
+    import os
+    path = os.path.join(os.path.dirname(__file__), "golden", "params_extra", "v3_np_shape.params")
+    with mx.np_shape(True):
+        d = mx.nd.load(path)
+    assert list(d) == ["a"] and d["a"].shape == (2,)

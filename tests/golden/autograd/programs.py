@@ -434,6 +434,52 @@ def np_shape_random_scalar(mx):
         return {"shape": _shape_of(lambda: mx.nd.random.uniform(shape=()))}
 
 
+def _saved_bytes(mx, arrays):
+    import os
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        fname = os.path.join(tmp, "a.nd")
+        mx.nd.save(fname, arrays)
+        with open(fname, "rb") as f:
+            raw = f.read()
+        loaded = mx.nd.load(fname)
+    return raw, loaded
+
+
+def np_shape_save_load(mx):
+    with mx.np_shape(True):
+        arrays = {"s": mx.nd.full((), 2.5), "z": mx.nd.zeros((0, 3)),
+                  "m": mx.nd.array([[1, 2], [3, 4]], dtype="int32")}
+        raw, loaded = _saved_bytes(mx, arrays)
+        return {"bytes": np.frombuffer(raw, np.uint8),
+                "shapes": np.array([str(loaded[k].shape) for k in sorted(loaded)]),
+                "s": loaded["s"].asnumpy(), "m": loaded["m"].asnumpy()}
+
+
+def np_shape_file_loaded_in_legacy_mode(mx):
+    with mx.np_shape(True):
+        arrays = [mx.nd.ones((2,))]
+        import os
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            fname = os.path.join(tmp, "a.nd")
+            mx.nd.save(fname, arrays)
+            with mx.np_shape(False):
+                mx.nd.load(fname)
+    return {}
+
+
+def legacy_file_loaded_in_np_shape_mode(mx):
+    import os
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        fname = os.path.join(tmp, "a.nd")
+        mx.nd.save(fname, [mx.nd.ones((2,))])
+        with mx.np_shape(True):
+            mx.nd.load(fname)
+    return {}
+
+
 def np_shape_off_rejects_scalar(mx):
     with mx.np_shape(False):
         mx.nd.ones(())
