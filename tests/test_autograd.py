@@ -225,6 +225,17 @@ def test_full_slice_assignment_of_recorded_value_is_a_copy():
     np.testing.assert_allclose(x.grad.asnumpy(), [18, 36])
 
 
+@pytest.mark.parametrize("key", [slice(None), None, Ellipsis])
+def test_whole_array_assignment_forms_are_copies(key):
+    x = _var([1.0, 2.0])
+    c = mx.nd.zeros((2,))
+    with ag.record():
+        c[key] = x * 2
+        y = c * 3
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [6, 6])
+
+
 def test_detach_stops_gradient():
     x = _var([1.0, 2.0])
     with ag.record():

@@ -336,8 +336,9 @@ class NDArray:
         if ag is not None:
             ag.note_write(self, "an item assignment (x[key] = value)")
             if isinstance(value, NDArray) and _recording_with(value) is not None:
-                if isinstance(key, slice) and key == slice(None):
-                    self._assign(value)
+                if key is None or key is Ellipsis or \
+                        isinstance(key, slice) and key == slice(None):
+                    self._assign(value)  # a whole-array copy (MXNet's _copyto): recorded
                     return
                 raise MXNetError("NotImplementedError: Inplace operations (+=, -=, x[:]=, etc) "
                                  "are not supported when recording with autograd: writing a "
