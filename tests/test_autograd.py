@@ -604,3 +604,14 @@ def test_copies_are_exported_and_twice_differentiable():
         z = x.copyto(mx.cpu(1)) * 2
     ops = [n["op"] for n in __import__("json").loads(ag.get_symbol(z).tojson())["nodes"]]
     assert ops == ["null", "_copy", "_mul_scalar"]
+
+
+@pytest.mark.gpu
+def test_gpu_second_derivative_through_a_device_copy():
+    x = _var([0.5, 1.0])
+    with ag.record():
+        y = mx.nd.sin(x.as_in_context(mx.gpu(0)))
+        dx = ag.grad(y, [x], create_graph=True)[0]
+    assert dx.context == mx.cpu()
+    dx.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), -np.sin([0.5, 1.0]), rtol=1e-5)

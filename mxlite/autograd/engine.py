@@ -233,8 +233,10 @@ def _walk_create_graph(active, grads, wanted, train_mode):
         ograds = [g if g is not None else NDArray(_zeros_like(d), ctx)
                   for g, d in zip(ograds, node.out_data)]
         flags = tuple(id(e[0]) in wanted for e in node.ins)
-        ins = [_entry_array(d, e, ctx) for d, e in zip(node.in_data, node.ins)]
-        outs = [_entry_array(d, (node, i), ctx) for i, d in enumerate(node.out_data)]
+        ctxs = getattr(node, "contexts", None) or [ctx] * (len(node.ins) + len(node.out_data))
+        ins = [_entry_array(d, e, c) for d, e, c in zip(node.in_data, node.ins, ctxs)]
+        outs = [_entry_array(d, (node, i), c)
+                for i, (d, c) in enumerate(zip(node.out_data, ctxs[len(node.ins):]))]
         custom = isinstance(node, CustomNode)
         rule = node.differentiable if custom else higher_order.RULES.get(node.op.name)
         unary = None if custom else higher_order.UNARY.get(node.op.name)
@@ -266,8 +268,11 @@ def _non_differentiable(name, node):
 
 
 def _node_ctx(node, ograds):
+    """The device of the node's outputs (where its output gradients live)."""
     if node.sc is not None:
         return node.sc.ctx
+    if getattr(node, "contexts", None):
+        return node.contexts[len(node.ins)]
     return next(g.context for g in ograds if g is not None)
 
 

@@ -93,12 +93,15 @@ class CustomNode(OpNode):
     """A recorded Python-level step: ``backward(ograds, in_data, out_data)`` returns one raw
     gradient (or None) per input; ``ograds`` has no None (zeros fill the missing ones)."""
 
-    __slots__ = ("custom_name", "backward", "differentiable")
+    __slots__ = ("custom_name", "backward", "differentiable", "contexts")
 
-    def __init__(self, name, backward, ins, in_data, out_data, differentiable=None):
+    def __init__(self, name, backward, ins, in_data, out_data, differentiable=None,
+                 contexts=None):
         super().__init__(None, None, None, None, ins, in_data, out_data, len(out_data))
         self.custom_name = name
         self.backward = backward
+        # the devices of the inputs then the outputs (a copy step spans two)
+        self.contexts = contexts
         # for create_graph: a function (ograds, ins, outs as NDArrays) -> input grads built from
         # recorded ops, or None when this step has no differentiable backward
         if differentiable is None and name == "_copyto" and \
@@ -207,7 +210,7 @@ def record_custom(name, inputs, outputs, backward, differentiable=None, force=Fa
                              f"{describe(o)}.")
     ins = _input_entries(inputs)
     node = CustomNode(name, backward, ins, [a._data for a in inputs], [o._data for o in outputs],
-                      differentiable)
+                      differentiable, [a.context for a in list(inputs) + list(outputs)])
     for i, o in enumerate(outputs):
         o._ag = (node, i)
     return node
