@@ -615,3 +615,13 @@ def test_gpu_second_derivative_through_a_device_copy():
     assert dx.context == mx.cpu()
     dx.backward()
     np.testing.assert_allclose(x.grad.asnumpy(), -np.sin([0.5, 1.0]), rtol=1e-5)
+
+
+def test_whole_array_assignment_with_leading_unit_axes():
+    x = _var([[1.0, 2.0]])
+    c = mx.nd.zeros((2,))
+    with ag.record():
+        c[None] = x * 2          # x * 2 has shape (1, 2): the leading axis drops
+        y = c * 3
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [[6, 6]])

@@ -18,6 +18,8 @@ def reduce_to(xp, g, shape):
     """``g`` summed over the axes it was broadcast along to reach it from ``shape``."""
     if g.shape == tuple(shape):
         return g
+    if g.ndim < len(shape):  # the value had leading size-1 axes (x[None] = y)
+        g = g.reshape((1,) * (len(shape) - g.ndim) + g.shape)
     extra = g.ndim - len(shape)
     if extra > 0:
         g = g.sum(axis=tuple(range(extra)))

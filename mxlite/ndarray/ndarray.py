@@ -336,14 +336,20 @@ class NDArray:
         if ag is not None:
             ag.note_write(self, "an item assignment (x[key] = value)")
             if isinstance(value, NDArray) and _recording_with(value) is not None:
-                if key is None or key is Ellipsis or \
-                        isinstance(key, slice) and key == slice(None):
-                    self._assign(value)  # a whole-array copy (MXNet's _copyto): recorded
-                    return
-                raise MXNetError("NotImplementedError: Inplace operations (+=, -=, x[:]=, etc) "
-                                 "are not supported when recording with autograd: writing a "
-                                 "recorded array into part of another one (x[key] = y) cannot "
-                                 "be differentiated; build the result with concat or where")
+                if not (key is None or key is Ellipsis or
+                        isinstance(key, slice) and key == slice(None)):
+                    raise MXNetError("NotImplementedError: Inplace operations (+=, -=, x[:]=, "
+                                     "etc) are not supported when recording with autograd: "
+                                     "writing a recorded array into part of another one "
+                                     "(x[key] = y) cannot be differentiated; build the result "
+                                     "with concat or where")
+                # a whole-array copy (MXNet's _copyto): recorded
+                self._setitem_raw(key, value)
+                ag.record_custom("_copyto", [value], [self], ag.assign_backward(value, self._ctx))
+                return
+        self._setitem_raw(key, value)
+
+    def _setitem_raw(self, key, value):
         key = _index_key(key, self._ctx)
         xp = self._xp
         with device_scope(self._ctx):
