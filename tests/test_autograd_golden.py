@@ -1,5 +1,5 @@
 """mxlite against the real MXNet 1.9.1 on the autograd and NumPy-shape programs of
-tests/golden/autograd/programs.py (fixture made by make_autograd_golden.py there)."""
+tests/golden/autograd/autograd_programs.py (fixture made by make_autograd_golden.py there)."""
 import json
 import os
 import sys
@@ -12,7 +12,7 @@ from mxlite.base import MXNetError
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden", "autograd")
 sys.path.insert(0, HERE)
-import programs  # noqa: E402
+import autograd_programs as programs  # noqa: E402
 
 with open(os.path.join(HERE, "autograd_golden.json")) as _f:
     GOLDEN = json.load(_f)["programs"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Record what the real MXNet 1.9.1 does with the programs in ``programs.py``.
+"""Record what the real MXNet 1.9.1 does with the programs in ``autograd_programs.py``.
 
 Run with the MXNet environment (not mxlite's), from the repository root:
 
@@ -25,7 +25,7 @@ import mxnet as mx  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import programs  # noqa: E402
+import autograd_programs as programs  # noqa: E402
 
 
 def encode(value):
