@@ -81,3 +81,23 @@ def test_autograd_golden(name):
             np.testing.assert_allclose(have, want, rtol=1e-5, atol=1e-6, err_msg=key)
         else:
             np.testing.assert_array_equal(have, want, err_msg=key)
+
+
+# On a GPU the same programs run with gpu(0) as the default context; the saved bytes name the
+# device, so the save/load program stays on the CPU.
+_CPU_ONLY = {"np_shape_save_load"}
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", [n for n in sorted(GOLDEN) if n not in NOT_YET and
+                                  n not in _CPU_ONLY and "error" not in GOLDEN[n]])
+def test_autograd_golden_on_gpu(name):
+    with mx.gpu(0):
+        got = getattr(programs, name)(mx)
+    for key, rec in GOLDEN[name]["values"].items():
+        want = _decode(rec)
+        have = np.asarray(got[key])
+        if want.dtype.kind in "fc":
+            np.testing.assert_allclose(have, want, rtol=1e-5, atol=1e-6, err_msg=key)
+        else:
+            np.testing.assert_array_equal(have, want, err_msg=key)
