@@ -625,3 +625,15 @@ def test_whole_array_assignment_with_leading_unit_axes():
         y = c * 3
     y.backward()
     np.testing.assert_allclose(x.grad.asnumpy(), [[6, 6]])
+
+
+@pytest.mark.parametrize("key", [1, (slice(None), 1), (slice(0, 2), slice(1, None)), -1,
+                                 (1, slice(None, None, 2)), slice(1, 2)])
+def test_get_symbol_writes_basic_indexing_as_slice(key):
+    x = _var(np.arange(12, dtype=np.float32).reshape(3, 4))
+    with ag.record():
+        y = x[key] * 2
+    s = ag.get_symbol(y)
+    assert "slice" in [n["op"] for n in __import__("json").loads(s.tojson())["nodes"]]
+    out = s.bind(mx.cpu(), {s.list_arguments()[0]: x}).forward()[0]
+    np.testing.assert_array_equal(out.asnumpy(), y.asnumpy())

@@ -10,8 +10,9 @@ def get_symbol(x):
     """The recorded computation that produced ``x``, as a Symbol.
 
     Variables are named as MXNet names them (``varN`` for marked variables, ``nullN`` for
-    constants) and op nodes ``node_N``. A step recorded from Python (``autograd.Function``,
-    indexing) has no symbolic form and raises MXNetError.
+    constants) and op nodes ``node_N``; copies become ``_copy`` and basic indexing ``slice`` (plus
+    a ``Reshape`` for integer indices). A step recorded from Python (``autograd.Function``,
+    advanced indexing) has no symbolic form and raises MXNetError.
     """
     assert isinstance(x, NDArray), \
         f"get_symbol: Invalid argument type, expecting {NDArray}, got {type(x)}"
@@ -32,6 +33,14 @@ def get_symbol(x):
             s_in = build(src)
             s = sym._copy(s_in[idx] if len(s_in.list_outputs()) > 1 else s_in,
                           name=f"node_{node.seq}")
+        elif isinstance(node, CustomNode) and node.name == "slice" and node.attrs:
+            src, idx = node.ins[0]
+            s_in = build(src)
+            attrs, reshape = node.attrs
+            s = sym.slice(s_in[idx] if len(s_in.list_outputs()) > 1 else s_in,
+                          name=f"node_{node.seq}", **attrs)
+            if reshape is not None:
+                s = sym.Reshape(s, shape=reshape, name=f"node_{node.seq}_reshape")
         elif isinstance(node, CustomNode):
             raise MXNetError(f"get_symbol: the history contains {node.name}, a step recorded "
                              f"from Python, which has no symbolic form")

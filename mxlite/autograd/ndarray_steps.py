@@ -11,7 +11,7 @@ from .tape import (bind_outputs, live_entry, note_write, record_custom,  # noqa:
                    record_op)
 
 __all__ = ["STATE", "live_entry", "note_write", "record_op", "record_custom", "bind_outputs",
-           "reduce_to", "assign_backward", "copy_backward", "slice_backward"]
+           "reduce_to", "assign_backward", "copy_backward", "slice_backward", "slice_symbol"]
 
 
 def reduce_to(xp, g, shape):
@@ -80,3 +80,31 @@ def _advanced(key):
 def _cupy():
     import cupy
     return cupy
+
+
+def slice_symbol(key, in_shape, out_shape):
+    """How ``get_symbol`` writes ``x[key]``: the ``slice`` op's attributes (and the shape of the
+    ``Reshape`` that drops integer-indexed axes), as MXNet records basic indexing; None for keys
+    it cannot write that way (arrays, Ellipsis, newaxis, negative steps)."""
+    keys = key if isinstance(key, tuple) else (key,)
+    if len(keys) > len(in_shape):
+        return None
+    begin, end, step = [], [], []
+    for k, dim in zip(keys, in_shape):
+        if isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+            i = int(k) + dim if k < 0 else int(k)
+            begin.append(i)
+            end.append(i + 1)
+            step.append(None)
+        elif isinstance(k, slice) and (k.step is None or k.step > 0):
+            start, stop, stride = k.indices(dim)
+            begin.append(start)
+            end.append(stop)
+            step.append(None if stride == 1 else stride)
+        else:
+            return None
+    attrs = {"begin": tuple(begin), "end": tuple(end), "step": tuple(step)}
+    sliced = tuple(max(0, -(-(e - b) // (st or 1))) for b, e, st in zip(begin, end, step))
+    sliced += tuple(in_shape[len(keys):])
+    return attrs, (tuple(out_shape) if sliced != tuple(out_shape) else None)
+

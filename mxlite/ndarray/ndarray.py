@@ -328,7 +328,8 @@ class NDArray:
             # a recorded result is a copy (MXNet records a slice op, which writes a new array)
             with device_scope(self._ctx):
                 result._data = out.copy()
-            ag.record_custom("slice", [self], [result], ag.slice_backward(key))
+            node = ag.record_custom("slice", [self], [result], ag.slice_backward(key))
+            node.attrs = ag.slice_symbol(key, self.shape, result.shape)  # for get_symbol
         return result
 
     def __setitem__(self, key, value):
