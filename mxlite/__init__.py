@@ -7,11 +7,13 @@ from . import base, context, ops  # noqa: F401  (ops registers every operator)
 from . import ndarray, symbol, attribute, random  # noqa: F401
 from . import name as name  # noqa: F401  (mx.name.NameManager)
 from . import executor, binding  # noqa: F401
+from . import autograd, util  # noqa: F401
 from . import fluent as _fluent
 from .attribute import AttrScope
 from .base import MXNetError
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
 from .name import NameManager, Prefix  # noqa: F401
+from .util import is_np_shape, np_shape, set_np_shape, use_np_shape  # noqa: F401
 
 nd = ndarray
 sym = symbol
@@ -20,7 +22,8 @@ _fluent.install()
 __version__ = "0.1.0"
 
 __all__ = ["nd", "ndarray", "sym", "symbol", "Context", "cpu", "gpu", "cpu_pinned",
-           "current_context", "num_gpus", "MXNetError", "AttrScope", "random", "test_utils"]
+           "current_context", "num_gpus", "MXNetError", "AttrScope", "random", "test_utils",
+           "autograd", "util", "np_shape", "use_np_shape", "is_np_shape", "set_np_shape"]
 
 
 _LAZY_MODULES = {"test_utils", "model", "init", "initializer",
