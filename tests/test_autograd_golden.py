@@ -36,15 +36,6 @@ ERROR_TEXT = {
 }
 
 
-# NumPy-shape cases an op's own shape rule or kernel still refuses (mxlite/ops/, being
-# restructured): the change each needs is in the reason.
-NOT_YET = {
-    "np_shape_zero_batch_fully_connected": "FullyConnected flattens with reshape(n, -1), which "
-                                           "NumPy refuses for n == 0 (ops/nn.py)",
-    "np_shape_tile_zero_reps": "tile's parameter check rejects a 0 in reps (ops/reduce_extra.py)",
-    "np_shape_random_scalar": "random ops read shape=() as 'no shape given' (ops/random_ops.py)",
-}
-
 
 def _decode(rec):
     if rec["dtype"] == "str":
@@ -60,9 +51,7 @@ def _fresh_modes():
     mx.autograd.set_training(False)
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(reason=NOT_YET[n])) if n in NOT_YET else n
-    for n in sorted(GOLDEN)])
+@pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_autograd_golden(name):
     expected = GOLDEN[name]
     prog = getattr(programs, name)
@@ -89,7 +78,7 @@ _CPU_ONLY = {"np_shape_save_load"}
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize("name", [n for n in sorted(GOLDEN) if n not in NOT_YET and
+@pytest.mark.parametrize("name", [n for n in sorted(GOLDEN) if
                                   n not in _CPU_ONLY and "error" not in GOLDEN[n]])
 def test_autograd_golden_on_gpu(name):
     with mx.gpu(0):

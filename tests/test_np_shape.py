@@ -159,7 +159,7 @@ def test_file_and_mode_must_match(tmp_path):
 
 def test_mxnet_v3_file_loads_in_np_shape_mode():
     import os
-    path = os.path.join(os.path.dirname(__file__), "golden", "params_extra", "v3_np_shape.params")
+    path = os.path.join(os.path.dirname(__file__), "golden", "params_special", "v3_np_shape.params")
     with mx.np_shape(True):
         d = mx.nd.load(path)
     assert list(d) == ["a"] and d["a"].shape == (2,)
