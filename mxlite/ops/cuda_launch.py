@@ -60,10 +60,10 @@ def _split(shape, axis):
     return math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
 
 
-def _lengths(length, outer, inner, like):
-    """Per-line lengths as contiguous int64 (the kernels' type); ``like`` stands in when absent."""
+def _lengths(length, outer, inner):
+    """Per-line lengths as contiguous int64 (the kernels' type); a null pointer when absent."""
     if length is None:
-        return like, np.int32(0)
+        return None, np.int32(0)
     if length.dtype.kind not in "iu":
         raise ValueError(f"softmax: length must have an integer dtype, not {length.dtype}")
     if length.size != outer * inner:
@@ -87,7 +87,7 @@ def _launch_softmax(direction, arrays, shape, axis, temperature, length, log, ne
     outer, axis_len, inner = _split(shape, axis)
     if outer * axis_len * inner == 0:
         return
-    length_arg, use_length = _lengths(length, outer, inner, arrays[0])
+    length_arg, use_length = _lengths(length, outer, inner)
     temperature = np.float64(1.0 if temperature is None else temperature)
     negate = np.int32(bool(negate))
     device_id = arrays[0].device.id
@@ -222,7 +222,7 @@ def softmax_output_backward(prob, label, *, grad_scale=1.0, ignore_label=-1.0, u
             _kernel("softmax_output.cu", f"softmax_output_count_{sfx}")(
                 (1,), (threads,), (label, np.int64(nlabel), ignore_count, count))
         else:
-            count = label  # never read (use_valid = 0)
+            count = None  # a null pointer, never read (use_valid = 0)
         _kernel("softmax_output.cu", f"softmax_output_bwd_{sfx}")(
             (_grid(prob.size, 256, device_id),), (256,),
             (prob, label, grad, np.int64(n), np.int64(k), np.int64(s), scale, count,
@@ -296,7 +296,8 @@ def fc_backward_fused(grad, y, act, d_out=None, db_out=None):
     rows_per_chunk = -(-rows_per_chunk // 8) * 8
     nchunks = -(-rows // rows_per_chunk)
     with grad.device:
-        partial = db if nchunks == 1 else cupy.empty((nchunks, cols), dtype=acc)
+        # direct (one chunk): the kernel writes db itself and never reads partial
+        partial = None if nchunks == 1 else cupy.empty((nchunks, cols), dtype=acc)
         _kernel("fully_connected.cu", f"fc_bias_bwd_{act}_{sfx}")(
             (tiles, nchunks), (32, 8),
             (grad, y, d, partial, db, np.int64(rows), np.int64(cols), np.int64(rows_per_chunk),
