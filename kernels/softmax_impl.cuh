@@ -211,8 +211,10 @@ __device__ __forceinline__ void softmax_fwd_last(const T* x, T* y, const i64* le
   __shared__ A smem[64];
   const int VW = VecWidth<T>::value;
   const int CACHE = SoftmaxCache<T>::fwd;
-  const A inv_t = A(1) / A(temperature);
-  const A sign = negate ? A(-1) : A(1);
+  // softmax(x / T) for T < 0 is softmax(-x / |T|): folding the sign into the values keeps the
+  // max subtraction stable (MXNet subtracts max(x), not max(x / T), and overflows to NaN).
+  const A inv_t = A(1) / A(temperature < 0 ? -temperature : temperature);
+  const A sign = (negate ? A(-1) : A(1)) * (temperature < 0 ? A(-1) : A(1));
   const bool vec = cols % VW == 0 && is_aligned(x, 16) && is_aligned(y, 16);
   const i64 step = (i64)gridDim.x * blockDim.y;
   for (i64 row = (i64)blockIdx.x * blockDim.y + threadIdx.y; row < rows; row += step) {
@@ -259,8 +261,10 @@ __device__ __forceinline__ void softmax_fwd_axis(const T* x, T* y, const i64* le
                                                  int use_length) {
   typedef typename Acc<T>::type A;
   const int CACHE = SoftmaxCache<T>::axis;
-  const A inv_t = A(1) / A(temperature);
-  const A sign = negate ? A(-1) : A(1);
+  // softmax(x / T) for T < 0 is softmax(-x / |T|): folding the sign into the values keeps the
+  // max subtraction stable (MXNet subtracts max(x), not max(x / T), and overflows to NaN).
+  const A inv_t = A(1) / A(temperature < 0 ? -temperature : temperature);
+  const A sign = (negate ? A(-1) : A(1)) * (temperature < 0 ? A(-1) : A(1));
   const i64 lines = outer * inner;
   for (i64 idx = (i64)blockIdx.x * blockDim.x + threadIdx.x; idx < lines;
        idx += (i64)gridDim.x * blockDim.x) {

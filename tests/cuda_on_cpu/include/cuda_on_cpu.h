@@ -13,7 +13,9 @@
 //   * __shared__ variables are function-local statics (one copy, as blocks run one at a time);
 //     the build script lists them from the symbol table and each is overwritten with a fill byte
 //     before every block (NaN for every float type in the first run);
-//   * threads and blocks run in forward order or in reverse (the caller runs both and compares);
+//   * the caller runs each launch twice and compares: blocks and threads in forward order with
+//     the block's threads in lockstep from one wait to the next, then in reverse order with each
+//     warp running as far as it can before the next one starts;
 //   * faults (guard pages, UBSan traps, stack overflow) are caught and reported, not fatal.
 #pragma once
 
@@ -359,39 +361,77 @@ inline int try_release_warp(int first) {
   return 1;
 }
 
-// Runs the current block to completion; false on an error (message in L.error).
-inline bool run_block() {
+// Runs threads [lo, hi) until none of them can move without a __syncthreads: each runnable
+// thread runs to its next wait, then complete warp groups are released. 1 if anything moved, 0 if
+// nothing did, -1 on an error.
+inline int advance(int lo, int hi) {
+  bool moved = false;
+  for (int k = 0; k < hi - lo; ++k) {
+    const int i = L.reverse ? hi - 1 - k : lo + k;
+    while (L.fibers[i].state == kRunnable) {
+      resume(i);
+      moved = true;
+      if (L.error && L.error[0]) return -1;
+    }
+  }
+  for (int k = 0; k < hi - lo; ++k) {
+    const int i = L.reverse ? hi - 1 - k : lo + k;
+    if (L.fibers[i].state == kWarp) {
+      const int r = try_release_warp(i);
+      if (r < 0) return -1;
+      moved = moved || r > 0;
+    }
+  }
+  return moved ? 1 : 0;
+}
+
+// Runs the current block to completion; false on an error (message in L.error). In lockstep mode
+// all threads advance together from one wait to the next; otherwise each warp runs as far as it
+// can before the next warp starts (the most skewed schedule a barrier still allows), which is
+// what exposes a missing __syncthreads between a shared-memory read and a later write.
+inline bool run_block(bool lockstep) {
   const int n = L.nthreads;
+  const int nwarps = (n + 31) / 32;
   for (int i = 0; i < n; ++i) L.fibers[i].state = kRunnable;
   for (;;) {
-    for (int k = 0; k < n; ++k) {
-      const int i = L.reverse ? n - 1 - k : k;
-      while (L.fibers[i].state == kRunnable) {
-        resume(i);
-        if (L.error && L.error[0]) return false;
+    int r = 0;
+    if (lockstep) {
+      while ((r = advance(0, n)) > 0) {
+      }
+      if (r < 0) return false;
+    } else {
+      for (int k = 0; k < nwarps; ++k) {
+        const int w = L.reverse ? nwarps - 1 - k : k;
+        while ((r = advance(w * 32, w * 32 + 32 < n ? w * 32 + 32 : n)) > 0) {
+        }
+        if (r < 0) return false;
       }
     }
-    bool released = false;
     int done = 0, barrier = 0, first_barrier = -1;
     for (int k = 0; k < n; ++k) {
       const int i = L.reverse ? n - 1 - k : k;
-      Fiber& f = L.fibers[i];
+      const Fiber& f = L.fibers[i];
       if (f.state == kDone) {
         ++done;
       } else if (f.state == kBarrier) {
         ++barrier;
         if (first_barrier < 0) first_barrier = i;
-      } else if (f.state == kWarp) {
-        const int r = try_release_warp(i);
-        if (r < 0) return false;
-        released = released || r > 0;
       }
     }
     if (done == n) return true;
-    if (released) continue;
     char a[256], b[256];
     if (barrier > 0 && barrier + done == n) {
       const Fiber& lead = L.fibers[first_barrier];
+      if (done > 0) {
+        // CUDA requires every thread of the block at each __syncthreads.
+        int gone = 0;
+        while (L.fibers[gone].state != kDone) ++gone;
+        describe_thread(first_barrier, a, sizeof a);
+        describe_thread(gone, b, sizeof b);
+        fail("divergent __syncthreads: %s, but %d thread(s) exited without reaching it, e.g. "
+             "%s; " MXCPU_WHERE, a, done, b, MXCPU_WHERE_ARGS);
+        return false;
+      }
       for (int i = 0; i < n; ++i) {
         const Fiber& f = L.fibers[i];
         if (f.state == kBarrier && (f.line != lead.line || strcmp(f.file, lead.file) != 0)) {
@@ -687,7 +727,7 @@ extern "C" __attribute__((visibility("default"))) int mxcpu_launch(
       blockIdx.y = static_cast<unsigned int>((b / grid[0]) % grid[1]);
       blockIdx.z = static_cast<unsigned int>(b / (static_cast<long long>(grid[0]) * grid[1]));
       for (const SharedVar& v : shared_vars()) memset(library_base() + v.offset, shared_fill, v.size);
-      if (!run_block()) {
+      if (!run_block(!l.reverse)) {
         rc = 1;
         break;
       }
