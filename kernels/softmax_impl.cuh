@@ -4,7 +4,9 @@
 //   forward   y = softmax((x - max) / T)  or  log_softmax = (x - max) / T - log(sum)
 //   backward  softmax:     dx = y * (g - sum(g * y)) / T
 //             log_softmax: dx = (g - exp(y) * sum(g)) / T
-//   negate (softmin) feeds -x forward and negates dx.
+//   negate (softmin) feeds -x forward and negates dx. T < 0 is computed as softmax(-x / |T|)
+//   (MXNet subtracts max(x) before dividing by T and overflows to NaN; we do not).
+//   Non-finite values as in MXNet: a NaN or +inf in a row makes the row NaN, -inf contributes 0.
 //   use_length: positions >= length[row] output 0 and get 0 gradient; lengths are clamped to
 //   [0, axis length] (MXNet reads out of bounds past the axis; a zero length gives an all-zero
 //   row, as in MXNet).
