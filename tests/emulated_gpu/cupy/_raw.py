@@ -1,11 +1,13 @@
 """``cupy.RawModule`` / ``cupy.RawKernel`` stand-ins that run the real CUDA source on the CPU
 through the harness in ``tests/cuda_on_cpu`` (a strict device: see its README)."""
+import os
 import pathlib
 import sys
 
 import numpy as _np
 
 _TESTS = pathlib.Path(__file__).resolve().parents[2]
+
 
 def _harness():
     if str(_TESTS) not in sys.path:
@@ -33,6 +35,22 @@ def _filename(code, dirs):
                 return path.name
     return "raw_module.cu"
 
+def _substitute(code, dirs, filename):
+    """``$CUDA_ON_CPU_KERNELS_DIR`` (set by tests/cuda_on_cpu/mutate.py) replaces the kernel
+    directory: the source and its headers are read from there instead."""
+    override = os.environ.get("CUDA_ON_CPU_KERNELS_DIR")
+    if not override:
+        return code, dirs
+    for i, d in enumerate(dirs):
+        original = pathlib.Path(d) / filename
+        if original.is_file() and code.startswith(original.read_text()):
+            tail = code[len(original.read_text()):]
+            new_dirs = list(dirs)
+            new_dirs[i] = override
+            return (pathlib.Path(override) / filename).read_text() + tail, new_dirs
+    return code, dirs
+
+
 class RawModule:
     def __init__(self, code=None, path=None, options=(), backend="nvrtc",
                  translate_cucomplex=False, enable_cooperative_groups=False,
@@ -41,8 +59,9 @@ class RawModule:
             code = pathlib.Path(path).read_text()
             options = tuple(options) + ("-I" + str(pathlib.Path(path).resolve().parent),)
         dirs = _include_dirs(options)
-        self._module = _harness().Module(code=code, include_dirs=dirs,
-                                         filename=_filename(code, dirs))
+        filename = _filename(code, dirs)
+        code, dirs = _substitute(code, dirs, filename)
+        self._module = _harness().Module(code=code, include_dirs=dirs, filename=filename)
 
     def get_function(self, name):
         return RawKernel._from_module(self._module, name)
