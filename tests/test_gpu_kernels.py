@@ -5,8 +5,12 @@ a warp, rows not a multiple of the vector width (scalar loads), misaligned rows,
 (<= 1024 columns) and block-per-row layouts, rows longer than the register cache (streamed tail),
 middle-axis softmax, use_length, temperature, softmin, SoftmaxOutput's normalisations, ignore
 label, label smoothing and odd labels, and the FullyConnected bias reduction over one or many row
-chunks. The references are written from MXNET_SEMANTICS.md, independently of the kernels. Marked
-``gpu``: skipped without CuPy and a device.
+chunks; then shapes where every block loops over several rows (hundreds of rows, rows longer than
+a block), NaN/inf rows, negative temperatures, every SoftmaxOutput parameter combination and more
+than a warp of labels. The references are written from MXNET_SEMANTICS.md, independently of the
+kernels. Marked ``gpu``: on a device, or on the CPU through the emulated CuPy, which executes the
+real kernels with tests/cuda_on_cpu (``PYTHONPATH=tests/emulated_gpu pytest -m gpu``); skipped
+otherwise. ``tests/cuda_on_cpu/mutate.py`` checks that these tests catch known-bad kernel edits.
 """
 import os
 

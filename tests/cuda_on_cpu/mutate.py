@@ -65,14 +65,17 @@ MUTATIONS = [
      "    v = warp_sum(lane < nwarps ? smem[lane] : A(0));",
      "    v = warp_sum(lane <= nwarps ? smem[lane] : A(0));", BLOCK_ROWS),
     ("off-by-one in the streamed tail of the row forward", "softmax_impl.cuh",
-     "  for (i64 c = (i64)(CACHE / VEC) * G + tid; c * VEC < len; c += G) {\n    const V v = xv[c];",
-     "  for (i64 c = (i64)(CACHE / VEC) * G + tid; c * VEC <= len; c += G) {\n    const V v = xv[c];",
+     "  for (i64 c = (i64)(CACHE / VEC) * G + tid; c * VEC < len; c += G) {\n"
+     "    const V v = xv[c];",
+     "  for (i64 c = (i64)(CACHE / VEC) * G + tid; c * VEC <= len; c += G) {\n"
+     "    const V v = xv[c];",
      SOFTMAX),
     ("off-by-one in the streamed tail of the axis forward", "softmax_impl.cuh",
      "    for (i64 k = CACHE; k < len; ++k) ms_add(",
      "    for (i64 k = CACHE; k <= len; ++k) ms_add(", AXIS),
     ("the row backward skips the last element of the tail", "softmax_impl.cuh",
-     "  for (i64 c = (i64)(CACHE / VEC) * G + tid; c * VEC < len; c += G) {\n    const V a = yv[c];",
+     "  for (i64 c = (i64)(CACHE / VEC) * G + tid; c * VEC < len; c += G) {\n"
+     "    const V a = yv[c];",
      "  for (i64 c = (i64)(CACHE / VEC) * G + tid; c * VEC + 1 < len; c += G) {\n"
      "    const V a = yv[c];", SOFTMAX),
     ("vector loads without the alignment check", "softmax_impl.cuh",
@@ -81,7 +84,8 @@ MUTATIONS = [
     ("lengths not clamped to the axis", "softmax_impl.cuh",
      "  return len < 0 ? 0 : (len > n ? n : len);", "  return len < 0 ? 0 : len;", LENGTH),
     ("NaN dropped again when it is a partial's first value", "common.cuh",
-     "  return s == A(0) ? A(0) : s * acc_exp(", "  return m_from == neg_inf<A>() ? A(0) : s * acc_exp(",
+     "  return s == A(0) ? A(0) : s * acc_exp(",
+     "  return m_from == neg_inf<A>() ? A(0) : s * acc_exp(",
      NONFINITE),
     ("+inf maximum counted as exp(0)", "common.cuh",
      "    st.s = rescale(st.s, st.m, x, inv_t) + (x - x + A(1));",
