@@ -181,6 +181,15 @@ def test_shared_memory_overflow(mod):
     assert "thread (32,0,0)" in msg
 
 
+def test_shared_memory_overflow_through_a_pointer(mod):
+    with pytest.raises(KernelError) as err:
+        mod.get_function("smem_overflow_via_pointer")((1,), (32,), (f32(32),
+                                                                   np.zeros(32, np.float32)))
+    msg = str(err.value)
+    assert "UBSan" in msg and f"selftest.cu:{mark_line('smem-pointer')}" in msg
+    assert "thread (8,0,0)" in msg
+
+
 def test_misaligned_vector_load(mod):
     buf = f32(4 * 64 + 1)
     y = np.zeros(4 * 64, np.float32)

@@ -155,15 +155,16 @@ class Module:
     def _set_shared(self):
         """Tell the runtime where the __shared__ variables are: every function-local static of
         the kernel code (CUDA allows no other kind in device code)."""
-        out = subprocess.run(["nm", "-S", "--defined-only", str(self.path)], capture_output=True,
-                             text=True, check=True)
+        out = subprocess.run(["objdump", "-t", str(self.path)], capture_output=True, text=True,
+                             check=True)
         offsets, sizes = [], []
         for line in out.stdout.splitlines():
             parts = line.split()
-            if len(parts) == 4 and parts[3].startswith("_ZZ") and "mxcpu" not in parts[3] \
-                    and parts[2] in "bBdDuVv":
+            # address, flags..., section, size, name: writable data only (.bss / .data)
+            if len(parts) >= 5 and parts[-1].startswith("_ZZ") and "mxcpu" not in parts[-1] \
+                    and parts[-3] in (".bss", ".data") and " O " in f" {' '.join(parts)} ":
                 offsets.append(int(parts[0], 16))
-                sizes.append(int(parts[1], 16))
+                sizes.append(int(parts[-2], 16))
         self.shared_bytes = sum(sizes)
         n = len(offsets)
         self.lib.mxcpu_set_shared((ctypes.c_longlong * n)(*offsets),

@@ -125,6 +125,17 @@ extern "C" __global__ void smem_overflow(const float* x, float* out) {
   out[threadIdx.x] = s[threadIdx.x % 32];
 }
 
+// Shared-memory overflow through a pointer handed to a helper (UBSan object-size).
+template <typename A> __device__ __forceinline__ void store_partial(A* smem, int i, A v) {
+  smem[32 + i] = v;  // MARK smem-pointer
+}
+extern "C" __global__ void smem_overflow_via_pointer(const float* x, float* out) {
+  __shared__ float s[40];
+  store_partial(s, threadIdx.x, x[threadIdx.x]);
+  __syncthreads();
+  out[threadIdx.x] = s[threadIdx.x % 40];
+}
+
 // Misaligned vector load: 16-byte loads without checking the pointer's alignment.
 struct alignas(16) Float4 {
   float a[4];
