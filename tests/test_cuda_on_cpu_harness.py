@@ -201,6 +201,11 @@ def test_misaligned_vector_load(mod):
     assert "UBSan" in msg and f"selftest.cu:{mark_line('vector')}" in msg
 
 
+def test_write_through_a_const_pointer(mod):
+    with pytest.raises(KernelError, match="writes_input: wrote to argument 0, a const pointer"):
+        mod.get_function("writes_input")((1,), (32,), (f32(32), np.zeros(32, np.float32)))
+
+
 def test_int32_passed_for_int64(mod):
     with pytest.raises(LaunchError, match=r"argument 2 is int32 but the parameter is int64"):
         mod.get_function("scale")((1,), (32,), (f32(32), f32(32), np.int32(32), np.float32(1)))

@@ -334,10 +334,9 @@ def test_fc_backward_is_deterministic():
 # --------------------------------------------------------------------------------------------
 # Shapes where blocks loop, non-finite rows, every parameter combination. On the emulated device
 # (2 SMs) grid-stride launches get at most 64 blocks, so 260 warp-per-row rows (4 per block) and
-# 70 block-per-row rows make every block handle several rows and reuse its shared memory.
+# 66 block-per-row rows make blocks handle several rows and reuse their shared memory.
 
-MANY_ROWS = [(260, 1), (260, 33), (260, 64), (260, 1000), (70, 1025), (70, 4100), (70, 8200),
-             (3, 20001)]
+MANY_ROWS = [(260, 1), (260, 33), (260, 64), (66, 1025), (66, 4200), (3, 20001)]
 
 
 @pytest.mark.parametrize("op", SOFTMAX_OPS)

@@ -283,9 +283,13 @@ class Kernel:
                     f"{self.name}: results differ between forward and reverse thread/block "
                     f"order in argument {i} at element {(diff - (alo - lo)) // a.itemsize} (a "
                     f"race, or a read of uninitialised shared memory or past an array)")
-        for (lo, hi, _), orig, new in zip(regions, originals, results[0]):
-            if not np.array_equal(orig, new):
-                _raw_bytes(lo, hi - lo)[:] = new
+        for (lo, hi, members), orig, new in zip(regions, originals, results[0]):
+            if np.array_equal(orig, new):
+                continue
+            if all(self.params[i].startswith("const ") for i, _, _ in members):
+                raise KernelError(f"{self.name}: wrote to argument "
+                                  f"{', '.join(str(i) for i, _, _ in members)}, a const pointer")
+            _raw_bytes(lo, hi - lo)[:] = new
 
     def _run(self, grid, block, argv, reverse, fill, guarded, regions):
         err = ctypes.create_string_buffer(2048)

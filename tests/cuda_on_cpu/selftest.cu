@@ -155,3 +155,9 @@ extern "C" __global__ void uninitialised_shared(float* out) {
   __syncthreads();
   out[threadIdx.x] = s[threadIdx.x] > 0.0f ? 1.0f : 0.0f;
 }
+
+// Writes through a const pointer (cast away).
+extern "C" __global__ void writes_input(const float* x, float* y) {
+  const_cast<float*>(x)[threadIdx.x] = 0.0f;
+  y[threadIdx.x] = 1.0f;
+}
