@@ -10,8 +10,18 @@ SoftmaxGrad / SmoothSoftmaxGrad):
 - one class with smooth_alpha: alpha / (K - 1) = inf, so -inf away from the label, as in MXNet;
 - a NaN in a row makes the whole row NaN (the kernels dropped it when it came first).
 
-The cpu-only tests hold values printed by MXNet 1.9.1 (CPU build, MXNET_MKLDNN_ENABLED=0 for the
-NaN row); the gpu-marked ones compare the contexts, on CI through tests/cuda_on_cpu.
+The cpu-only tests hold values printed by MXNet 1.9.1 (pip mxnet==1.9.1, CPU build; its MKLDNN
+softmax gives [nan, 0, 0, 0] for the NaN row, MXNET_MKLDNN_ENABLED=0 the all-NaN row of
+softmax-inl.h), e.g.::
+
+    d, l = mx.sym.Variable("d"), mx.sym.Variable("l")
+    s = mx.sym.SoftmaxOutput(d, l, ignore_label=1, use_ignore=True, normalization="valid")
+    ex = s.simple_bind(mx.cpu(), d=(6, 4), type_dict={"d": "float16", "l": "float16"})
+    ex.arg_dict["d"][:] = np.arange(24).reshape(6, 4) / 10
+    ex.arg_dict["l"][:] = np.array([1, 1.6, 2, -1, 7, 0.4])
+    ex.forward(is_train=True); ex.backward(); print(ex.grad_dict["d"])
+
+The gpu-marked ones compare the contexts (on CI the real kernels run through tests/cuda_on_cpu).
 """
 import numpy as np
 import pytest
@@ -163,3 +173,14 @@ def test_nan_rows_cpu_vs_gpu(dtype, op):
     gpu_out, _ = run(mx.gpu(0), net, inputs, dtype, None if op == "SoftmaxOutput" else data)
     assert np.isnan(gpu_out[::3]).all() and np.isnan(gpu_out[1::3]).all()
     np.testing.assert_allclose(gpu_out, cpu_out, rtol=TOL[dtype] * 10, atol=TOL[dtype])
+
+
+@pytest.mark.gpu
+def test_asarray_copies_host_data():
+    """cupy.asarray of a host array is a transfer (a copy), on the emulated device as on a GPU."""
+    import cupy
+    host = np.arange(4.0)
+    dev = cupy.asarray(host)
+    host[0] = 7.0
+    assert float(dev[0]) == 0.0
+    assert cupy.asarray(dev) is dev

@@ -67,6 +67,8 @@ def asarray(a, dtype=None, order=None):
     """Device arrays pass through (cast when ``dtype`` differs); anything else is copied, as a
     host-to-device transfer is."""
     if isinstance(a, ndarray):
+        if (dtype is None or _np.dtype(dtype) == a.dtype) and order in (None, "K", "A"):
+            return a
         return _conv(_np.asarray(a, dtype=dtype, order=order))
     return _np.array(a, dtype=dtype, order=order or "K", copy=True).view(ndarray)
 
