@@ -136,6 +136,24 @@ def test_split_barrier(mod):
     assert f"selftest.cu:{mark_line('split-b')}" in msg
 
 
+def test_divergent_warp_intrinsic(mod):
+    with pytest.raises(KernelError) as err:
+        mod.get_function("divergent_shuffle")((1,), (32,), (f32(32), np.zeros(32, np.float32)))
+    msg = str(err.value)
+    assert "divergent warp intrinsic" in msg and "divergent_shuffle" in msg
+    assert f"selftest.cu:{mark_line('shuffle-a')}" in msg
+    assert f"selftest.cu:{mark_line('shuffle-b')}" in msg
+
+
+def test_deadlock_between_a_shuffle_and_a_barrier(mod):
+    with pytest.raises(KernelError) as err:
+        mod.get_function("shuffle_vs_barrier")((1,), (32,), (f32(32), np.zeros(32, np.float32)))
+    msg = str(err.value)
+    assert "deadlock" in msg and "shuffle_vs_barrier" in msg
+    assert f"selftest.cu:{mark_line('deadlock-shuffle')}" in msg
+    assert f"selftest.cu:{mark_line('deadlock-barrier')}" in msg
+
+
 def test_mask_smaller_than_the_lanes_read(mod):
     with pytest.raises(KernelError) as err:
         mod.get_function("mask_too_small")((1,), (32,), (f32(32), np.zeros(32, np.float32)))

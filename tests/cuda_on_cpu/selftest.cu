@@ -161,3 +161,25 @@ extern "C" __global__ void writes_input(const float* x, float* y) {
   const_cast<float*>(x)[threadIdx.x] = 0.0f;
   y[threadIdx.x] = 1.0f;
 }
+
+// Divergent warp intrinsic: the two half-warps shuffle at different lines with a full mask.
+extern "C" __global__ void divergent_shuffle(const float* x, float* out) {
+  float v = x[threadIdx.x];
+  if ((threadIdx.x & 31) < 16) {
+    v = __shfl_xor_sync(0xffffffffu, v, 1);  // MARK shuffle-a
+  } else {
+    v = __shfl_xor_sync(0xffffffffu, v, 2);  // MARK shuffle-b
+  }
+  out[threadIdx.x] = v;
+}
+
+// Deadlock: half a warp waits in a shuffle for lanes that wait at a barrier.
+extern "C" __global__ void shuffle_vs_barrier(const float* x, float* out) {
+  float v = x[threadIdx.x];
+  if ((threadIdx.x & 31) < 16) {
+    v = __shfl_xor_sync(0xffffffffu, v, 16);  // MARK deadlock-shuffle
+  } else {
+    __syncthreads();  // MARK deadlock-barrier
+  }
+  out[threadIdx.x] = v;
+}
