@@ -51,8 +51,8 @@ def _wrap(fn):
 
 def _populate(namespace):
     for name in dir(_np):
-        if name.startswith("_") or name in _MISSING_IN_CUPY:
-            continue
+        if name.startswith("_") or name in _MISSING_IN_CUPY or name == "random":
+            continue  # (cupy.random is this package's own random.py, imported below)
         obj = getattr(_np, name)
         if isinstance(obj, _np.ufunc) or isinstance(obj, type) or not callable(obj):
             namespace[name] = obj  # ufuncs keep the subclass through __array_wrap__
