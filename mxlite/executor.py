@@ -69,6 +69,8 @@ class Executor:
         self._units = backward_units(plan, bwd_steps, lambda op: _kernel(op, ctx, "backward"),
                                      "gpu" if ctx.is_gpu else "cpu")
         self._memory = MemoryPlan(plan, shapes, dtypes, self._units, self._grad_slots)
+        for sc, overwritable in zip(self._contexts, self._memory.overwritable):
+            sc.overwritable = overwritable
         self._bwd_program = [self._backward_entry(u, release)
                              for u, release in zip(self._units, self._memory.grad_release)]
         self._refusal = next((msg for msg in (_refusing_op(symbol, self._arg_names[i])

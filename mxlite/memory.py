@@ -93,10 +93,28 @@ class MemoryPlan:
                     last = plan.last_use.get(s, k)
                     self.fwd_release[min(last, n_steps - 1)].append(s)
         self.fwd_release = [tuple(r) for r in self.fwd_release]
+        self.overwritable = [self._overwritable(plan, k, keep) for k in range(n_steps)]
         self.grad_release = [tuple(unit.visible) for unit in bwd_units]
         self.kept_bytes = sum(self._size(s) for s in backward_reads - persistent)
         self._timeline = self._events(plan, bwd_units, grad_slots)
         self.peak_bytes, self.storage_bytes = self._simulate()
+
+    @staticmethod
+    def _overwritable(plan, k, keep):
+        """Input positions of step ``k`` whose buffer its output may take over: declared by the op,
+        read by nobody after this step (and once by it), not kept, and owned by the value (made by
+        an op declaring ``fresh_outputs``: never its inputs or views of them)."""
+        step = plan.steps[k]
+        out = []
+        for pos in step.op.inplace:
+            if pos >= len(step.ins):
+                continue
+            s = step.ins[pos]
+            src = plan.steps_by_out.get(s)
+            if (s not in keep and src is not None and plan.steps[src].op.fresh_outputs
+                    and plan.last_use.get(s) == k and step.ins.count(s) == 1):
+                out.append(pos)
+        return tuple(out)
 
     def _size(self, slot):
         return nbytes(self._shapes.get(slot), self._dtypes.get(slot))
@@ -111,6 +129,9 @@ class MemoryPlan:
             for i, s in enumerate(step.outs):
                 if i == 0 and step.op.forward_view and step.ins[0] not in bound:
                     events.append(("alias", ("v", s), 0, None, ("v", step.ins[0])))
+                elif i == 0 and self.overwritable[k]:
+                    source = ("v", step.ins[self.overwritable[k][0]])
+                    events.append(("alias", ("v", s), 0, None, source))
                 elif s not in bound:
                     events.append(("alloc", ("v", s), self._size(s), self._dtypes.get(s), None))
             for s in self.fwd_release[k]:

@@ -68,7 +68,8 @@ def _act_reads(p):
 def _act_forward(sc, p, ins):
     x = ins[0]
     if p["act_type"] == "relu":
-        return [sc.xp.maximum(x, 0)]
+        # in place when the plan says the input dies here (BatchNorm -> relu): one activation less
+        return [sc.xp.maximum(x, 0, out=x if sc.overwritable else None)]
     with np.errstate(over="ignore"):
         return [activation_forward(sc.xp, p["act_type"], x).astype(x.dtype, copy=False)]
 
@@ -81,7 +82,7 @@ def _act_backward(sc, p, ograds, ins, outs):
 
 
 register(OpDef(name="Activation", params=_ACT_PARAMS, forward=_act_forward, backward=_act_backward,
-               positional_input_names=True, backward_reads=_act_reads,
+               positional_input_names=True, backward_reads=_act_reads, inplace=(0,),
                infer_shape=same_shape,
                doc="Applies an activation function element-wise: relu, sigmoid, tanh, softrelu "
                    "(log(1+exp(x))) or softsign (x/(1+|x|))."))

@@ -126,7 +126,11 @@ def _bn_forward(sc, p, ins):
     else:
         mean = moving_mean.astype(acc, copy=True)
         var = moving_var.astype(acc, copy=True)
-        y = xa - mean.reshape(bshape)
+        if sc.overwritable:  # the input dies here (inference): normalise it in place
+            y = xa
+            y -= mean.reshape(bshape)
+        else:
+            y = xa - mean.reshape(bshape)
     invstd = _invstd(xp, var, p["eps"]).astype(acc, copy=False)
     # the statistics backward uses (and folds into the moving averages), kept exactly
     sc.state["var"] = var
@@ -190,6 +194,7 @@ _BN = OpDef(
     forward=_bn_forward, backward=_bn_backward, infer_shape=_bn_shape, infer_type=_bn_type,
     # the output is not read: x, gamma, the statistics forward saved and the moving ones are
     backward_reads=BackwardReads(inputs=(0, 1, 3, 4), input_shapes=(2,), outputs=(1, 2)),
+    fresh_outputs=True, inplace=(0,),
     num_outputs=lambda p: 3 if p["output_mean_var"] else 1,
     num_hidden_outputs=lambda p: 0 if p["output_mean_var"] else 2,
     output_names=lambda p: ["output", "mean", "var"] if p["output_mean_var"] else ["output"],

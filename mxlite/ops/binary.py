@@ -168,6 +168,7 @@ def _register_all():
                                            else None),
                            # elemwise_add's input gradients are the head gradient itself
                            grad_passthrough=_PASSTHROUGH.get(key, ()) if name == ew_name else (),
+                           fresh_outputs=True,
                            doc=f"Element-wise {name.split('_', 1)[-1]} of lhs and rhs"
                                + (" with broadcasting." if name.startswith("broadcast")
                                   else " (identical shapes).")))

@@ -241,7 +241,7 @@ def _conv_backward(sc, p, ograds, ins, outs):
 
 register(OpDef(
     name="Convolution", params=_CONV_PARAMS, inputs=_inputs, forward=_conv_forward,
-    backward_reads=BackwardReads(inputs=(0, 1), input_shapes=(2,)),
+    backward_reads=BackwardReads(inputs=(0, 1), input_shapes=(2,)), fresh_outputs=True,
     backward=_conv_backward, infer_shape=_conv_shape,
     doc="N-D convolution (cross-correlation) on (N+2)-D channel-first input: out[n, f] = "
         "bias[f] + sum_c data[n, c] * weight[f, c]. Output size per axis: "

@@ -125,7 +125,7 @@ def _fc_activation_backward(sc, params, ograds, ins, outs):
 register(OpDef(
     name="FullyConnected", params=_FC_PARAMS, inputs=_fc_inputs, forward=_fc_forward,
     backward=_fc_backward, infer_shape=_fc_shape, gpu_backward=_fc_gpu_backward,
-    backward_reads=BackwardReads(inputs=(0, 1)),
+    backward_reads=BackwardReads(inputs=(0, 1)), fresh_outputs=True,
     partial_shapes=True,
     doc="Applies a linear transformation: Y = X W^T + b. With flatten, X is reshaped to "
         "(batch, prod(other dims)) first."))

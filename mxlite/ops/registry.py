@@ -41,7 +41,7 @@ class StepContext:
     """
 
     __slots__ = ("xp", "ctx", "is_train", "state", "node_name", "grad_wanted", "out", "workspace",
-                 "out_shapes")
+                 "out_shapes", "overwritable")
 
     def __init__(self, xp, ctx, is_train=False, node_name="", workspace=None):
         self.xp = xp
@@ -53,6 +53,9 @@ class StepContext:
         # the output shapes the plan inferred (set by the executor): a creation op whose shape
         # parameter has unknown dims (``ones(shape=(-1, 3))``) learns them from its consumers
         self.out_shapes = None
+        # input positions whose value dies at this step (set by the executor for ops declaring
+        # ``inplace``): the op may write its output into that input's buffer
+        self.overwritable = ()
         # per input: does anything use its gradient? (None: unknown, compute all). A backward
         # may skip work for an input marked False and return None for it.
         self.grad_wanted = None
@@ -124,7 +127,10 @@ class OpDef:
     "every input's shape, no value", or a function ``params -> BackwardReads``); None means every
     input and output value, the safe default. ``forward_view`` says output 0 is a view of input 0
     (Reshape); ``grad_passthrough`` lists inputs whose gradient is the head gradient itself or a
-    view of it (elemwise_add): the memory planner counts no new storage for either.
+    view of it (elemwise_add): the memory planner counts no new storage for either. ``inplace``
+    lists input positions whose buffer the op's first output may reuse when the plan says that
+    input dies at the step (``StepContext.overwritable``), MXNet's FInplaceOption; only outputs of
+    ops declaring ``fresh_outputs`` (new arrays, never an input or a view of one) are reused.
     ``positional_input_names`` makes the monitor name
     inputs ``input0, input1 ...`` as MXNet does for ops that declare no input names.
     ``input_var_attrs`` maps an input name to attributes its auto-created variable gets
@@ -160,6 +166,8 @@ class OpDef:
     backward_reads: object = None
     forward_view: bool = False
     grad_passthrough: tuple = ()
+    inplace: tuple = ()
+    fresh_outputs: bool = False
     positional_input_names: bool = False
     input_var_attrs: dict = field(default_factory=dict)
 
