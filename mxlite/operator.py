@@ -219,26 +219,26 @@ class _PropAdapter:
 
     # ----- running
     def _operator(self, sc, ins):
-        key = tuple(tuple(a.shape) for a in ins)
+        """(operator, output shapes, output dtypes) for inputs of these shapes and dtypes: made
+        once per step and input signature, as MXNet creates the operator once per bind."""
+        key = tuple((a.shape, a.dtype) for a in ins)
         cached = sc.state.get("custom_op")
         if cached is None or cached[0] != key:
-            op = self.prop.create_operator(sc.ctx, [list(s) for s in key],
+            op = self.prop.create_operator(sc.ctx, [list(a.shape) for a in ins],
                                            [np.dtype(a.dtype).type for a in ins])
-            if not isinstance(op, CustomOp) and not hasattr(op, "forward"):
+            if not hasattr(op, "forward") or not hasattr(op, "backward"):
                 raise MXNetError(f"Custom operator {self.op_type}: create_operator must "
                                  f"return a CustomOp, got {type(op).__name__}")
-            cached = (key, op)
+            _, out_shapes = self.infer_shape([tuple(a.shape) for a in ins])
+            _, out_types = self.infer_type([np.dtype(a.dtype) for a in ins])
+            cached = (key, op, out_shapes, out_types)
             sc.state["custom_op"] = cached
-        return cached[1]
+        return cached[1:]
 
     def forward(self, sc, ins):
         xp, ctx, n = sc.xp, sc.ctx, len(self._args)
-        op = self._operator(sc, ins)
-        out_shapes = sc.out_shapes
-        if out_shapes is None or any(s is None for s in out_shapes):
-            _, out_shapes = self.infer_shape([tuple(a.shape) for a in ins])
-        _, out_types = self.infer_type([np.dtype(a.dtype) for a in ins])
-        outs = [_Output(xp.full(tuple(s), _sentinel(xp, t), dtype=t), ctx)
+        op, out_shapes, out_types = self._operator(sc, ins)
+        outs = [_Output(xp.full(s, _sentinel(xp, t), dtype=t), ctx)
                 for s, t in zip(out_shapes, out_types)]
         in_nd = [NDArray(a, ctx) for a in ins[:n]]
         aux_nd = [NDArray(a, ctx) for a in ins[n:]]
@@ -254,7 +254,7 @@ class _PropAdapter:
     def backward(self, sc, ograds, ins, outs):
         xp, ctx, n = sc.xp, sc.ctx, len(self._args)
         cached = sc.state.get("custom_op")
-        op = cached[1] if cached is not None else self._operator(sc, ins)
+        op = cached[1] if cached is not None else self._operator(sc, ins)[0]
         head = []
         for i, g in enumerate(ograds):
             if g is None:  # need_top_grad False, or no gradient reaches this output
