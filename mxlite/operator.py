@@ -242,8 +242,9 @@ class _PropAdapter:
                 for s, t in zip(out_shapes, out_types)]
         in_nd = [NDArray(a, ctx) for a in ins[:n]]
         aux_nd = [NDArray(a, ctx) for a in ins[n:]]
-        op.forward(is_train=sc.is_train, req=["write"] * len(outs), in_data=in_nd,
-                   out_data=outs, aux=aux_nd)
+        with _user_code(self.op_type, "forward"):
+            op.forward(is_train=sc.is_train, req=["write"] * len(outs), in_data=in_nd,
+                       out_data=outs, aux=aux_nd)
         for name, o in zip(self._outs, outs):
             if not o.written and o.size and _all_sentinel(xp, o._data):
                 raise MXNetError(f"Custom operator {self.op_type}: forward did not assign "
@@ -274,10 +275,28 @@ class _PropAdapter:
             shape = ins[pos].shape
             grads.append(NDArray(xp.zeros(tuple(shape), dtype=ins[pos].dtype), ctx))
             req.append("write" if wanted[pos] else "null")
-        op.backward(req=req, out_grad=head, in_data=in_nd, out_data=out_nd, in_grad=grads,
-                    aux=aux_nd)
+        with _user_code(self.op_type, "backward"):
+            op.backward(req=req, out_grad=head, in_data=in_nd, out_data=out_nd, in_grad=grads,
+                        aux=aux_nd)
         return [g._data if r != "null" else None for g, r in zip(grads, req)] + \
             [None] * (len(ins) - n)
+
+
+class _user_code:
+    """An exception raised by the user's forward/backward becomes an MXNetError naming the op
+    type, as MXNet reports errors in custom operators (the original stays chained)."""
+
+    def __init__(self, op_type, what):
+        self.op_type, self.what = op_type, what
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, err, tb):
+        if err is None or isinstance(err, MXNetError) or not isinstance(err, Exception):
+            return False
+        raise MXNetError(f"Error in CustomOp.{self.what} of custom operator {self.op_type}: "
+                         f"{type(err).__name__}: {err}") from err
 
 
 def _all_sentinel(xp, data):
