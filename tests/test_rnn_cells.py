@@ -208,3 +208,20 @@ def test_rnn_checkpoint_roundtrip(tmp_path):
     callback = mx.rnn.do_rnn_checkpoint(cell, prefix, period=2)
     callback(1, out, arg, aux)
     assert os.path.exists(prefix + "-0002.params")
+
+
+@pytest.mark.parametrize("kind", ["ConvRNNCell", "ConvLSTMCell", "ConvGRUCell"])
+def test_conv_cells(kind):
+    cell = getattr(mx.rnn, kind)(input_shape=(1, 3, 16, 10), num_hidden=10, prefix="c_")
+    inputs = [mx.sym.Variable(f"c_t{i}_data") for i in range(3)]
+    outputs, _ = cell.unroll(3, inputs)
+    outputs = mx.sym.Group(outputs)
+    assert sorted(cell.params._params) == ["c_h2h_bias", "c_h2h_weight", "c_i2h_bias",
+                                           "c_i2h_weight"]
+    assert outputs.list_outputs() == ["c_t0_out_output", "c_t1_out_output", "c_t2_out_output"]
+    _, outs, _ = outputs.infer_shape(**{f"c_t{i}_data": (2, 3, 16, 10) for i in range(3)})
+    assert outs == [(2, 10, 16, 10)] * 3
+    ex = outputs.simple_bind(mx.cpu(), **{f"c_t{i}_data": (2, 3, 16, 10) for i in range(3)})
+    for arr in ex.arg_arrays:
+        arr[:] = 0.1
+    assert np.isfinite(ex.forward()[2].asnumpy()).all()
