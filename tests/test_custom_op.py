@@ -258,3 +258,32 @@ def test_ndarray_op():
     s = _NDArrayDouble()(mx.sym.var("data"))
     check_symbolic_forward(s, [np.ones((2, 2))], [2 * np.ones((2, 2))])
     check_symbolic_backward(s, [np.ones((2, 2))], [np.ones((2, 2))], [2 * np.ones((2, 2))])
+
+
+# ----- gpu (skipped without a CuPy device) ------------------------------------------------------
+class _CtxCheck(mx.operator.CustomOp):
+    def forward(self, is_train, req, in_data, out_data, aux):
+        assert in_data[0].context == out_data[0].context == mx.gpu(0)
+        self.assign(out_data[0], req[0], in_data[0] * in_data[0])
+
+    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+        assert in_grad[0].context == mx.gpu(0)
+        self.assign(in_grad[0], req[0], 2 * in_data[0] * out_grad[0])
+
+
+@mx.operator.register("test_ctx_check")
+class _CtxCheckProp(mx.operator.CustomOpProp):
+    def create_operator(self, ctx, shapes, dtypes):
+        assert ctx == mx.gpu(0)
+        return _CtxCheck()
+
+
+@pytest.mark.gpu
+def test_custom_op_on_gpu():
+    x = np.random.RandomState(1).uniform(-1, 1, (3, 4))
+    s = mx.sym.Custom(mx.sym.var("data"), op_type="test_ctx_check")
+    check_symbolic_forward(s, [x], [x * x], ctx=mx.gpu(0))
+    check_symbolic_backward(s, [x], [np.ones_like(x)], [2 * x], ctx=mx.gpu(0))
+    scaled = mx.sym.Custom(mx.sym.var("data"), op_type="golden_scaled_sqr", scale=2)
+    check_consistency(scaled, [{"ctx": mx.cpu(), "data": (3, 4)},
+                               {"ctx": mx.gpu(0), "data": (3, 4)}])

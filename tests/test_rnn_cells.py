@@ -225,3 +225,20 @@ def test_conv_cells(kind):
     for arr in ex.arg_arrays:
         arr[:] = 0.1
     assert np.isfinite(ex.forward()[2].asnumpy()).all()
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", ["lstm", "gru_tnc", "bidirectional", "fused_lstm_2l_bi"])
+def test_cell_forward_backward_on_gpu(name):
+    factory, layout, merge, is_train = G.cell_cases(mx)[name]
+    cell, net = G.unrolled(mx, factory, layout, merge)
+    ex = net.simple_bind(mx.gpu(0), grad_req="write", data=G.data_shape(layout))
+    for arg in net.list_arguments():
+        ex.arg_dict[arg][:] = CELLS[f"{name}:in:{arg}"]
+    outs = ex.forward(is_train=is_train)
+    for i, o in enumerate(outs):
+        np.testing.assert_allclose(o.asnumpy(), CELLS[f"{name}:out:{i}"], rtol=1e-4, atol=1e-5)
+    ex.backward([mx.nd.ones(o.shape, ctx=mx.gpu(0)) for o in outs])
+    for arg in net.list_arguments():
+        np.testing.assert_allclose(ex.grad_dict[arg].asnumpy(), CELLS[f"{name}:grad:{arg}"],
+                                   rtol=1e-3, atol=1e-5, err_msg=arg)
