@@ -242,3 +242,21 @@ def test_cell_forward_backward_on_gpu(name):
     for arg in net.list_arguments():
         np.testing.assert_allclose(ex.grad_dict[arg].asnumpy(), CELLS[f"{name}:grad:{arg}"],
                                    rtol=1e-3, atol=1e-5, err_msg=arg)
+
+
+def test_bucket_switch_reuses_bound_modules():
+    mod = mx.mod.BucketingModule(G.lstm_lm(mx), default_bucket_key=10)
+    mod.bind(data_shapes=[("data", (4, 10))], label_shapes=[("softmax_label", (4, 10))])
+    mod.init_params(mx.init.Xavier())
+    seen = {}
+    for key in (5, 8, 10, 5, 8, 10):
+        mod.switch_bucket(key, [("data", (4, key))], [("softmax_label", (4, key))])
+        module = mod._curr_module
+        if key in seen:
+            assert module is seen[key]  # no re-binding, no re-planning once seen
+        seen[key] = module
+        # every bucket's executor reads the default bucket's parameter arrays
+        assert module.get_params()[0].keys() == mod.get_params()[0].keys()
+    w5 = seen[5]._exec_group.execs[0].arg_dict["pred_weight"]
+    w10 = seen[10]._exec_group.execs[0].arg_dict["pred_weight"]
+    assert np.shares_memory(w5._data, w10._data)
