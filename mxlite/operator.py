@@ -137,7 +137,8 @@ class _PropAdapter:
     def __init__(self, op_type, prop_cls, kwargs):
         self.op_type = op_type
         self.kwargs = kwargs
-        self.prop = prop_cls(**kwargs)
+        with _user_code(op_type, "CustomOpProp.__init__"):
+            self.prop = prop_cls(**kwargs)
         self._args = list(self.prop.list_arguments())
         self._outs = list(self.prop.list_outputs())
         self._aux = list(self.prop.list_auxiliary_states())
@@ -185,16 +186,14 @@ class _PropAdapter:
     def infer_shape(self, in_shapes):
         n = len(self._args)
         args = in_shapes[:n]
-        unknown = ([None] * len(in_shapes), [None] * len(self._outs))
         if all(s is None for s in args):
-            return in_shapes, unknown[1]
+            return in_shapes, [None] * len(self._outs)
         try:
-            result = self.prop.infer_shape([list(s) if s is not None else [] for s in args])
+            with _user_code(self.op_type, "CustomOpProp.infer_shape"):
+                result = self.prop.infer_shape([list(s) if s is not None else [] for s in args])
         except MXNetError:
-            raise
-        except Exception:
             if any(s is None for s in args):
-                return in_shapes, unknown[1]  # not enough known yet
+                return in_shapes, [None] * len(self._outs)  # not enough known yet
             raise
         ins, outs, aux = self._check_counts("infer_shape", result, allow_two=True)
 
@@ -212,8 +211,9 @@ class _PropAdapter:
             return list(in_types), [None] * len(self._outs)
         args = [np.dtype(t).type if t is not None else np.dtype(known[0]).type
                 for t in in_types[:n]]
-        ins, outs, aux = self._check_counts("infer_type", self.prop.infer_type(args),
-                                            allow_two=False)
+        with _user_code(self.op_type, "CustomOpProp.infer_type"):
+            result = self.prop.infer_type(args)
+        ins, outs, aux = self._check_counts("infer_type", result, allow_two=False)
         return ([np.dtype(t) for t in ins] + [np.dtype(t) for t in aux],
                 [np.dtype(t) for t in outs])
 
@@ -242,7 +242,7 @@ class _PropAdapter:
                 for s, t in zip(out_shapes, out_types)]
         in_nd = [NDArray(a, ctx) for a in ins[:n]]
         aux_nd = [NDArray(a, ctx) for a in ins[n:]]
-        with _user_code(self.op_type, "forward"):
+        with _user_code(self.op_type, "CustomOp.forward"):
             op.forward(is_train=sc.is_train, req=["write"] * len(outs), in_data=in_nd,
                        out_data=outs, aux=aux_nd)
         for name, o in zip(self._outs, outs):
@@ -275,7 +275,7 @@ class _PropAdapter:
             shape = ins[pos].shape
             grads.append(NDArray(xp.zeros(tuple(shape), dtype=ins[pos].dtype), ctx))
             req.append("write" if wanted[pos] else "null")
-        with _user_code(self.op_type, "backward"):
+        with _user_code(self.op_type, "CustomOp.backward"):
             op.backward(req=req, out_grad=head, in_data=in_nd, out_data=out_nd, in_grad=grads,
                         aux=aux_nd)
         return [g._data if r != "null" else None for g, r in zip(grads, req)] + \
@@ -295,7 +295,7 @@ class _user_code:
     def __exit__(self, kind, err, tb):
         if err is None or isinstance(err, MXNetError) or not isinstance(err, Exception):
             return False
-        raise MXNetError(f"Error in CustomOp.{self.what} of custom operator {self.op_type}: "
+        raise MXNetError(f"Error in {self.what} of custom operator {self.op_type}: "
                          f"{type(err).__name__}: {err}") from err
 
 

@@ -287,3 +287,20 @@ def test_custom_op_on_gpu():
     scaled = mx.sym.Custom(mx.sym.var("data"), op_type="golden_scaled_sqr", scale=2)
     check_consistency(scaled, [{"ctx": mx.cpu(), "data": (3, 4)},
                                {"ctx": mx.gpu(0), "data": (3, 4)}])
+
+
+def test_errors_in_user_code_name_the_op():
+    with pytest.raises(mx.MXNetError, match="CustomOpProp.__init__ of custom operator "
+                                            "test_sqr: TypeError"):
+        mx.sym.Custom(mx.sym.var("x"), op_type="test_sqr", unexpected=1)
+
+    @mx.operator.register("test_raising")
+    class _RaisingProp(mx.operator.CustomOpProp):
+        def create_operator(self, ctx, shapes, dtypes):
+            class Op(mx.operator.CustomOp):
+                def forward(self, is_train, req, in_data, out_data, aux):
+                    raise ValueError("boom")
+            return Op()
+    with pytest.raises(mx.MXNetError, match="CustomOp.forward of custom operator test_raising: "
+                                            "ValueError: boom"):
+        mx.nd.Custom(mx.nd.ones((2,)), op_type="test_raising")
