@@ -8,7 +8,6 @@ import warnings
 
 from .. import initializer as init
 from .. import ndarray, symbol
-from ..base import numeric_types
 
 __all__ = ["RNNParams", "BaseRNNCell", "RNNCell", "LSTMCell", "GRUCell", "FusedRNNCell",
            "SequentialRNNCell", "DropoutCell", "ModifierCell", "ZoneoutCell", "ResidualCell",
@@ -380,7 +379,7 @@ class FusedRNNCell(BaseRNNCell):
         inputs, axis = _normalize_sequence(length, inputs, layout, True)
         if axis == 1:
             warnings.warn("NTC layout detected. Consider using TNC for FusedRNNCell for faster "
-                          "speed")
+                          "speed", stacklevel=2)
             inputs = symbol.swapaxes(inputs, dim1=0, dim2=1)
         elif axis != 0:
             raise ValueError(f"Unsupported layout {layout}")

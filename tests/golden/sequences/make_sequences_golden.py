@@ -246,7 +246,7 @@ def record_bucket_iter(mx):
         it = mx.rnn.BucketSentenceIter(coded, 4, buckets=[4, 8, 12], invalid_label=0,
                                        layout=layout)
         batches = []
-        for epoch in range(2):
+        for _epoch in range(2):
             it.reset()
             for b in it:
                 batches.append({"key": b.bucket_key, "data": b.data[0].asnumpy().tolist(),
