@@ -186,7 +186,7 @@ class _PropAdapter:
     def infer_shape(self, in_shapes):
         n = len(self._args)
         args = in_shapes[:n]
-        if all(s is None for s in args):
+        if args and all(s is None for s in args):
             return in_shapes, [None] * len(self._outs)
         try:
             with _user_code(self.op_type, "CustomOpProp.infer_shape"):
@@ -207,7 +207,7 @@ class _PropAdapter:
     def infer_type(self, in_types):
         n = len(self._args)
         known = [t for t in in_types if t is not None]
-        if not known:
+        if n and not known:
             return list(in_types), [None] * len(self._outs)
         args = [np.dtype(t).type if t is not None else np.dtype(known[0]).type
                 for t in in_types[:n]]

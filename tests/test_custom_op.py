@@ -304,3 +304,38 @@ def test_errors_in_user_code_name_the_op():
     with pytest.raises(mx.MXNetError, match="CustomOp.forward of custom operator test_raising: "
                                             "ValueError: boom"):
         mx.nd.Custom(mx.nd.ones((2,)), op_type="test_raising")
+
+
+class _Ones(mx.operator.CustomOp):
+    def __init__(self, shape):
+        self.value = np.ones(shape, dtype=np.float32)
+
+    def forward(self, is_train, req, in_data, out_data, aux):
+        self.assign(out_data[0], req[0], self.value)
+
+
+@mx.operator.register("test_ones")
+class _OnesProp(mx.operator.CustomOpProp):
+    def __init__(self, rows, cols):
+        super().__init__()
+        self.shape = (int(rows), int(cols))
+
+    def list_arguments(self):
+        return []
+
+    def infer_shape(self, in_shape):
+        return [], [self.shape], []
+
+    def infer_type(self, in_type):
+        return [], [np.float32], []
+
+    def create_operator(self, ctx, shapes, dtypes):
+        return _Ones(self.shape)
+
+
+def test_op_without_inputs():
+    np.testing.assert_array_equal(mx.nd.Custom(rows=2, cols=3, op_type="test_ones").asnumpy(),
+                                  np.ones((2, 3)))
+    s = mx.sym.Custom(op_type="test_ones", rows=4, cols=1) + mx.sym.var("x")
+    ex = s.simple_bind(mx.cpu(), x=(4, 1))
+    np.testing.assert_array_equal(ex.forward()[0].asnumpy(), np.ones((4, 1)))
