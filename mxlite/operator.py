@@ -58,6 +58,11 @@ class CustomOpProp:
         return in_stype, ["default"] * len(self.list_outputs()), \
             ["default"] * len(self.list_auxiliary_states())
 
+    def infer_storage_type_backward(self, ograd_stype, in_stype, out_stype, igrad_stype,
+                                    aux_stype):
+        return (ograd_stype, in_stype, out_stype, ["default"] * len(in_stype),
+                aux_stype)
+
     def list_outputs(self):
         return ["output"]
 
