@@ -29,7 +29,9 @@ __all__ = ["nd", "ndarray", "sym", "symbol", "Context", "cpu", "gpu", "cpu_pinne
 _LAZY_MODULES = {"test_utils", "model", "init", "initializer",
                  # the training layer, as MXNet lays it out
                  "module", "io", "metric", "optimizer", "lr_scheduler", "callback", "kvstore",
-                 "monitor", "visualization", "profiler"}
+                 "monitor", "visualization", "profiler",
+                 # sequence models and operators written in Python
+                 "rnn", "operator"}
 # MXNet's short names of training modules
 _ALIASES = {"mod": "module", "opt": "optimizer", "kv": "kvstore", "viz": "visualization",
             "mon": "monitor"}

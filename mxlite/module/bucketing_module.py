@@ -80,7 +80,14 @@ class BucketingModule(BaseModule):
             return self._sym_gen(*args, **kwargs)
 
     def _new_module(self, bucket_key):
-        symbol, data_names, label_names = self._call_sym_gen(bucket_key)
+        try:
+            symbol, data_names, label_names = self._call_sym_gen(bucket_key)
+        except MXNetError as err:
+            raise MXNetError(f"BucketingModule: sym_gen cannot build bucket {bucket_key!r}: "
+                             f"{err}") from err
+        except Exception as err:
+            raise MXNetError(f"BucketingModule: sym_gen cannot build bucket {bucket_key!r}: "
+                             f"{type(err).__name__}: {err}") from err
         return Module(symbol, data_names, label_names, logger=self.logger,
                       context=self._context, work_load_list=self._work_load_list,
                       fixed_param_names=self._fixed_param_names, state_names=self._state_names,

@@ -16,6 +16,7 @@ def _install_op_functions(namespace):
 
 
 _install_op_functions(globals())
+from .custom import Custom  # noqa: E402,F401  (inputs and params from the registered prop)
 
 
 

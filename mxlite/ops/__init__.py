@@ -24,6 +24,8 @@ FAMILIES = (
     "dot", "linalg", "linalg_factor",
     # training: the optimizers' update ops
     "optimizer",
+    # operators written in Python (mx.operator)
+    "custom",
 )
 
 for _family in FAMILIES:

@@ -239,10 +239,19 @@ def _conv_backward(sc, p, ograds, ins, outs):
     return grads
 
 
+def _batch_fill(p, in_shapes, out_shapes):
+    """The data's batch size from a known output (MXNet's shape functions assign it back): a
+    convolutional RNN cell's begin state ``zeros((0, C, H, W))`` learns its batch size so."""
+    data, out = in_shapes[0], out_shapes[0]
+    if data is None or out is None or data[0] or not out[0]:
+        return in_shapes
+    return [(out[0],) + tuple(data[1:])] + list(in_shapes[1:])
+
+
 register(OpDef(
     name="Convolution", params=_CONV_PARAMS, inputs=_inputs, forward=_conv_forward,
     backward_reads=BackwardReads(inputs=(0, 1), input_shapes=(2,)), fresh_outputs=True,
-    backward=_conv_backward, infer_shape=_conv_shape,
+    backward=_conv_backward, infer_shape=_conv_shape, fill_inputs=_batch_fill,
     doc="N-D convolution (cross-correlation) on (N+2)-D channel-first input: out[n, f] = "
         "bias[f] + sum_c data[n, c] * weight[f, c]. Output size per axis: "
         "floor((x + 2*pad - dilate*(kernel-1) - 1) / stride) + 1. With num_group g, channel "

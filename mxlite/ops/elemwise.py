@@ -10,7 +10,7 @@ import numpy as np
 from ..base import MXNetError
 from ._util import one_dtype
 from .params import REQUIRED, Enum, Float, Int, ParamSpec
-from .registry import READS_NOTHING, OpDef, register, same_shape
+from .registry import READS_NOTHING, OpDef, register, same_shape, unify_shapes
 
 _F32 = np.float32
 
@@ -62,22 +62,27 @@ register(OpDef(
 
 # ----- where --------------------------------------------------------------------------------------
 def _where_shape(p, in_shapes):
+    # partial shapes welcome: x and y are unified dim by dim, as MXNet's WhereOpShape assigns
+    # one from the other (ZoneoutCell's first step selects against zeros((0, 0)))
     cond, x, y = in_shapes
-    if x is not None and y is not None and tuple(x) != tuple(y):
+    try:
+        t = unify_shapes(x, y, "where")
+    except MXNetError:
         raise MXNetError(f"where: x and y must have the same shape, got x {tuple(x)} and "
-                         f"y {tuple(y)}")
+                         f"y {tuple(y)}") from None
     if cond is None:
         # MXNet's WhereOpShape infers nothing until the condition's shape is known
         return list(in_shapes), [None]
-    t = x if x is not None else y
     if t is None:
         return list(in_shapes), [None]
     t, cond = tuple(t), tuple(cond)
     if len(cond) == len(t):
-        if cond != t:
+        if any(a and b and a != b for a, b in zip(cond, t)):
             raise MXNetError(f"where: condition shape {cond} must equal the shape of x {t} "
                              f"(or be 1-D of length x.shape[0])")
-    elif len(cond) != 1 or cond[0] != t[0]:
+        t = unify_shapes(cond, t, "where")
+        cond = t
+    elif len(cond) != 1 or (cond[0] and t[0] and cond[0] != t[0]):
         raise MXNetError(f"where: condition shape {cond} must equal the shape of x {t} or be "
                          f"1-D of length x.shape[0] = {t[0]}")
     return [cond, t, t], [t]
@@ -112,7 +117,7 @@ def _where_backward(sc, p, ograds, ins, outs):
 
 
 register(OpDef(
-    name="where", inputs=("condition", "x", "y"), infer_shape=_where_shape,
+    name="where", inputs=("condition", "x", "y"), infer_shape=_where_shape, partial_shapes=True,
     infer_type=_where_type, forward=_where_forward, backward=_where_backward,
     doc="Takes x where condition is non-zero, else y; a 1-D condition selects whole rows."))
 

@@ -52,6 +52,20 @@ def _fc_shape(p, in_shapes):
     return out, [oshape]
 
 
+def _fc_fill(p, in_shapes, out_shapes):
+    """The data's batch dims from a known output (MXNet's FullyConnectedShape assigns them back):
+    an RNN cell's begin state ``zeros((0, H))`` learns its batch size this way."""
+    data, out = in_shapes[0], out_shapes[0]
+    if data is None or out is None:
+        return in_shapes
+    lead = 1 if p["flatten"] else len(data) - 1
+    if len(out) != lead + 1:
+        return in_shapes
+    filled = tuple(o if not d else d for d, o in zip(data[:lead], out[:lead])) + tuple(
+        data[lead:])
+    return [filled] + list(in_shapes[1:])
+
+
 def _fc_2d(p, x):
     # explicit sizes, not -1: a zero-size batch (NumPy-shape mode) has no -1 to infer
     if p["flatten"]:
@@ -126,7 +140,7 @@ register(OpDef(
     name="FullyConnected", params=_FC_PARAMS, inputs=_fc_inputs, forward=_fc_forward,
     backward=_fc_backward, infer_shape=_fc_shape, gpu_backward=_fc_gpu_backward,
     backward_reads=BackwardReads(inputs=(0, 1)), fresh_outputs=True,
-    partial_shapes=True,
+    partial_shapes=True, fill_inputs=_fc_fill,
     doc="Applies a linear transformation: Y = X W^T + b. With flatten, X is reshaped to "
         "(batch, prod(other dims)) first."))
 

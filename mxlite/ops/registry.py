@@ -133,6 +133,7 @@ class OpDef:
     ops declaring ``fresh_outputs`` (new arrays, never an input or a view of one) are reused.
     ``positional_input_names`` makes the monitor name
     inputs ``input0, input1 ...`` as MXNet does for ops that declare no input names.
+    ``specialize(params)`` returns the OpDef a node with those params carries (Custom ops).
     ``input_var_attrs`` maps an input name to attributes its auto-created variable gets
     (BatchNorm's moving statistics carry their initialiser). ``gpu_forward``/``gpu_backward`` are
     the GPU overrides, declared in the family's ``<family>_cuda`` module.
@@ -170,6 +171,9 @@ class OpDef:
     fresh_outputs: bool = False
     positional_input_names: bool = False
     input_var_attrs: dict = field(default_factory=dict)
+    # ``params -> OpDef``: the declaration one node of this op uses (Custom: the registered
+    # prop's aux names and gradient needs become plain values); None for ordinary ops
+    specialize: Optional[Callable] = None
 
     def __post_init__(self):
         if self.partial_shapes is None:

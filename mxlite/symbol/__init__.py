@@ -5,6 +5,7 @@ from .symbol import Group, Symbol, Variable, load, load_json, var
 __all__ = ["Symbol", "Variable", "var", "Group", "load", "load_json"]
 
 _register.install(globals())
+from .custom import Custom  # noqa: E402,F401  (inputs and params from the registered prop)
 
 
 def pow(base, exp):

@@ -22,6 +22,8 @@ class Node:
     __slots__ = ("op", "name", "attrs", "inputs", "params", "versions")
 
     def __init__(self, op, name, attrs=None, inputs=None, params=None, versions=None):
+        if op is not None and op.specialize is not None and params is not None:
+            op = op.specialize(params)  # Custom: the node's own arity and gradient needs
         self.op = op
         self.name = name
         self.attrs = dict(attrs or {})

@@ -27,6 +27,9 @@ CASES = list(core.REGISTRY)
 # Registered ops with no case here, each with why and where it is tested instead (checked by
 # tests/test_opdb.py::test_every_registered_op_has_a_case_or_a_reason). Canonical names only.
 NO_CASE = {
+    "Custom": "its arity, shapes and computation come from the user's registered CustomOpProp: "
+              "checked against MXNet 1.9.1 (tests/golden/sequences) with the checking helpers, "
+              "grad_req and bad-input cases in tests/test_custom_op.py",
     "_random_uniform": "random draws have no deterministic reference: moments, bounds, seeding, "
                        "shapes, dtypes and params are tested in tests/test_random_ops.py",
     "_random_normal": "random draws have no deterministic reference: moments, seeding, shapes, "
