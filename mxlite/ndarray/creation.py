@@ -2,11 +2,16 @@
 ``linspace``, ``concatenate``, and ``waitall``.
 
 Legacy shape rules hold: a shape has no 0 dimension (0 means "unknown" in MXNet) and no 0-d arrays.
+Every NDArray is created C-contiguous, as MXNet's are, so ``reshape`` views share memory. Data that
+would convert with a silent loss is refused: complex values (MXNet dropped the imaginary part with
+a warning), object arrays holding None or non-numbers (MXNet made NaN of None). Large arrays pass
+the allocation guard (``mxlite.memory.check_allocation``) first.
 """
 import numpy as np
 
 from ..base import MXNetError, dtype_np, integer_types
 from ..context import Context, array_module, current_context, device_scope
+from ..memory import GUARD_MIN_BYTES, check_allocation, nbytes
 from .ndarray import NDArray, _move
 
 __all__ = ["array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace", "concatenate",
@@ -16,6 +21,10 @@ __all__ = ["array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace
 def _check_shape(shape):
     if isinstance(shape, integer_types):
         shape = (int(shape),)
+    for d in shape:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, integer_types):
+            raise TypeError(f"Invalid shape {tuple(shape)}: every dimension must be an int, got "
+                            f"{type(d).__name__} {d!r}")
     shape = tuple(int(d) for d in shape)
     if not shape:
         raise MXNetError("Invalid shape (): 0-d arrays are not supported in MXNet's legacy shape "
@@ -41,13 +50,35 @@ def array(source_array, ctx=None, dtype=None):
         src = source_array.get()
     else:
         src = source_array
+    _check_source(src)
     try:
-        host = np.array(src, dtype=dt)
+        host = np.array(src, dtype=dt, order="C")
     except (TypeError, ValueError) as err:
         raise TypeError(f"source_array must be array like object: {err}") from None
     if ctx.is_gpu:
         return NDArray(_move(host, Context("cpu"), ctx), ctx)
     return NDArray(host, ctx)
+
+
+def _check_source(src):
+    """Refuse data that converts with a silent loss: complex values, None or non-numbers."""
+    probe = src if isinstance(src, np.ndarray) else None
+    if probe is None:
+        try:
+            probe = np.asarray(src)
+        except (TypeError, ValueError):
+            return  # np.array below raises the TypeError MXNet gives
+    if probe.dtype.kind == "c":
+        raise MXNetError(f"array: source_array has complex dtype {probe.dtype.name}; NDArrays "
+                         f"hold real numbers (take .real or abs() first)")
+    if probe.dtype.kind == "O":
+        for v in probe.ravel():
+            if v is None or isinstance(v, (complex, np.complexfloating)) or not isinstance(
+                    v, (int, float, np.number, np.bool_, bool)):
+                raise MXNetError(f"array: source_array holds {type(v).__name__} {v!r}; every "
+                                 f"element must be a real number")
+    if probe.size * 4 >= GUARD_MIN_BYTES:
+        check_allocation(None, [("array", probe.shape, np.float32)], "mx.nd.array")
 
 
 def _creator(fill):
@@ -59,6 +90,8 @@ def _creator(fill):
         ctx = ctx or current_context()
         shape = _check_shape(shape)
         dt = dtype_np(dtype) if dtype is not None else np.dtype(np.float32)
+        if nbytes(shape, dt) >= GUARD_MIN_BYTES:
+            check_allocation(ctx, [("array", shape, dt)], "mx.nd.zeros/ones/empty")
         xp = array_module(ctx)
         with device_scope(ctx):
             arr = NDArray(fill(xp, shape, dt), ctx)

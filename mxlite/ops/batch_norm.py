@@ -38,7 +38,7 @@ _BN_EPS_DEFAULT = float(np.float32(1e-3))
 _BN_PARAMS = ParamSpec(
     Float("eps", _BN_EPS_DEFAULT, "Epsilon to prevent div 0. Must be no less than "
                                   "CUDNN_BN_MIN_EPSILON defined in cudnn.h when using cudnn "
-                                  "(usually 1e-5)"),
+                                  "(usually 1e-5)", low=0.0),
     Float("momentum", 0.9, "Momentum for moving average"),
     Bool("fix_gamma", True, "Fix gamma while training"),
     Bool("use_global_stats", False, "Whether use global moving statistics instead of local "
@@ -202,7 +202,7 @@ register(_BN)
 
 # ----- BatchNorm_v1 -------------------------------------------------------------------------------
 _BN1_PARAMS = ParamSpec(
-    Float("eps", f32(1e-3), "Epsilon to prevent div 0"),
+    Float("eps", f32(1e-3), "Epsilon to prevent div 0", low=0.0),
     Float("momentum", 0.9, "Momentum for moving average"),
     Bool("fix_gamma", True, "Fix gamma while training"),
     Bool("use_global_stats", False, "Whether use global moving statistics instead of local "

@@ -67,7 +67,7 @@ class _ConvSpec(ParamSpec):
 
 def _common_fields(workspace, no_bias):
     return [
-        Int("num_filter", doc="Convolution filter (channel) number."),
+        Int("num_filter", doc="Convolution filter (channel) number.", low=1),
         Int("num_group", 1, "Number of group partitions."),
         Int("workspace", workspace, "Maximum temporary workspace allowed (MB); bounds the batch "
                                     "chunk of the column matrix."),

@@ -21,7 +21,7 @@ def prod(dims):
 # --------------------------------------------------------------------------------------------------
 # FullyConnected: y = x W^T + b
 _FC_PARAMS = ParamSpec(
-    Int("num_hidden", doc="Number of hidden nodes of the output."),
+    Int("num_hidden", doc="Number of hidden nodes of the output.", low=1),
     Bool("no_bias", False, "Whether to disable bias parameter."),
     Bool("flatten", True, "Whether to collapse all but the first axis of the input data tensor."))
 

@@ -34,7 +34,8 @@ HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_sta
 def did_you_mean(name, candidates, what=""):
     """``", did you mean 'x'?"`` naming the candidates closest to a misspelled ``name``, or ``""``
     when none is close."""
-    close = difflib.get_close_matches(str(name)[:200], list(candidates), n=3, cutoff=0.6)
+    close = difflib.get_close_matches(str(name)[:200], list(dict.fromkeys(candidates)), n=3,
+                                      cutoff=0.6)
     if not close:
         return ""
     return f", did you mean {what}" + " or ".join(repr(c) for c in close) + "?"
@@ -364,8 +365,10 @@ class Params(dict):
 class ParamSpec:
     """The ordered parameter schema of one op."""
 
-    def __init__(self, *fields):
+    def __init__(self, *fields, check=None):
         self.fields = {f.name: f for f in fields}
+        # check(params) -> message or None: a rule across parameters (clip's a_min <= a_max)
+        self.check = check
 
     def __iter__(self):
         return iter(self.fields.values())
@@ -399,6 +402,10 @@ class ParamSpec:
                     raise MXNetError(f"Required parameter {name} of {field.type_name} is not "
                                      f"presented, in operator {op_name}")
                 out[name] = field.default
+        if self.check is not None:
+            problem = self.check(out)
+            if problem:
+                raise MXNetError(f"Invalid parameters of operator {op_name}: {problem}")
         return out
 
     def describe(self):

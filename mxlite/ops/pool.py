@@ -119,6 +119,11 @@ def _geometry(p, spatial):
         raise MXNetError(f"Pooling: data must be {len(kernel) + 2}-D for kernel {kernel}, got "
                          f"{len(spatial) + 2}-D data")
     for i, (s, k, q) in enumerate(zip(spatial, kernel, pad)):
+        if q >= k:
+            # pooling-inl.h checks pad < kernel: a window lying entirely in the padding has no
+            # element to take (max would give the lowest float)
+            raise MXNetError(f"Pooling: pad ({q}) must be smaller than the kernel ({k}) on "
+                             f"spatial axis {i}, got kernel={kernel} pad={pad}")
         if k > s + 2 * q:
             raise MXNetError(f"Pooling: kernel size ({k}) exceeds input ({s} padded to "
                              f"{s + 2 * q}) on spatial axis {i}")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ..base import MXNetError
-from .params import ParamSpec
+from .params import ParamSpec, did_you_mean
 
 __all__ = ["OpDef", "StepContext", "BackwardReads", "READS_NOTHING", "READS_SHAPES",
            "BackwardFusion", "register", "register_fusion", "fusions", "get", "all_ops", "exists",
@@ -245,11 +245,31 @@ def register(op):
 
 
 def get(name):
-    """The OpDef registered as ``name`` (MXNetError naming it when there is none)."""
+    """The OpDef registered as ``name`` (MXNetError naming it, and the closest names, when there
+    is none)."""
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise MXNetError(f"Cannot find operator {name}") from None
+        raise MXNetError(f"Cannot find operator {name}{did_you_mean(name, _REGISTRY)}") from None
+
+
+class _MissingAttribute(AttributeError):
+    """An AttributeError whose suggestion is computed only when the message is read (``hasattr``
+    probes never pay for it)."""
+
+    def __init__(self, module, name, public):
+        super().__init__(f"module '{module}' has no attribute {name!r}")
+        self.name = name
+        self._public = public
+
+    def __str__(self):
+        return self.args[0] + did_you_mean(self.name, list(_REGISTRY) + self._public)
+
+
+def missing_attribute(module, name, namespace=()):
+    """The AttributeError for ``<module>.<name>`` when no such function exists, suggesting the
+    closest operator or function names (``mx.sym.FullyConected``)."""
+    return _MissingAttribute(module, name, [k for k in namespace if not k.startswith("_")])
 
 
 def exists(name):

@@ -462,11 +462,6 @@ def load(fname):
     """A Symbol from a ``*-symbol.json`` file."""
     if not isinstance(fname, str):
         raise TypeError("fname need to be string")
-    try:
-        with open(fname, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as err:
-        raise MXNetError(f"Cannot open symbol file {fname}: {err.strerror}") from None
-    from .json_io import from_json
-    return from_json(text, source=fname)
+    from .json_io import from_json, read_json_file
+    return from_json(read_json_file(fname), source=fname)
 
