@@ -78,8 +78,8 @@ def test_misspelled_parameter_suggests_the_closest():
 def test_selu_gradient_is_the_true_derivative():
     x = np.array([-2.0, -0.5, 0.7])
     lam, alpha = 1.0507009873554805, 1.6732632423543772
-    ex = mx.sym.LeakyReLU(mx.sym.var("x"), act_type="selu").simple_bind(mx.cpu(), x=(3,),
-                                                                          type_dict={"x": "float64"})
+    sym = mx.sym.LeakyReLU(mx.sym.var("x"), act_type="selu")
+    ex = sym.simple_bind(mx.cpu(), x=(3,), type_dict={"x": "float64"})
     ex.forward(is_train=True, x=mx.nd.array(x, dtype="float64"))
     ex.backward(mx.nd.ones((3,), dtype="float64"))
     want = np.where(x > 0, lam, lam * alpha * np.exp(x))

@@ -3,7 +3,8 @@ softsign) and LeakyReLU (leaky, elu, gelu, selu, prelu with every gamma shape MX
 at inference).
 
 Inputs are drawn away from the kink at 0. selu's gradient is checked against the true derivative
-(MXNet's selu_grad is not it); rrelu in training is random and lives in tests/test_layers_semantics.py.
+(MXNet's selu_grad is not it); rrelu in training is random and lives in
+tests/test_layers_semantics.py.
 """
 import numpy as np
 from opdb.core import OpCase, add, away_from, error, uniform
