@@ -24,7 +24,7 @@ from ..base import MXNetError
 from ._special import erf
 from ._util import f32, unbroadcast
 from .params import Enum, Float, ParamSpec
-from .registry import BackwardReads, OpDef, register, same_shape
+from .registry import FLOAT_DATA, BackwardReads, OpDef, register, same_shape
 
 # --------------------------------------------------------------------------------------------------
 # Activation
@@ -81,7 +81,7 @@ def _act_backward(sc, p, ograds, ins, outs):
 
 
 register(OpDef(name="Activation", params=_ACT_PARAMS, forward=_act_forward, backward=_act_backward,
-               positional_input_names=True, backward_reads=_act_reads,
+               positional_input_names=True, float_inputs=FLOAT_DATA, backward_reads=_act_reads,
                infer_shape=same_shape,
                doc="Applies an activation function element-wise: relu, sigmoid, tanh, softrelu "
                    "(log(1+exp(x))) or softsign (x/(1+|x|))."))
@@ -221,6 +221,7 @@ def _backward(sc, p, ograds, ins, outs):
 
 _LEAKY_RELU = OpDef(
     name="LeakyReLU", params=_PARAMS, inputs=_inputs, forward=_forward, backward=_backward,
+    float_inputs=FLOAT_DATA,
     infer_shape=_shape, infer_type=_type,
     num_outputs=lambda p: 2 if _is_rrelu(p) else 1,
     output_names=lambda p: ["output", "mask"] if _is_rrelu(p) else ["output"],

@@ -30,7 +30,7 @@ from ..base import MXNetError
 from ._util import acc_dtype, f32, fmt_shape
 from .layer_norm import MEAN_VAR_OUTPUTS, check_param
 from .params import Bool, Float, Int, Params, ParamSpec
-from .registry import BackwardReads, OpDef, register
+from .registry import FLOAT_DATA, BackwardReads, OpDef, register
 
 # MXNet declares eps as double with the float literal 1e-3f as default: float32's 1e-3.
 _BN_EPS_DEFAULT = float(np.float32(1e-3))
@@ -184,7 +184,7 @@ _MOVING_STATS_INIT = {"moving_mean": {"__init__": '["zero", {}]'},
                       "moving_var": {"__init__": '["one", {}]'}}
 
 _BN = OpDef(
-    name="BatchNorm", params=_BN_PARAMS,
+    name="BatchNorm", params=_BN_PARAMS, float_inputs=FLOAT_DATA,
     inputs=("data", "gamma", "beta", "moving_mean", "moving_var"),
     aux=("moving_mean", "moving_var"),
     forward=_bn_forward, backward=_bn_backward, infer_shape=_bn_shape, infer_type=_bn_type,
@@ -252,7 +252,7 @@ def _bn1_backward(sc, p, ograds, ins, outs):
 
 
 _BN1 = OpDef(
-    name="BatchNorm_v1", params=_BN1_PARAMS,
+    name="BatchNorm_v1", params=_BN1_PARAMS, float_inputs=FLOAT_DATA,
     inputs=("data", "gamma", "beta", "moving_mean", "moving_var"),
     aux=("moving_mean", "moving_var"), forward=_bn1_forward, backward=_bn1_backward,
     infer_shape=_bn1_shape, infer_type=_bn1_type,

@@ -8,7 +8,8 @@ simple_bind learns ``fc1_weight``.
 from ..base import MXNetError
 from . import fully_connected_cuda
 from .params import Bool, Int, ParamSpec
-from .registry import BackwardFusion, BackwardReads, OpDef, register, register_fusion
+from .registry import (FLOAT_DATA, BackwardFusion, BackwardReads, OpDef, register,
+                       register_fusion)
 
 
 def prod(dims):
@@ -127,6 +128,7 @@ def _fc_activation_backward(sc, params, ograds, ins, outs):
 
 register(OpDef(
     name="FullyConnected", params=_FC_PARAMS, inputs=_fc_inputs, forward=_fc_forward,
+    float_inputs=FLOAT_DATA,
     backward=_fc_backward, infer_shape=_fc_shape, gpu_backward=_fc_gpu_backward,
     backward_reads=BackwardReads(inputs=(0, 1)),
     partial_shapes=True,

@@ -20,7 +20,7 @@ import numpy as np
 from ..base import MXNetError
 from ._im2col import compute_dtype, pad_spatial, scratch, window_slices
 from .params import Bool, Enum, Int, ParamSpec, Shape
-from .registry import OpDef, register
+from .registry import FLOAT_DATA, OpDef, register
 
 _CHANNEL_LAST = ("NWC", "NHWC", "NDHWC")
 _LAYOUTS = {3: ("NCW", "NWC"), 4: ("NCHW", "NHWC"), 5: ("NCDHW", "NDHWC")}
@@ -362,6 +362,7 @@ def _hidden_outputs(p):
 
 register(OpDef(
     name="Pooling", params=_POOL_PARAMS, forward=_pool_forward, backward=_pool_backward,
+    float_inputs=FLOAT_DATA,
     infer_shape=_pool_shape, num_hidden_outputs=_hidden_outputs,
     doc="Pooling over 1-D, 2-D or 3-D windows: max, avg, sum, or lp ((sum x^p)^(1/p)). Output "
         "size per axis: valid floor((x + 2*pad - kernel)/stride) + 1, full ceil(...) + 1; "

@@ -8,10 +8,12 @@ module knows no particular op.
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+import numpy as np
+
 from ..base import MXNetError
 from .params import ParamSpec, did_you_mean
 
-__all__ = ["OpDef", "StepContext", "BackwardReads", "READS_NOTHING", "READS_SHAPES",
+__all__ = ["OpDef", "StepContext", "BackwardReads", "READS_NOTHING", "READS_SHAPES", "FLOAT_DATA",
            "BackwardFusion", "register", "register_fusion", "fusions", "get", "all_ops", "exists",
            "same_shape", "same_type", "unify_shapes"]
 
@@ -70,6 +72,9 @@ class BackwardReads:
     input_shapes: tuple = ()
     outputs: tuple = ()
 
+
+#: ``OpDef.float_inputs`` of ops whose first input (data) must be floating point
+FLOAT_DATA = (0,)
 
 #: backward reads no value (element-wise add, identity, reshapes ...), only shapes
 READS_SHAPES = "shapes"
@@ -153,6 +158,11 @@ class OpDef:
     grad_passthrough: tuple = ()
     positional_input_names: bool = False
     input_var_attrs: dict = field(default_factory=dict)
+    # Input positions that must hold floating-point data (FLOAT_DATA: the first). Ops whose
+    # kernels compute in floating point opt in: MXNet 1.9.1 refuses integer data for some
+    # (Activation, softmax, Convolution ...) and silently truncates or wraps for others
+    # (sigmoid of int32 2 is 0, exp of bool is True); the type rule refuses both alike.
+    float_inputs: tuple = ()
 
     def __post_init__(self):
         if self.partial_shapes is None:
@@ -178,9 +188,24 @@ class OpDef:
         return ["output"] if n == 1 else [f"output{i}" for i in range(n)]
 
     def types(self, p, in_types):
+        if self.float_inputs:
+            self._check_float(p, in_types)
         if self.infer_type is not None:
             return self.infer_type(p, in_types)
         return same_type(p, in_types, self.n_total(p))
+
+    def _check_float(self, p, in_types):
+        for pos in self.float_inputs:
+            t = in_types[pos] if pos < len(in_types) else None
+            if t is not None and np.dtype(t).kind != "f":
+                try:
+                    name = self.input_names(p)[pos]
+                except (KeyError, IndexError, TypeError, AttributeError):
+                    name = f"input {pos}"
+                raise MXNetError(f"Error in operator {self.name}: This operation only support "
+                                 f"floating point types, not {np.dtype(t).name} (input {name}; "
+                                 f"expected float16, float32 or float64: cast it with "
+                                 f"Cast/astype first)")
 
     def parse(self, attrs):
         return self.params.parse(attrs, self.name)
