@@ -3,6 +3,7 @@
 Symbols are immutable values: composing, grouping and indexing build new Symbols over shared Nodes.
 """
 import json
+import os
 import warnings
 
 from .. import attribute
@@ -289,7 +290,15 @@ class Symbol:
 
     def save(self, fname, remove_amp_cast=True):
         from ..utils import atomic_write_text
-        atomic_write_text(fname, self.tojson())
+        if isinstance(fname, os.PathLike):
+            fname = os.fspath(fname)
+        if not isinstance(fname, str):
+            raise TypeError("fname need to be string")
+        try:
+            atomic_write_text(fname, self.tojson())
+        except OSError as err:
+            raise MXNetError(f'Cannot save symbol file: Open "{fname}": '
+                             f'{err.strerror or err}') from None
 
     def debug_str(self):
         from ..graph import describe_symbol
