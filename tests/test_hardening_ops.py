@@ -98,3 +98,24 @@ def test_complex_source_is_refused():
 def test_float_dimension_in_creation_is_a_type_error():
     with pytest.raises(TypeError, match=r"Invalid shape \(2.5, 3\)"):
         mx.nd.zeros((2.5, 3))
+
+
+@pytest.mark.parametrize("op", ["Convolution", "FullyConnected", "Deconvolution"])
+def test_backward_reads_arguments_changed_in_place_after_forward(op):
+    data = mx.sym.var("data")
+    if op == "FullyConnected":
+        sym, shape = mx.sym.FullyConnected(data, num_hidden=3, name="l"), (2, 4)
+    else:
+        sym = getattr(mx.sym, op)(data, num_filter=3, kernel=(3, 3), name="l")
+        shape = (2, 2, 5, 5)
+    rng = np.random.default_rng(0)
+    first, second = rng.normal(size=shape), rng.normal(size=shape)
+
+    def grads(forward_data, backward_data):
+        ex = sym.simple_bind(mx.cpu(), data=shape)
+        ex.arg_dict["l_weight"][:] = 0.5
+        ex.forward(is_train=True, data=mx.nd.array(forward_data))
+        ex.arg_dict["data"][:] = backward_data
+        ex.backward(mx.nd.ones(ex.outputs[0].shape))
+        return ex.grad_dict["l_weight"].asnumpy()
+    np.testing.assert_allclose(grads(first, second), grads(second, second), rtol=1e-5)

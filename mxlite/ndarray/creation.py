@@ -72,9 +72,10 @@ def _check_source(src):
         raise MXNetError(f"array: source_array has complex dtype {probe.dtype.name}; NDArrays "
                          f"hold real numbers (take .real or abs() first)")
     if probe.dtype.kind == "O":
+        # NumPy turns None into NaN and drops imaginary parts; anything else it cannot convert
+        # raises the TypeError below
         for v in probe.ravel():
-            if v is None or isinstance(v, (complex, np.complexfloating)) or not isinstance(
-                    v, (int, float, np.number, np.bool_, bool)):
+            if v is None or isinstance(v, (complex, np.complexfloating)):
                 raise MXNetError(f"array: source_array holds {type(v).__name__} {v!r}; every "
                                  f"element must be a real number")
     if probe.size * 4 >= GUARD_MIN_BYTES:
