@@ -221,3 +221,13 @@ def test_misspelled_op_names_suggest():
         mx.sym.FullyConected  # noqa: B018
     with pytest.raises(AttributeError, match="did you mean 'FullyConnected'"):
         mx.nd.FullyConected  # noqa: B018
+
+
+def test_one_hot_depth_zero_binds_as_in_mxnet():
+    ex = mx.sym.one_hot(mx.sym.var("data"), depth=0).simple_bind(mx.cpu(), data=(2, 3))
+    assert ex.forward()[0].shape == (2, 3, 0)
+
+
+def test_arange_step_zero():
+    with pytest.raises(MXNetError, match="step=0"):
+        mx.nd.arange(0, 3, 0)

@@ -125,6 +125,8 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None, dty
     """Evenly spaced values in [start, stop), each repeated ``repeat`` times."""
     if stop is None:
         start, stop = 0, start
+    if step == 0:
+        raise MXNetError(f"arange: Range does not support step=0, received {step}")
     # computed in the output dtype, as MXNet (and NumPy) do: an integer dtype steps in integers
     values = np.arange(start, stop, step, dtype=dtype_np(dtype or np.float32))
     if repeat > 1:
