@@ -83,7 +83,9 @@ def available_bytes(ctx):
         cp = cupy_module()
         with cp.cuda.Device(ctx.device_id):
             free, _ = cp.cuda.runtime.memGetInfo()
-            return int(free) + int(cp.get_default_memory_pool().free_bytes())
+            # blocks CuPy's pool holds but no array uses are available to it too
+            pool = cp.get_default_memory_pool()
+            return int(free) + int(getattr(pool, "free_bytes", lambda: 0)())
     return _host_available()
 
 

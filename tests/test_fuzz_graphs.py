@@ -52,7 +52,7 @@ POST = {
     "self_mul": lambda s, v: s * mx.sym.tanh(s),  # a value and a function of it
     "square": lambda s, v: mx.sym.square(s) * 0.1,
     "sin": lambda s, v: mx.sym.sin(s),
-    "with_var": lambda s, v: s * v,               # a second argument of the same shape
+    "with_var": lambda s, v: s * v,               # a new argument of the same shape
     "sum0": lambda s, v: mx.sym.sum(s, axis=0, keepdims=True),
 }
 
@@ -66,22 +66,20 @@ def _build(case, post):
     else:
         root = op(name="root", **variables, **case.params)
     out = root[0] if len(root.list_outputs()) > 1 else root
-    extra = mx.sym.Variable("fuzz_extra")
-    used_extra = False
+    extras = []
     for name in post:
-        if name == "with_var":
-            used_extra = True
-        out = POST[name](out, extra)
-    return out, used_extra
+        extras.append(mx.sym.Variable(f"fuzz_extra{len(extras)}"))
+        out = POST[name](out, extras[-1])
+    return out, [v.name for v in extras]
 
 
-def _inputs(case, sym, used_extra, seed):
+def _inputs(case, sym, extras, seed):
     rng = np.random.default_rng(seed)
     values = case.make_inputs(rng, "float64")
-    if used_extra:
-        shapes, _, _ = sym.infer_shape_partial(**{k: v.shape for k, v in values.items()})
-        shape = dict(zip(sym.list_arguments(), shapes))["fuzz_extra"]
-        values["fuzz_extra"] = rng.uniform(0.5, 1.5, shape)
+    shapes, _, _ = sym.infer_shape_partial(**{k: v.shape for k, v in values.items()})
+    for name, shape in zip(sym.list_arguments(), shapes):
+        if name in extras:
+            values[name] = rng.uniform(0.5, 1.5, shape)
     return {k: v.astype(np.float64) if v.dtype.kind == "f" else v for k, v in values.items()}
 
 
@@ -107,8 +105,8 @@ def _forward(sym, values):
 
 
 def _check_graph(case, post, seed):
-    sym, used_extra = _build(case, post)
-    values = _inputs(case, sym, used_extra, seed)
+    sym, extras = _build(case, post)
+    values = _inputs(case, sym, extras, seed)
     names = _grad_names(case, values)
     out = _forward(sym, values)
     if not np.isfinite(out).all():

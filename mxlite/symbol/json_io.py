@@ -152,7 +152,7 @@ def _list_field(value, source, what):
     return value
 
 
-def _io_count(op, attrs, key, source, where):
+def _io_count(attrs, key, source, where):
     """``num_args`` / ``num_outputs`` of a node, bounded by ``MAX_NODE_IO`` before any list of
     that length is built."""
     if key not in attrs:
@@ -248,7 +248,7 @@ def from_json(text, source=None):
                              f"{params_mod.did_you_mean(op_name, registry.all_names())}")
         op = registry.get(op_name)
         for key in ("num_args", "num_outputs"):
-            _io_count(op, attrs, key, source, where)
+            _io_count(attrs, key, source, where)
         try:
             params = op.parse(attrs)
         except MXNetError as err:
