@@ -231,3 +231,33 @@ def test_one_hot_depth_zero_binds_as_in_mxnet():
 def test_arange_step_zero():
     with pytest.raises(MXNetError, match="step=0"):
         mx.nd.arange(0, 3, 0)
+
+
+def test_allocation_guard_message_names_array_shape_bytes_available(monkeypatch):
+    from mxlite import memory
+    monkeypatch.setattr(memory, "available_bytes", lambda ctx: 10 << 20)
+    sym = mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=1000, name="fc")
+    with pytest.raises(MXNetError, match=r"simple_bind: not enough memory on cpu\(0\): "
+                                         r"fc_weight of shape \(1000, 3500\) and dtype float32 "
+                                         r"needs 14000000 bytes \(\d+ bytes in all for \d+ "
+                                         r"arrays\), but only 10485760 bytes are available"):
+        sym.simple_bind(mx.cpu(), data=(1, 3500))
+    monkeypatch.setattr(memory, "GUARD", False)
+    assert sym.simple_bind(mx.cpu(), data=(1, 3500)).arg_dict["fc_weight"].shape == (1000, 3500)
+
+
+@pytest.mark.gpu
+def test_allocation_guard_on_gpu_uses_device_memory():
+    from mxlite import memory
+    avail = memory.available_bytes(mx.gpu(0))
+    hidden = int(avail // (3500 * 4)) + 1
+    sym = mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=hidden, name="fc")
+    with pytest.raises(MXNetError, match=r"not enough memory on gpu\(0\): fc_weight"):
+        sym.simple_bind(mx.gpu(0), data=(1, 3500))
+
+
+def test_nan_eps_is_refused():
+    x = mx.nd.ones((2, 3))
+    with pytest.raises(MXNetError, match="eps"):
+        mx.nd.BatchNorm(x, mx.nd.ones(3), mx.nd.zeros(3), mx.nd.zeros(3), mx.nd.ones(3),
+                        eps=float("nan"))

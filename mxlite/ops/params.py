@@ -182,6 +182,8 @@ class Int(Field):
 
 def _check_range(field, value):
     low, high = field.low, field.high
+    if value != value and (low is not None or high is not None):  # NaN is in no range
+        raise ValueError(f"value {value} for Parameter {field.name} is not a number")
     if low is not None and high is not None and not low <= value <= high:
         raise ValueError(f"value {value} for Parameter {field.name} exceed bound "
                          f"[{low},{high}]")
