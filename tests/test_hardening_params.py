@@ -108,3 +108,9 @@ def test_unseeded_rng_leaves_numpy_global_stream_alone():
         mr._generators.clear()
         mr._generators.update(saved[0])
         mr._seed_state.update(saved[1])
+
+
+def test_parameter_error_names_the_node():
+    with pytest.raises(MXNetError, match=r"num_hidden='4.0' of operator FullyConnected.*"
+                                         r"\(node 'fc1'\)"):
+        mx.sym.FullyConnected(mx.sym.var("d"), num_hidden=4.0, name="fc1")
