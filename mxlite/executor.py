@@ -390,18 +390,21 @@ class Executor:
     # ----------------------------------------------------------------------------------
     def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
         """Copy values into the bound arguments / aux states (cast to their dtype)."""
-        for name, array in arg_params.items():
-            if name in self.arg_dict:
-                dst = self.arg_dict[name]
+        for kind, params, bound in (("argument", arg_params, self.arg_dict),
+                                     ("auxiliary state", aux_params or {}, self.aux_dict)):
+            for name, array in params.items():
+                if name not in bound:
+                    if allow_extra_params:
+                        continue
+                    hint = did_you_mean(name, bound)
+                    if kind == "argument":
+                        raise ValueError(f'Find name "{name}" that is not in the arguments{hint}')
+                    raise ValueError(f"Find name {name} that is not in the auxiliary states{hint}")
+                dst = bound[name]
+                if tuple(array.shape) != dst.shape:
+                    raise MXNetError(f"copy_params_from: {kind} {name} has shape {dst.shape}, "
+                                     f"given {tuple(array.shape)}")
                 array.astype(dst.dtype).copyto(dst)
-            elif not allow_extra_params:
-                raise ValueError(f'Find name "{name}" that is not in the arguments')
-        for name, array in (aux_params or {}).items():
-            if name in self.aux_dict:
-                dst = self.aux_dict[name]
-                array.astype(dst.dtype).copyto(dst)
-            elif not allow_extra_params:
-                raise ValueError(f"Find name {name} that is not in the auxiliary states")
 
     def reshape(self, partial_shaping=False, allow_up_sizing=False, **kwargs):
         """A new Executor for new input shapes, sharing storage: arguments whose shape is

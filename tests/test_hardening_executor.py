@@ -261,3 +261,12 @@ def test_nan_eps_is_refused():
     with pytest.raises(MXNetError, match="eps"):
         mx.nd.BatchNorm(x, mx.nd.ones(3), mx.nd.zeros(3), mx.nd.zeros(3), mx.nd.ones(3),
                         eps=float("nan"))
+
+
+def test_copy_params_from_names_the_parameter():
+    ex = _fc().simple_bind(mx.cpu(), data=(1, 3))
+    with pytest.raises(MXNetError, match=r"argument fc_weight has shape \(2, 3\), given "
+                                         r"\(3, 3\)"):
+        ex.copy_params_from({"fc_weight": mx.nd.ones((3, 3))})
+    with pytest.raises(ValueError, match="did you mean 'fc_weight'"):
+        ex.copy_params_from({"fc_weigth": mx.nd.ones((2, 3))})
