@@ -9,7 +9,10 @@ import numpy as np
 from .base import MXNetError
 from .context import Context, array_module, device_scope
 from .executor import Executor
+from .memory import check_allocation
 from .ndarray.ndarray import NDArray
+from .ops.params import did_you_mean
+from .symbol.infer import is_known_shape
 
 __all__ = ["bind", "simple_bind", "normalize_grad_req", "GRAD_REQ_MAP"]
 
@@ -22,15 +25,31 @@ def _check_req(req):
     return "write" if req == "inplace" else req
 
 
-def normalize_grad_req(grad_req, arg_names, missing="null"):
-    """grad_req (str, list or dict) as a list aligned with ``arg_names``."""
+def normalize_grad_req(grad_req, arg_names, missing="null", where="bind"):
+    """grad_req (str, list or dict) as a list aligned with ``arg_names``.
+
+    A list must have one entry per argument and a dict may only name arguments: MXNet 1.9.1's
+    ``bind`` read past a short list and silently ignored a misspelled dict key (so nothing got a
+    gradient); mxlite raises MXNetError naming the entry (``simple_bind`` raises MXNet's
+    RuntimeError for a list of the wrong length)."""
     if isinstance(grad_req, str):
         return [_check_req(grad_req)] * len(arg_names)
     if isinstance(grad_req, (list, tuple)):
-        # MXNet's bind does not check the list length; missing entries mean 'null'.
         reqs = [_check_req(r) for r in grad_req]
-        return (reqs + [missing] * len(arg_names))[:len(arg_names)]
+        if len(reqs) != len(arg_names):
+            msg = (f"The length of grad_req list does not match the number of input arguments "
+                   f"in {where}, expected {len(arg_names)}, provided {len(reqs)} (arguments: "
+                   f"{', '.join(arg_names)})")
+            if where == "simple_bind":
+                raise RuntimeError(f"simple_bind error: {msg}")
+            raise MXNetError(msg)
+        return reqs
     if isinstance(grad_req, dict):
+        unknown = [k for k in grad_req if k not in arg_names]
+        if unknown:
+            raise MXNetError(f"{where}: grad_req has key {unknown[0]!r}, which is not an "
+                             f"argument{did_you_mean(unknown[0], arg_names)} (arguments: "
+                             f"{', '.join(arg_names)})")
         return [_check_req(grad_req.get(n, missing)) for n in arg_names]
     raise TypeError(f"grad_req must be str, list or dict, got {type(grad_req).__name__}")
 
@@ -72,7 +91,7 @@ def bind(symbol, ctx, args, args_grad=None, grad_req="write", aux_states=None, g
         grad_arrays, given = _array_list(args_grad, arg_names, "args_grad", True), True
     aux_arrays = _array_list(aux_states if aux_states is not None else [], aux_names,
                              "aux_states", allow_missing=False)
-    reqs = normalize_grad_req(grad_req, arg_names)
+    reqs = normalize_grad_req(grad_req, arg_names, where="bind")
     return Executor(symbol, ctx, arg_arrays, grad_arrays, reqs, aux_arrays, group2ctx, grad_req,
                     grad_list_given=given)
 
@@ -82,20 +101,31 @@ def simple_bind(symbol, ctx, grad_req, type_dict, group2ctx, shared_arg_names, s
     """``Symbol.simple_bind``: infer shapes and types, allocate zero-filled arrays, bind."""
     from .context import current_context
     ctx = ctx or current_context()
-    shapes = {k: v for k, v in kwargs.items() if isinstance(v, tuple)}
+    if not isinstance(ctx, Context):
+        # MXNet 1.9.1 fails here with an AttributeError too, naming no argument
+        raise AttributeError(f"simple_bind: ctx must be a Context such as mx.cpu() or "
+                             f"mx.gpu(0), got {type(ctx).__name__} {ctx!r}")
+    shapes = {k: _check_shape_kwarg(k, v) for k, v in kwargs.items() if isinstance(v, tuple)}
     if isinstance(grad_req, (list, dict)) and not grad_req:
         raise RuntimeError("simple_bind error: grad_req is empty")
     try:
-        arg_shapes, _, aux_shapes = symbol.infer_shape(**shapes)
-        if arg_shapes is None:
-            raise MXNetError("Cannot infer the shapes of all arguments")
+        arg_shapes, _, aux_shapes = symbol.infer_shape_partial(**shapes)
+        if not all(s and is_known_shape(s) for s in arg_shapes + aux_shapes):
+            raise MXNetError(_explain_unknown(symbol, shapes, arg_shapes))
         arg_types, _, aux_types = symbol.infer_type_partial(**(type_dict or {}))
     except MXNetError as err:
         lines = "\n".join(f"{k}: {v}" for k, v in shapes.items())
         raise RuntimeError(f"simple_bind error. Arguments:\n{lines}\n{err}") from None
     arg_names = symbol.list_arguments()
-    reqs = normalize_grad_req(grad_req, arg_names)
+    reqs = normalize_grad_req(grad_req, arg_names, where="simple_bind")
     default = np.float32
+    arg_types = [np.dtype(t or default) for t in arg_types]
+    aux_types = [np.dtype(t or default) for t in aux_types]
+    check_allocation(ctx, list(zip(arg_names, arg_shapes, arg_types))
+                     + [(n + " (gradient)", s, t) for n, s, t, r
+                        in zip(arg_names, arg_shapes, arg_types, reqs) if r != "null"]
+                     + list(zip(symbol.list_auxiliary_states(), aux_shapes, aux_types)),
+                     "simple_bind")
     args = [_zeros(s, t or default, ctx) for s, t in zip(arg_shapes, arg_types)]
     aux = [_zeros(s, t or default, ctx) for s, t in zip(aux_shapes, aux_types)]
     shared = {}
@@ -123,3 +153,46 @@ def _zeros(shape, dtype, ctx):
     xp = array_module(ctx)
     with device_scope(ctx):
         return NDArray(xp.zeros(shape, np.dtype(dtype)), ctx)
+
+
+def _check_shape_kwarg(name, shape):
+    """A shape given to simple_bind: a tuple of non-negative ints (0 = unknown), refused as MXNet
+    refuses it (TypeError for a non-integer, OverflowError for a negative entry) but naming the
+    argument."""
+    for d in shape:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)):
+            raise TypeError(f"simple_bind: shape of {name} must be a tuple of ints, got {shape} "
+                            f"({type(d).__name__} {d!r})")
+        if d < 0:
+            raise OverflowError(f"simple_bind: shape of {name} has a negative dimension: "
+                                f"{shape}")
+    return tuple(int(d) for d in shape)
+
+
+def _explain_unknown(symbol, shapes, arg_shapes):
+    """Why simple_bind cannot know every shape: the first op whose inputs are known but whose
+    output is not (``FullyConnected(num_hidden=0)``, ``one_hot(depth=0)``), or the arguments
+    nothing determines."""
+    from .symbol.node import topo_order
+    internals = symbol.get_internals()
+    _, out_shapes, _ = internals.infer_shape_partial(**shapes)
+    known = {}
+    for (node, idx), shape in zip(internals._heads, out_shapes):
+        known[(id(node), idx)] = shape
+    for node in topo_order(symbol._heads):
+        if node.op is None:
+            continue
+        ins = [known.get((id(src), i)) for src, i in node.inputs]
+        outs = [known.get((id(node), i)) for i in range(node.num_visible())]
+        if all(x and is_known_shape(x) for x in ins) and \
+                not all(x and is_known_shape(x) for x in outs):
+            given = ", ".join(f"{k}={v}" for k, v in sorted(node.attrs.items()))
+            in_text = ", ".join(f"{n}={tuple(x)}" for n, x in zip(node.input_names(), ins))
+            return (f"Error in operator {node.name} ({node.op.name}): its inputs are known "
+                    f"({in_text}) but its output shape is {tuple(outs[0] or ())}, which has a "
+                    f"0 (unknown) or missing dimension; check its parameters ({given})")
+    unknown = [f"{n}: {tuple(s or ())}" for n, s in zip(symbol.list_arguments(), arg_shapes)
+               if not (s and is_known_shape(s))]
+    return ("Cannot infer the shapes of all arguments; unknown: " + ", ".join(unknown[:10])
+            + (" ..." if len(unknown) > 10 else "") + ". Give their shapes as keyword "
+            "arguments (data=(batch, ...))")

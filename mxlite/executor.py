@@ -10,8 +10,9 @@ import numpy as np
 from .base import MXNetError
 from .context import array_module, device_scope
 from .graph import Plan
-from .memory import MemoryPlan, ShapeOnly, Workspace, resize_array
+from .memory import MemoryPlan, ShapeOnly, Workspace, check_allocation, resize_array
 from .ndarray.ndarray import NDArray, from_data
+from .ops.params import did_you_mean
 from .ops.registry import StepContext
 from .passes import backward_units
 
@@ -41,12 +42,9 @@ class Executor:
         self._aux_names = symbol.list_auxiliary_states()
         self._output_names = symbol.list_outputs()
         self._check_devices(group2ctx)
+        self._check_bound_arrays()
         shapes, dtypes = self._infer()
         self._slot_shapes, self._slot_dtypes = shapes, dtypes
-        with device_scope(ctx):
-            self._out_data = [self._output_buffer(shapes[s], dtypes[s], i, output_memory)
-                              for i, s in enumerate(plan.head_slots)]
-        self.outputs = [from_data(d, ctx) for d in self._out_data]
         # (slot, NDArray) of every bound argument and aux state, put into the slots per forward
         self._bound_inputs = list(zip(plan.arg_slots + plan.aux_slots,
                                       self.arg_arrays + self.aux_arrays))
@@ -54,11 +52,6 @@ class Executor:
         self._workspace = Workspace()
         self._contexts = [StepContext(self._xp, ctx, False, step.name, self._workspace)
                           for step in plan.steps]
-        # a step whose first output is a head listed once may write it straight into that buffer
-        for k, step in enumerate(plan.steps):
-            self._contexts[k].out_shapes = tuple(shapes[s] for s in step.outs)
-            if plan.head_slots.count(step.outs[0]) == 1:
-                self._contexts[k].out = self._out_data[plan.head_slots.index(step.outs[0])]
         self._grad_positions = [i for i, r in enumerate(grad_reqs)
                                 if r != "null" and grad_arrays[i] is not None]
         grad_slots = [plan.arg_slots[i] for i in self._grad_positions]
@@ -71,6 +64,20 @@ class Executor:
         self._memory = MemoryPlan(plan, shapes, dtypes, self._units, self._grad_slots)
         for sc, overwritable in zip(self._contexts, self._memory.overwritable):
             sc.overwritable = overwritable
+        # the outputs and the planned peak of intermediate values, before anything is allocated
+        check_allocation(ctx, [(self._output_names[i], shapes[s], dtypes[s])
+                               for i, s in enumerate(plan.head_slots)]
+                         + [("intermediate values (planned peak)", (self._memory.peak_bytes,),
+                             np.uint8)], f"bind of {symbol.name or 'symbol'}")
+        with device_scope(ctx):
+            self._out_data = [self._output_buffer(shapes[s], dtypes[s], i, output_memory)
+                              for i, s in enumerate(plan.head_slots)]
+        self.outputs = [from_data(d, ctx) for d in self._out_data]
+        # a step whose first output is a head listed once may write it straight into that buffer
+        for k, step in enumerate(plan.steps):
+            self._contexts[k].out_shapes = tuple(shapes[s] for s in step.outs)
+            if plan.head_slots.count(step.outs[0]) == 1:
+                self._contexts[k].out = self._out_data[plan.head_slots.index(step.outs[0])]
         self._bwd_program = [self._backward_entry(u, release)
                              for u, release in zip(self._units, self._memory.grad_release)]
         self._refusal = next((msg for msg in (_refusing_op(symbol, self._arg_names[i])
@@ -128,6 +135,29 @@ class Executor:
                                      f"executor runs on {self._ctx}: move it with "
                                      f"as_in_context({self._ctx})")
 
+    def _check_bound_arrays(self):
+        """The one check of what enters the executor at bind: every argument, gradient buffer and
+        aux state an NDArray with a non-empty shape; a gradient buffer of exactly its argument's
+        shape and dtype (MXNet 1.9.1 fills a buffer of another dtype with reinterpreted bits)."""
+        for kind, names, arrays in (("argument", self._arg_names, self.arg_arrays),
+                                    ("aux state", self._aux_names, self.aux_arrays)):
+            for name, arr in zip(names, arrays):
+                if arr is None:
+                    raise MXNetError(f"bind: {kind} {name} is missing (None)")
+                _check_array(arr, f"bind: {kind} {name}")
+        for i, (name, grad) in enumerate(zip(self._arg_names, self.grad_arrays or [])):
+            if grad is None or self._grad_reqs[i] == "null":
+                continue
+            _check_array(grad, f"bind: gradient buffer of {name}")
+            arg = self.arg_arrays[i]
+            if grad.shape != arg.shape:
+                raise MXNetError(f"bind: gradient buffer of {name} has shape {grad.shape}, "
+                                 f"expected {arg.shape} (the shape of argument {name})")
+            if np.dtype(grad.dtype) != np.dtype(arg.dtype):
+                raise MXNetError(f"bind: gradient buffer of {name} has dtype "
+                                 f"{np.dtype(grad.dtype).name}, expected "
+                                 f"{np.dtype(arg.dtype).name} (the dtype of argument {name})")
+
     def _infer(self):
         """Shapes and dtypes of every slot, from the bound arrays (MXNetError on inconsistency)."""
         from .symbol.infer import infer_graph
@@ -145,8 +175,7 @@ class Executor:
             shapes[slot] = shapes_by.get(key)
             dtypes[slot] = types_by.get(key)
         for slot, (node, _) in zip(plan.head_slots, plan.heads):
-            # a 0 dimension is an unknown one (MXNet's legacy shapes), not a zero-size array
-            if shapes[slot] is None or 0 in shapes[slot] or dtypes[slot] is None:
+            if shapes[slot] is None or dtypes[slot] is None:
                 what = "" if node.op is None else f" ({node.op.name} with " + ", ".join(
                     f"{k}={v}" for k, v in sorted(node.attrs.items())) + ")"
                 raise MXNetError(f"Cannot infer the shape/type of output {node.name}{what}: bind "
@@ -198,7 +227,8 @@ class Executor:
                 if not isinstance(value, (NDArray, np.ndarray)):
                     raise ValueError("only accept keyword argument of NDArrays and numpy.ndarray")
                 if name not in arg_dict:
-                    raise TypeError(f"Unknown argument {name}")
+                    raise TypeError(f"Unknown argument {name}"
+                                    f"{did_you_mean(name, arg_dict)}")
                 if arg_dict[name].shape != value.shape:
                     raise ValueError(f"Shape not match! Argument {name}, need: "
                                      f"{arg_dict[name].shape}, received: {value.shape}")
@@ -306,16 +336,34 @@ class Executor:
                 copyto(buf, g, casting="unsafe")
 
     def _normalize_out_grads(self, out_grads):
+        """``out_grads`` (None, an NDArray, a list or a dict by output name) as a list by output
+        position. Keys or entries for outputs that do not exist are refused (MXNet 1.9.1 ignored
+        them silently)."""
+        names = self._output_names
         if out_grads is None:
             return []
         if isinstance(out_grads, NDArray):
-            return [out_grads]
-        if isinstance(out_grads, dict):
-            return [out_grads[k] for k in self._output_names]
-        out = list(out_grads)
-        for g in out:
+            out = [out_grads]
+        elif isinstance(out_grads, dict):
+            unknown = [k for k in out_grads if k not in names]
+            if unknown:
+                raise MXNetError(f"backward: out_grads has key {unknown[0]!r}, which is not an "
+                                 f"output{did_you_mean(unknown[0], names)} (outputs: "
+                                 f"{', '.join(names)})")
+            missing = [k for k in names if k not in out_grads]
+            if missing:
+                raise KeyError(f"backward: out_grads has no entry for output {missing[0]!r} "
+                               f"(outputs: {', '.join(names)})")
+            out = [out_grads[k] for k in names]
+        else:
+            out = list(out_grads)
+        for i, g in enumerate(out):
             if not isinstance(g, NDArray):
-                raise TypeError("inputs must be NDArray")
+                raise TypeError(f"inputs must be NDArray: out_grads[{i}] is "
+                                f"{type(g).__name__}")
+        if len(out) > len(names):
+            raise MXNetError(f"backward: {len(out)} out_grads given, but the executor has "
+                             f"{len(names)} output(s) ({', '.join(names)})")
         return out
 
     # ----- monitoring
@@ -345,18 +393,21 @@ class Executor:
     # ----------------------------------------------------------------------------------
     def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
         """Copy values into the bound arguments / aux states (cast to their dtype)."""
-        for name, array in arg_params.items():
-            if name in self.arg_dict:
-                dst = self.arg_dict[name]
+        for kind, params, bound in (("argument", arg_params, self.arg_dict),
+                                     ("auxiliary state", aux_params or {}, self.aux_dict)):
+            for name, array in params.items():
+                if name not in bound:
+                    if allow_extra_params:
+                        continue
+                    hint = did_you_mean(name, bound)
+                    if kind == "argument":
+                        raise ValueError(f'Find name "{name}" that is not in the arguments{hint}')
+                    raise ValueError(f"Find name {name} that is not in the auxiliary states{hint}")
+                dst = bound[name]
+                if tuple(array.shape) != dst.shape:
+                    raise MXNetError(f"copy_params_from: {kind} {name} has shape {dst.shape}, "
+                                     f"given {tuple(array.shape)}")
                 array.astype(dst.dtype).copyto(dst)
-            elif not allow_extra_params:
-                raise ValueError(f'Find name "{name}" that is not in the arguments')
-        for name, array in (aux_params or {}).items():
-            if name in self.aux_dict:
-                dst = self.aux_dict[name]
-                array.astype(dst.dtype).copyto(dst)
-            elif not allow_extra_params:
-                raise ValueError(f"Find name {name} that is not in the auxiliary states")
 
     def reshape(self, partial_shaping=False, allow_up_sizing=False, **kwargs):
         """A new Executor for new input shapes, sharing storage: arguments whose shape is
@@ -433,3 +484,12 @@ def _refusing_op(symbol, arg_name):
                 return (f"Error in operator {node.name}: {node.op.name} layer doesn't support "
                         f"calculate {in_name} gradient")
     return None
+
+
+def _check_array(arr, what):
+    """An NDArray holding at least one element (MXNet's legacy shapes have no 0 dimension)."""
+    if not isinstance(arr, NDArray):
+        raise TypeError(f"{what} must be an NDArray, got {type(arr).__name__}")
+    if arr.ndim == 0 or 0 in arr.shape:
+        raise MXNetError(f"{what} has shape {arr.shape}: a bound array needs every dimension "
+                         f"positive (0 means 'unknown' in MXNet's legacy shape mode)")

@@ -17,17 +17,97 @@ Built once at bind from static shapes, like MXNet's memory planner (``src/nnvm/p
   intermediate values included; op temporaries (im2col columns, padded images) come from the
   executor's ``Workspace`` and are reported separately.
 
-It also sizes ``Executor.reshape``: arrays kept, views into the old storage, or new arrays.
+It also sizes ``Executor.reshape``: arrays kept, views into the old storage, or new arrays, and
+guards allocations (``check_allocation``): before a bind allocates its arrays, or an NDArray
+larger than ``GUARD_MIN_BYTES`` is created, the bytes are compared with what the device has
+available (host: the OS's MemAvailable and the cgroup limit; GPU: ``cudaMemGetInfo`` plus CuPy's
+free pool). NumPy reserves zero-filled memory lazily, so without the check a bind larger than
+memory succeeds and the first fill gets the process killed.
 """
+import os
+
 import numpy as np
 
 from .base import MXNetError
 
-__all__ = ["ShapeOnly", "MemoryPlan", "Workspace", "nbytes", "resize_array", "MATCH_RANGE"]
+__all__ = ["ShapeOnly", "MemoryPlan", "Workspace", "nbytes", "resize_array", "MATCH_RANGE",
+           "check_allocation", "available_bytes", "GUARD", "GUARD_MIN_BYTES"]
 
 #: a free block serves requests from 1/MATCH_RANGE to MATCH_RANGE times its size (MXNet's
 #: MXNET_EXEC_MATCH_RANGE default)
 MATCH_RANGE = 16
+
+#: the allocation guard is on; set False to let allocations through unchecked
+GUARD = os.environ.get("MXLITE_MEMORY_GUARD", "1") != "0"
+#: single NDArrays smaller than this are created without asking the OS (the question costs more
+#: than the array); binds are always checked
+GUARD_MIN_BYTES = 64 << 20
+
+
+def _host_available():
+    """Bytes the OS says a new allocation can get: MemAvailable, capped by a cgroup limit."""
+    avail = None
+    try:
+        with open("/proc/meminfo", "rb") as f:
+            for line in f:
+                if line.startswith(b"MemAvailable:"):
+                    avail = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if avail is None:
+        try:
+            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            return None
+    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        try:
+            with open(limit_file) as f:
+                limit = f.read().strip()
+            with open(usage_file) as f:
+                usage = int(f.read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit():
+            avail = min(avail, max(int(limit) - usage, 0))
+        break
+    return avail
+
+
+def available_bytes(ctx):
+    """Bytes available for new arrays on ``ctx`` (None when the device does not say)."""
+    if ctx is not None and ctx.is_gpu:
+        from .context import cupy_module
+        cp = cupy_module()
+        with cp.cuda.Device(ctx.device_id):
+            free, _ = cp.cuda.runtime.memGetInfo()
+            # blocks CuPy's pool holds but no array uses are available to it too
+            pool = cp.get_default_memory_pool()
+            return int(free) + int(getattr(pool, "free_bytes", lambda: 0)())
+    return _host_available()
+
+
+def check_allocation(ctx, arrays, what):
+    """Raise MXNetError when ``arrays`` (``(name, shape, dtype)`` records) need more bytes than
+    ``ctx`` has available. The message names the largest array, its shape and bytes, the total
+    and what is available."""
+    if not GUARD:
+        return
+    sizes = [(nbytes(shape, dtype), name, shape, dtype) for name, shape, dtype in arrays
+             if shape is not None and dtype is not None]
+    total = sum(size for size, *_ in sizes)
+    if not sizes or total < (1 << 20):
+        return
+    avail = available_bytes(ctx)
+    if avail is None or total <= avail:
+        return
+    size, name, shape, dtype = max(sizes, key=lambda r: r[0])
+    others = f" ({total} bytes in all for {len(sizes)} arrays)" if len(sizes) > 1 else ""
+    raise MXNetError(f"{what}: not enough memory on {ctx}: {name} of shape {tuple(shape)} and "
+                     f"dtype {np.dtype(dtype).name} needs {size} bytes{others}, but only {avail} "
+                     f"bytes are available (set mxlite.memory.GUARD = False to try anyway)")
 
 
 class ShapeOnly:
@@ -52,10 +132,14 @@ class ShapeOnly:
 
 
 def nbytes(shape, dtype):
-    """Bytes of an array of ``shape`` and ``dtype`` (0 when either is unknown)."""
+    """Bytes of an array of ``shape`` and ``dtype`` (0 when either is unknown); exact Python
+    integers, so huge shapes do not overflow."""
     if shape is None or dtype is None:
         return 0
-    return int(np.prod(shape)) * np.dtype(dtype).itemsize
+    size = 1
+    for d in shape:
+        size *= int(d)
+    return size * np.dtype(dtype).itemsize
 
 
 class MemoryPlan:
@@ -254,4 +338,9 @@ def resize_array(old, shape, name, allow_up_sizing, make):
                              f"reverse. If you really want to up size, set allow_up_sizing=True "
                              f"to enable allocation of new arrays.")
         return make(shape, old.dtype)
+    if not old.flags.c_contiguous:
+        # a flat view needs C order; reshape(-1) would copy and the executors stop sharing
+        raise MXNetError(f"Executor.reshape: the bound array {name} (shape {old.shape}) is not "
+                         f"C-contiguous, so the new executor cannot share its memory; bind a "
+                         f"contiguous array (mx.nd.array(x) or x.copy())")
     return old.reshape(-1)[:size].reshape(shape)

@@ -3,8 +3,13 @@
 The same files MXNet 1.9's ``mx.model.save_checkpoint`` writes (python/mxnet/model.py): the symbol's
 JSON, and one ``mx.nd.save`` dict whose keys are ``arg:<name>`` and ``aux:<name>``. Either file is
 written through a temporary file and a rename, so an interrupted save never leaves half a checkpoint
-file behind.
+file behind. The params file is written first and the symbol last: a save killed in between leaves
+the new params beside the old symbol. ``load_checkpoint`` checks the pair: params naming arguments
+or auxiliary states the symbol lacks, in a params file newer than the symbol (what such a kill
+leaves), are an MXNetError; the same names in an older params file (MXNet accepts them: a file of
+another model, extra states) only log a warning.
 """
+import os
 import logging
 from collections import namedtuple
 
@@ -13,7 +18,8 @@ from .base import MXNetError
 from .context import cpu
 from .ndarray import utils as nd_utils
 
-__all__ = ["save_checkpoint", "load_checkpoint", "load_params", "BatchEndParam", "FeedForward"]
+__all__ = ["save_checkpoint", "load_checkpoint", "load_params", "check_pair", "BatchEndParam",
+           "FeedForward"]
 
 # What batch-end and eval-end callbacks receive (MXNet's model.py record).
 BatchEndParam = namedtuple("BatchEndParams", ["epoch", "nbatch", "eval_metric", "locals"])
@@ -37,13 +43,14 @@ def save_checkpoint(prefix, epoch, symbol, arg_params, aux_params, remove_amp_ca
     remove_amp_cast : bool, optional
         Drop amp_cast / amp_multicast nodes from the saved symbol.
     """
-    if symbol is not None:
-        symbol.save("%s-symbol.json" % prefix, remove_amp_cast=remove_amp_cast)
     # MXNet copies to the CPU first, so a GPU-trained checkpoint records dev_type 1.
     save_dict = {("arg:%s" % k): v.as_in_context(cpu()) for k, v in arg_params.items()}
     save_dict.update({("aux:%s" % k): v.as_in_context(cpu()) for k, v in aux_params.items()})
     param_name = "%s-%04d.params" % (prefix, epoch)
+    # params first, symbol last (each atomic): see the module docstring
     nd_utils.save(param_name, save_dict)
+    if symbol is not None:
+        symbol.save("%s-symbol.json" % prefix, remove_amp_cast=remove_amp_cast)
     logging.info('Saved checkpoint to "%s"', param_name)
 
 
@@ -118,7 +125,33 @@ def load_checkpoint(prefix, epoch):
     """
     symbol = sym.load("%s-symbol.json" % prefix)
     arg_params, aux_params = load_params(prefix, epoch)
+    check_pair(symbol, arg_params, aux_params, "%s-symbol.json" % prefix,
+               "%s-%04d.params" % (prefix, epoch))
     return (symbol, arg_params, aux_params)
+
+
+def check_pair(symbol, arg_params, aux_params, symbol_file, params_file):
+    """Check that a symbol file and a params file are one checkpoint: the params may only name
+    arguments and aux states of the symbol. A mismatch with the params file newer than the symbol
+    file is what a save killed between the two renames leaves: MXNetError. Otherwise a warning
+    (MXNet loads such pairs)."""
+    args, aux = set(symbol.list_arguments()), set(symbol.list_auxiliary_states())
+    stray = [f"arg:{k}" for k in arg_params if k not in args]
+    stray += [f"aux:{k}" for k in aux_params if k not in aux]
+    if not stray:
+        return
+    more = f" and {len(stray) - 5} more" if len(stray) > 5 else ""
+    what = (f"{params_file} holds {', '.join(stray[:5])}{more}, which {symbol_file} does not "
+            f"have")
+    try:
+        newer = os.stat(params_file).st_mtime_ns > os.stat(symbol_file).st_mtime_ns
+    except OSError:
+        newer = False
+    if newer:
+        raise MXNetError(f"Checkpoint mismatch: {what}, and the params file is newer than the "
+                         f"symbol file: they are not one checkpoint (a save_checkpoint "
+                         f"interrupted between the two files?)")
+    logging.warning("Checkpoint files may not match: %s", what)
 
 
 def _as_numpy_iter(X, y, batch_size, is_train):

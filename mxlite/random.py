@@ -42,7 +42,9 @@ def generator(ctx):
     if gen is None:
         value = _seed_state["seed"]
         if value is None:
-            value = int(np.random.randint(0, 2**31 - 1))
+            # fresh OS entropy: drawing from NumPy's global generator would shift the user's
+            # np.random stream
+            value = int(np.random.SeedSequence().generate_state(1)[0] & 0x7FFFFFFF)
         gen = _generators[key] = _make(ctx, value)
     return gen
 

@@ -31,6 +31,12 @@ def pytest_sessionstart(session):
 
 
 def pytest_collection_modifyitems(config, items):
+    # long-running tests (the fuzz suite's long profile) run only when asked for: -m slow
+    if "slow" not in (config.getoption("markexpr") or ""):
+        skip_slow = pytest.mark.skip(reason="slow: run with -m slow")
+        for item in items:
+            if "slow" in item.keywords:
+                item.add_marker(skip_slow)
     if HAVE_GPU:
         return
     skip = pytest.mark.skip(reason=f"no CUDA device / CuPy available ({GPU_UNAVAILABLE})")

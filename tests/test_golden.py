@@ -23,7 +23,15 @@ DELIBERATE = {
     "softmaxactivation_instance_4d":
         "MXNet's backward of SoftmaxActivation(mode='instance') on >2-D data normalises over "
         "axis 1 while its forward uses the last axis; mxlite's gradient matches its forward",
+    **{f"leakyrelu_selu_{kind}": "MXNet's selu gradient for x <= 0 is lambda * (alpha + y), "
+       "not the derivative lambda * alpha * exp(x); mxlite computes the derivative"
+       for kind in ("4d", "float16", "float32", "float64")},
+    "leakyrelu_gelu_float64": "MXNet computes gelu on float64 data in float32; mxlite in float64",
+    "clip_min_gt_max": "MXNet clips everything to a_max when a_min > a_max; mxlite refuses the "
+                       "parameters (MXNetError)",
 }
+# deliberate differences whose parameters mxlite refuses outright (the symbol does not load)
+REFUSED = {"clip_min_gt_max"}
 CASES = sorted(os.path.basename(p)[:-5] for p in glob.glob(os.path.join(GOLDEN, "cases", "*.json")))
 
 
@@ -104,4 +112,6 @@ def test_golden_json_roundtrip(case_id):
     missing = _missing_ops(meta["symbol"])
     if missing:
         pytest.skip(f"ops not implemented yet: {', '.join(missing)}")
+    if case_id in REFUSED:
+        pytest.skip(f"deliberate difference: {DELIBERATE[case_id]}")
     assert mx.sym.load_json(meta["symbol"]).tojson() == meta["symbol"]

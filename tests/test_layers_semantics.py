@@ -319,15 +319,16 @@ def test_prelu_gamma_variable():
     assert sym.infer_shape(data=(2, 5, 3))[0][1] == (5,)
 
 
-def test_selu_gradient_reproduces_mxnet():
-    # tests/golden leakyrelu_selu_float32: grad / head at x = -2 is lambda * (alpha + y) = 0.160859
+def test_selu_gradient_is_the_derivative():
+    # MXNet 1.9.1 gives lambda * (alpha + y) = 0.160859 at x = -2; the derivative is
+    # lambda * alpha * exp(-2) = 0.237933 (a deliberate difference, README compatibility notes)
     x = mx.nd.array([-2.0, 0.0, 1.0])
     sym = mx.sym.LeakyReLU(mx.sym.var("x"), act_type="selu")
     grad = mx.nd.zeros((3,))
     ex = sym.bind(mx.cpu(), {"x": x}, args_grad={"x": grad})
     ex.forward(is_train=True)
     ex.backward(mx.nd.ones((3,)))
-    np.testing.assert_allclose(grad.asnumpy(), [0.160859, 1.758099, 1.050701], rtol=1e-5)
+    np.testing.assert_allclose(grad.asnumpy(), [0.237933, 1.758099, 1.050701], rtol=1e-5)
 
 
 def test_lrn_hidden_output_and_alpha_scaling():

@@ -36,7 +36,7 @@ def __getattr__(name):
         module, attr = _LAZY[name]
         mod = importlib.import_module(f".{module}", __name__)
         return mod if attr is None else getattr(mod, attr)
-    raise AttributeError(f"module 'mxlite.ndarray' has no attribute {name!r}")
+    raise _registry.missing_attribute("mxlite.ndarray", name, globals())
 
 # NumPy-style binary functions, moveaxis, onehot_encode, from_numpy, split_v2 (ndarray.py's
 # Python-level functions); imported last so that they are the names mx.nd exposes

@@ -3,11 +3,16 @@
 
 Legacy shape rules hold: a shape has no 0 dimension (0 means "unknown" in MXNet) and no 0-d arrays,
 unless NumPy-shape semantics is on (``mx.np_shape``), where ``()`` and 0 dimensions are real shapes.
+Every NDArray is created C-contiguous, as MXNet's are, so ``reshape`` views share memory. Data that
+would convert with a silent loss is refused: complex values (MXNet dropped the imaginary part with
+a warning), object arrays holding None or non-numbers (MXNet made NaN of None). Large arrays pass
+the allocation guard (``mxlite.memory.check_allocation``) first.
 """
 import numpy as np
 
 from ..base import MXNetError, dtype_np, integer_types
 from ..context import Context, array_module, current_context, device_scope
+from ..memory import GUARD_MIN_BYTES, check_allocation, nbytes
 from ..util import is_np_shape
 from .ndarray import NDArray, _move
 
@@ -18,6 +23,10 @@ __all__ = ["array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace
 def _check_shape(shape):
     if isinstance(shape, integer_types):
         shape = (int(shape),)
+    for d in shape:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, integer_types):
+            raise TypeError(f"Invalid shape {tuple(shape)}: every dimension must be an int, got "
+                            f"{type(d).__name__} {d!r}")
     shape = tuple(int(d) for d in shape)
     if is_np_shape():
         # NumPy-shape semantics (mx.np_shape): () is a scalar, 0 an empty dimension, -1 unknown
@@ -49,13 +58,36 @@ def array(source_array, ctx=None, dtype=None):
         src = source_array.get()
     else:
         src = source_array
+    _check_source(src)
     try:
-        host = np.array(src, dtype=dt)
+        host = np.array(src, dtype=dt, order="C")
     except (TypeError, ValueError) as err:
         raise TypeError(f"source_array must be array like object: {err}") from None
     if ctx.is_gpu:
         return NDArray(_move(host, Context("cpu"), ctx), ctx)
     return NDArray(host, ctx)
+
+
+def _check_source(src):
+    """Refuse data that converts with a silent loss: complex values, None or non-numbers."""
+    probe = src if isinstance(src, np.ndarray) else None
+    if probe is None:
+        try:
+            probe = np.asarray(src)
+        except (TypeError, ValueError):
+            return  # np.array below raises the TypeError MXNet gives
+    if probe.dtype.kind == "c":
+        raise MXNetError(f"array: source_array has complex dtype {probe.dtype.name}; NDArrays "
+                         f"hold real numbers (take .real or abs() first)")
+    if probe.dtype.kind == "O":
+        # NumPy turns None into NaN and drops imaginary parts; anything else it cannot convert
+        # raises the TypeError below
+        for v in probe.ravel():
+            if v is None or isinstance(v, (complex, np.complexfloating)):
+                raise MXNetError(f"array: source_array holds {type(v).__name__} {v!r}; every "
+                                 f"element must be a real number")
+    if probe.size * 4 >= GUARD_MIN_BYTES:
+        check_allocation(None, [("array", probe.shape, np.float32)], "mx.nd.array")
 
 
 def _creator(fill):
@@ -67,6 +99,8 @@ def _creator(fill):
         ctx = ctx or current_context()
         shape = _check_shape(shape)
         dt = dtype_np(dtype) if dtype is not None else np.dtype(np.float32)
+        if nbytes(shape, dt) >= GUARD_MIN_BYTES:
+            check_allocation(ctx, [("array", shape, dt)], "mx.nd.zeros/ones/empty")
         xp = array_module(ctx)
         with device_scope(ctx):
             arr = NDArray(fill(xp, shape, dt), ctx)
@@ -99,6 +133,8 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None, dty
     """Evenly spaced values in [start, stop), each repeated ``repeat`` times."""
     if stop is None:
         start, stop = 0, start
+    if step == 0:
+        raise MXNetError(f"arange: Range does not support step=0, received {step}")
     # computed in the output dtype, as MXNet (and NumPy) do: an integer dtype steps in integers
     values = np.arange(start, stop, step, dtype=dtype_np(dtype or np.float32))
     if repeat > 1:

@@ -23,17 +23,16 @@ _PARSED_MAX = 4096
 def _parse(op, attrs):
     """``op``'s Params for ``attrs`` (Python values), parsed once per distinct value set; a fresh
     copy each time, since callers may add to it (num_args)."""
-    try:
-        key = (op, tuple((k, type(v), v) for k, v in attrs.items()))
-        cached = _PARSED.get(key)
-    except TypeError:  # an unhashable value (a list): parse without the cache
-        key, cached = None, None
+    # keyed by the attribute text: equal Python values may print differently ((3.0, 2) is not
+    # (3, 2) to MXNet's parser)
+    text = {k: format_attr(v) for k, v in attrs.items()}
+    key = (op, tuple(text.items()))
+    cached = _PARSED.get(key)
     if cached is None:
-        cached = op.parse({k: format_attr(v) for k, v in attrs.items()})
-        if key is not None:
-            if len(_PARSED) >= _PARSED_MAX:
-                _PARSED.clear()
-            _PARSED[key] = cached
+        cached = op.parse(text)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = cached
     return Params(cached)
 
 

@@ -3,10 +3,10 @@
 
 LeakyReLU's gradients follow MXNet's kernels (``src/operator/leaky_relu-inl.h``, ``mshadow_op.h``),
 which mostly read the *output*: leaky and prelu give the slope at x = 0, elu gives ``slope *
-exp(x)`` for x <= 0. One of them is not the derivative of the forward: selu's gradient for x <= 0
-is ``lambda * (alpha + y)`` with y the output, where the derivative would be ``lambda * alpha *
-exp(x)``; mxlite reproduces it. gelu is computed in float32 for every dtype (float64 included), as
-MXNet's kernel casts to float.
+exp(x)`` for x <= 0. selu's gradient is the true derivative, ``lambda * alpha * exp(x) = y +
+lambda * alpha`` for x <= 0 (MXNet's ``selu_grad`` gives ``lambda * (alpha + y)``, about 32% off at
+x = -2: a silently wrong value mxlite does not keep). gelu is computed in float32 for float16 and
+float32, and in float64 for float64 (MXNet's kernel casts every dtype to float).
 
 prelu's ``gamma`` may be any shape MXNet's ``expand_shape`` places on data axes 0 and 1 (see
 ``_gamma_placement``): (C,) per channel, (1,) shared, (N, C) or, for 2-D data, the data's own shape;
@@ -24,7 +24,7 @@ from ..base import MXNetError
 from ._special import erf
 from ._util import f32, unbroadcast
 from .params import Enum, Float, ParamSpec
-from .registry import BackwardReads, OpDef, register, same_shape
+from .registry import FLOAT_DATA, BackwardReads, OpDef, register, same_shape
 
 # --------------------------------------------------------------------------------------------------
 # Activation
@@ -82,7 +82,8 @@ def _act_backward(sc, p, ograds, ins, outs):
 
 
 register(OpDef(name="Activation", params=_ACT_PARAMS, forward=_act_forward, backward=_act_backward,
-               positional_input_names=True, backward_reads=_act_reads, inplace=(0,),
+               positional_input_names=True, float_inputs=FLOAT_DATA, backward_reads=_act_reads,
+               inplace=(0,),
                infer_shape=same_shape,
                doc="Applies an activation function element-wise: relu, sigmoid, tanh, softrelu "
                    "(log(1+exp(x))) or softsign (x/(1+|x|))."))
@@ -178,9 +179,8 @@ def _forward(sc, p, ins):
         y = xp.where(xa > 0, xa, f32(p["slope"]) * xp.expm1(xp.minimum(xa, 0)))
     elif act == "selu":
         y = _SELU_LAMBDA * xp.where(xa > 0, xa, _SELU_ALPHA * xp.expm1(xp.minimum(xa, 0)))
-    else:  # gelu, with the exact erf
-        xf = xa.astype(xp.float32, copy=False)
-        y = 0.5 * xf * (1 + erf(xp, xf / math.sqrt(2)))
+    else:  # gelu, with the exact erf, in float64 for float64 data
+        y = 0.5 * xa * (1 + erf(xp, xa / math.sqrt(2)))
     y = y.astype(x.dtype, copy=False)
     if act == "rrelu":
         return [y, xp.full(x.shape, (f32(p["lower_bound"]) + f32(p["upper_bound"])) / 2,
@@ -202,10 +202,11 @@ def _backward(sc, p, ograds, ins, outs):
         # mshadow_op::elu_grad(y, slope) = slope + y for y <= 0, i.e. slope * exp(x)
         dx = g * xp.where(y > 0, 1.0, f32(p["slope"]) + y)
     elif act == "selu":
-        # mshadow_op::selu_grad reads the output: lambda * (alpha + y) for y <= 0 (MXNet's quirk)
-        dx = g * (_SELU_LAMBDA * xp.where(y > 0, 1.0, _SELU_ALPHA + y))
+        # the derivative lambda * alpha * exp(x), read from the output: y + lambda * alpha
+        # (MXNet's mshadow_op::selu_grad gives lambda * (alpha + y), a wrong value not kept)
+        dx = g * xp.where(y > 0, _SELU_LAMBDA, y + _SELU_LAMBDA * _SELU_ALPHA)
     elif act == "gelu":
-        xf = x.astype(xp.float32, copy=False)
+        xf = upcast(xp, x)
         pdf = xp.exp(-0.5 * xf * xf) / math.sqrt(2 * math.pi)
         dx = g * (0.5 * (1 + erf(xp, xf / math.sqrt(2))) + xf * pdf)
     else:  # prelu
@@ -222,6 +223,7 @@ def _backward(sc, p, ograds, ins, outs):
 
 _LEAKY_RELU = OpDef(
     name="LeakyReLU", params=_PARAMS, inputs=_inputs, forward=_forward, backward=_backward,
+    float_inputs=FLOAT_DATA,
     infer_shape=_shape, infer_type=_type,
     num_outputs=lambda p: 2 if _is_rrelu(p) else 1,
     output_names=lambda p: ["output", "mask"] if _is_rrelu(p) else ["output"],

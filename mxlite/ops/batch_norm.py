@@ -30,7 +30,7 @@ from ..base import MXNetError
 from ._util import acc_dtype, f32, fmt_shape
 from .layer_norm import MEAN_VAR_OUTPUTS, check_param
 from .params import Bool, Float, Int, Params, ParamSpec
-from .registry import BackwardReads, OpDef, register
+from .registry import FLOAT_DATA, BackwardReads, OpDef, register
 
 # MXNet declares eps as double with the float literal 1e-3f as default: float32's 1e-3.
 _BN_EPS_DEFAULT = float(np.float32(1e-3))
@@ -38,7 +38,7 @@ _BN_EPS_DEFAULT = float(np.float32(1e-3))
 _BN_PARAMS = ParamSpec(
     Float("eps", _BN_EPS_DEFAULT, "Epsilon to prevent div 0. Must be no less than "
                                   "CUDNN_BN_MIN_EPSILON defined in cudnn.h when using cudnn "
-                                  "(usually 1e-5)"),
+                                  "(usually 1e-5)", low=0.0),
     Float("momentum", 0.9, "Momentum for moving average"),
     Bool("fix_gamma", True, "Fix gamma while training"),
     Bool("use_global_stats", False, "Whether use global moving statistics instead of local "
@@ -188,7 +188,7 @@ _MOVING_STATS_INIT = {"moving_mean": {"__init__": '["zero", {}]'},
                       "moving_var": {"__init__": '["one", {}]'}}
 
 _BN = OpDef(
-    name="BatchNorm", params=_BN_PARAMS,
+    name="BatchNorm", params=_BN_PARAMS, float_inputs=FLOAT_DATA,
     inputs=("data", "gamma", "beta", "moving_mean", "moving_var"),
     aux=("moving_mean", "moving_var"),
     forward=_bn_forward, backward=_bn_backward, infer_shape=_bn_shape, infer_type=_bn_type,
@@ -207,7 +207,7 @@ register(_BN)
 
 # ----- BatchNorm_v1 -------------------------------------------------------------------------------
 _BN1_PARAMS = ParamSpec(
-    Float("eps", f32(1e-3), "Epsilon to prevent div 0"),
+    Float("eps", f32(1e-3), "Epsilon to prevent div 0", low=0.0),
     Float("momentum", 0.9, "Momentum for moving average"),
     Bool("fix_gamma", True, "Fix gamma while training"),
     Bool("use_global_stats", False, "Whether use global moving statistics instead of local "
@@ -257,7 +257,7 @@ def _bn1_backward(sc, p, ograds, ins, outs):
 
 
 _BN1 = OpDef(
-    name="BatchNorm_v1", params=_BN1_PARAMS,
+    name="BatchNorm_v1", params=_BN1_PARAMS, float_inputs=FLOAT_DATA,
     inputs=("data", "gamma", "beta", "moving_mean", "moving_var"),
     aux=("moving_mean", "moving_var"), forward=_bn1_forward, backward=_bn1_backward,
     infer_shape=_bn1_shape, infer_type=_bn1_type,

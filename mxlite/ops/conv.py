@@ -20,7 +20,7 @@ from ._im2col import (
 )
 from ._util import prod
 from .params import Bool, Enum, Int, ParamSpec, Shape
-from .registry import BackwardReads, OpDef, register
+from .registry import FLOAT_DATA, BackwardReads, OpDef, register
 
 # --------------------------------------------------------------------------------------------------
 # Parameters. MXNet's parsers (convolution.cc ConvolutionParamParser, deconvolution.cc) give stride,
@@ -67,7 +67,7 @@ class _ConvSpec(ParamSpec):
 
 def _common_fields(workspace, no_bias):
     return [
-        Int("num_filter", doc="Convolution filter (channel) number."),
+        Int("num_filter", doc="Convolution filter (channel) number.", low=1),
         Int("num_group", 1, "Number of group partitions."),
         Int("workspace", workspace, "Maximum temporary workspace allowed (MB); bounds the batch "
                                     "chunk of the column matrix."),
@@ -250,6 +250,7 @@ def _batch_fill(p, in_shapes, out_shapes):
 
 register(OpDef(
     name="Convolution", params=_CONV_PARAMS, inputs=_inputs, forward=_conv_forward,
+    float_inputs=FLOAT_DATA,
     backward_reads=BackwardReads(inputs=(0, 1), input_shapes=(2,)), fresh_outputs=True,
     backward=_conv_backward, infer_shape=_conv_shape, fill_inputs=_batch_fill,
     doc="N-D convolution (cross-correlation) on (N+2)-D channel-first input: out[n, f] = "
@@ -362,6 +363,7 @@ def _deconv_backward(sc, p, ograds, ins, outs):
 
 register(OpDef(
     name="Deconvolution", params=_DECONV_PARAMS, inputs=_inputs, forward=_deconv_forward,
+    float_inputs=FLOAT_DATA,
     backward=_deconv_backward, infer_shape=_deconv_shape,
     doc="Transposed convolution (the gradient of Convolution with respect to its input). weight is "
         "(C_in, num_filter/num_group, *kernel); output size per axis: stride*(x-1) + "

@@ -42,7 +42,6 @@ def _bound(value, dtype):
 def _clip_forward(sc, p, ins):
     x = ins[0]
     above, below, hi, lo = _clip_masks(p, x)
-    # x > a_max is tested first, so a_min > a_max clips everything to a_max (as MXNet does)
     xp = sc.xp
     return [xp.where(above, _bound(hi, x.dtype), xp.where(below, _bound(lo, x.dtype), x))]
 
@@ -54,8 +53,11 @@ def _clip_backward(sc, p, ograds, ins, outs):
 
 
 register(OpDef(
-    name="clip", params=ParamSpec(Float("a_min", REQUIRED, "Minimum value."),
-                                  Float("a_max", REQUIRED, "Maximum value.")),
+    name="clip", params=ParamSpec(
+        Float("a_min", REQUIRED, "Minimum value."), Float("a_max", REQUIRED, "Maximum value."),
+        # MXNet 1.9.1 accepts a_min > a_max and clips everything to a_max; mxlite refuses it
+        check=lambda p: f"a_min={p['a_min']} is greater than a_max={p['a_max']} (expected "
+                        f"a_min <= a_max)" if p["a_min"] > p["a_max"] else None),
     infer_shape=same_shape, forward=_clip_forward, backward=_clip_backward,
     doc="Clips values to [a_min, a_max]; the gradient passes at the exact bounds."))
 

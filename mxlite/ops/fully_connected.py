@@ -9,13 +9,14 @@ from ..base import MXNetError
 from . import fully_connected_cuda
 from ._util import prod
 from .params import Bool, Int, ParamSpec
-from .registry import BackwardFusion, BackwardReads, OpDef, register, register_fusion
+from .registry import (FLOAT_DATA, BackwardFusion, BackwardReads, OpDef, register,
+                       register_fusion)
 
 
 # --------------------------------------------------------------------------------------------------
 # FullyConnected: y = x W^T + b
 _FC_PARAMS = ParamSpec(
-    Int("num_hidden", doc="Number of hidden nodes of the output."),
+    Int("num_hidden", doc="Number of hidden nodes of the output.", low=1),
     Bool("no_bias", False, "Whether to disable bias parameter."),
     Bool("flatten", True, "Whether to collapse all but the first axis of the input data tensor."))
 
@@ -138,6 +139,7 @@ def _fc_activation_backward(sc, params, ograds, ins, outs):
 
 register(OpDef(
     name="FullyConnected", params=_FC_PARAMS, inputs=_fc_inputs, forward=_fc_forward,
+    float_inputs=FLOAT_DATA,
     backward=_fc_backward, infer_shape=_fc_shape, gpu_backward=_fc_gpu_backward,
     backward_reads=BackwardReads(inputs=(0, 1)), fresh_outputs=True,
     partial_shapes=True, fill_inputs=_fc_fill,

@@ -52,8 +52,8 @@ def _partial(name, shape):
 
 def _shape_of(name, p, sc=None):
     """The output shape: the parameter, or what the plan inferred for its unknown dims."""
-    if sc is not None and sc.out_shapes and sc.out_shapes[0] is not None:
-        return tuple(sc.out_shapes[0])
+    if sc is not None and sc.out_shapes and sc.out_shapes[0] and 0 not in sc.out_shapes[0]:
+        return tuple(sc.out_shapes[0])  # unknown dims the plan filled from consumers
     shape = _partial(name, p["shape"])
     if shape is None or 0 in shape:
         raise MXNetError(f"Error in operator {name}: the output shape={tuple(p['shape'])} is "

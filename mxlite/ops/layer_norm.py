@@ -50,7 +50,8 @@ MEAN_VAR_OUTPUTS = {"num_outputs": lambda p: 3 if p["output_mean_var"] else 1,
 _LN_PARAMS = ParamSpec(
     Int("axis", -1, "The axis to perform layer normalization. Usually, this should be be axis of "
                     "the channel dimension. Negative values means indexing from right to left."),
-    Float("eps", f32(1e-5), "An `epsilon` parameter to prevent division by 0."),
+    Float("eps", f32(1e-5), "An `epsilon` parameter to prevent division by 0.",
+          low=0.0),
     Bool("output_mean_var", False, "Output the mean and std calculated along the given axis."))
 
 
@@ -170,7 +171,7 @@ def _in_backward(sc, p, ograds, ins, outs):
 register(OpDef(
     name="InstanceNorm",
     params=ParamSpec(Float("eps", f32(1e-3), "An `epsilon` parameter to prevent division by "
-                                              "0.")),
+                                              "0.", low=0.0)),
     inputs=("data", "gamma", "beta"), forward=_in_forward, backward=_in_backward,
     infer_shape=_in_shape, infer_type=uniform_type("InstanceNorm", ("data", "gamma", "beta"), 3),
     num_hidden_outputs=2, output_names=lambda p: ["output"],
@@ -229,7 +230,8 @@ def _l2_backward(sc, p, ograds, ins, outs):
 
 register(OpDef(
     name="L2Normalization",
-    params=ParamSpec(Float("eps", f32(1e-10), "A small constant for numerical stability."),
+    params=ParamSpec(Float("eps", f32(1e-10), "A small constant for numerical stability.",
+                           low=0.0),
                      Enum("mode", ("channel", "instance", "spatial"), "instance",
                           "Specify the dimension along which to compute L2 norm.")),
     forward=_l2_forward, backward=_l2_backward, infer_shape=_l2_shape,

@@ -20,7 +20,7 @@ import numpy as np
 from ..base import MXNetError
 from ._im2col import compute_dtype, pad_spatial, scratch, window_slices
 from .params import Bool, Enum, Int, ParamSpec, Shape
-from .registry import OpDef, register
+from .registry import FLOAT_DATA, OpDef, register
 
 _CHANNEL_LAST = ("NWC", "NHWC", "NDHWC")
 _LAYOUTS = {3: ("NCW", "NWC"), 4: ("NCHW", "NHWC"), 5: ("NCDHW", "NDHWC")}
@@ -119,6 +119,11 @@ def _geometry(p, spatial):
         raise MXNetError(f"Pooling: data must be {len(kernel) + 2}-D for kernel {kernel}, got "
                          f"{len(spatial) + 2}-D data")
     for i, (s, k, q) in enumerate(zip(spatial, kernel, pad)):
+        if q >= k:
+            # pooling-inl.h checks pad < kernel: a window lying entirely in the padding has no
+            # element to take (max would give the lowest float)
+            raise MXNetError(f"Pooling: pad ({q}) must be smaller than the kernel ({k}) on "
+                             f"spatial axis {i}, got kernel={kernel} pad={pad}")
         if k > s + 2 * q:
             raise MXNetError(f"Pooling: kernel size ({k}) exceeds input ({s} padded to "
                              f"{s + 2 * q}) on spatial axis {i}")
@@ -357,6 +362,7 @@ def _hidden_outputs(p):
 
 register(OpDef(
     name="Pooling", params=_POOL_PARAMS, forward=_pool_forward, backward=_pool_backward,
+    float_inputs=FLOAT_DATA,
     infer_shape=_pool_shape, num_hidden_outputs=_hidden_outputs,
     doc="Pooling over 1-D, 2-D or 3-D windows: max, avg, sum, or lp ((sum x^p)^(1/p)). Output "
         "size per axis: valid floor((x + 2*pad - kernel)/stride) + 1, full ceil(...) + 1; "

@@ -110,8 +110,8 @@ def _randint_forward(sc, p, ins):
 
 register(OpDef(
     name="_random_randint", aliases=("random_randint",), inputs=(),
-    params=ParamSpec(Int("low", doc="Lower bound of the distribution."),
-                     Int("high", doc="Upper bound of the distribution."),
+    params=ParamSpec(Int("low", doc="Lower bound of the distribution.", bits=64),
+                     Int("high", doc="Upper bound of the distribution.", bits=64),
                      *_common("DType of the output in case this can't be inferred. Defaults to "
                               "int32 if not defined (dtype=None).")),
     forward=_randint_forward, infer_shape=_make_shape("_random_randint"),

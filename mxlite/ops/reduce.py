@@ -33,7 +33,11 @@ def reduce_axes(op_name, p, ndim):
                 raise MXNetError(f"Error in operator {op_name}: axis {a} is out of bounds for "
                                  f"array of dimension {ndim}")
             axes.append(a % ndim)
-        axes = tuple(sorted(set(axes)))
+        if len(set(axes)) != len(axes):
+            raise MXNetError(f"Error in operator {op_name}: Reduction axes have duplicates "
+                             f"{tuple(axis)} (axes normalised to {tuple(axes)} for a "
+                             f"{ndim}-D input)")
+        axes = tuple(sorted(axes))
         if p["exclude"]:
             axes = tuple(i for i in range(ndim) if i not in axes)
     return axes

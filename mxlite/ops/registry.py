@@ -8,10 +8,12 @@ module knows no particular op.
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from ..base import MXNetError
-from .params import ParamSpec
+import numpy as np
 
-__all__ = ["OpDef", "StepContext", "BackwardReads", "READS_NOTHING", "READS_SHAPES",
+from ..base import MXNetError
+from .params import ParamSpec, did_you_mean
+
+__all__ = ["OpDef", "StepContext", "BackwardReads", "READS_NOTHING", "READS_SHAPES", "FLOAT_DATA",
            "BackwardFusion", "register", "register_fusion", "fusions", "get", "all_ops", "exists",
            "same_shape", "same_type", "unify_shapes"]
 
@@ -79,6 +81,9 @@ class BackwardReads:
     input_shapes: tuple = ()
     outputs: tuple = ()
 
+
+#: ``OpDef.float_inputs`` of ops whose first input (data) must be floating point
+FLOAT_DATA = (0,)
 
 #: backward reads no value (element-wise add, identity, reshapes ...), only shapes
 READS_SHAPES = "shapes"
@@ -174,6 +179,11 @@ class OpDef:
     # ``params -> OpDef``: the declaration one node of this op uses (Custom: the registered
     # prop's aux names and gradient needs become plain values); None for ordinary ops
     specialize: Optional[Callable] = None
+    # Input positions that must hold floating-point data (FLOAT_DATA: the first). Ops whose
+    # kernels compute in floating point opt in: MXNet 1.9.1 refuses integer data for some
+    # (Activation, softmax, Convolution ...) and silently truncates or wraps for others
+    # (sigmoid of int32 2 is 0, exp of bool is True); the type rule refuses both alike.
+    float_inputs: tuple = ()
 
     def __post_init__(self):
         if self.partial_shapes is None:
@@ -199,9 +209,24 @@ class OpDef:
         return ["output"] if n == 1 else [f"output{i}" for i in range(n)]
 
     def types(self, p, in_types):
+        if self.float_inputs:
+            self._check_float(p, in_types)
         if self.infer_type is not None:
             return self.infer_type(p, in_types)
         return same_type(p, in_types, self.n_total(p))
+
+    def _check_float(self, p, in_types):
+        for pos in self.float_inputs:
+            t = in_types[pos] if pos < len(in_types) else None
+            if t is not None and np.dtype(t).kind != "f":
+                try:
+                    name = self.input_names(p)[pos]
+                except (KeyError, IndexError, TypeError, AttributeError):
+                    name = f"input {pos}"
+                raise MXNetError(f"Error in operator {self.name}: This operation only support "
+                                 f"floating point types, not {np.dtype(t).name} (input {name}; "
+                                 f"expected float16, float32 or float64: cast it with "
+                                 f"Cast/astype first)")
 
     def parse(self, attrs):
         return self.params.parse(attrs, self.name)
@@ -266,11 +291,31 @@ def register(op):
 
 
 def get(name):
-    """The OpDef registered as ``name`` (MXNetError naming it when there is none)."""
+    """The OpDef registered as ``name`` (MXNetError naming it, and the closest names, when there
+    is none)."""
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise MXNetError(f"Cannot find operator {name}") from None
+        raise MXNetError(f"Cannot find operator {name}{did_you_mean(name, _REGISTRY)}") from None
+
+
+class _MissingAttribute(AttributeError):
+    """An AttributeError whose suggestion is computed only when the message is read (``hasattr``
+    probes never pay for it)."""
+
+    def __init__(self, module, name, public):
+        super().__init__(f"module '{module}' has no attribute {name!r}")
+        self.name = name
+        self._public = public
+
+    def __str__(self):
+        return self.args[0] + did_you_mean(self.name, list(_REGISTRY) + self._public)
+
+
+def missing_attribute(module, name, namespace=()):
+    """The AttributeError for ``<module>.<name>`` when no such function exists, suggesting the
+    closest operator or function names (``mx.sym.FullyConected``)."""
+    return _MissingAttribute(module, name, [k for k in namespace if not k.startswith("_")])
 
 
 def exists(name):

@@ -8,7 +8,7 @@ import numpy as _np
 from ..base import MXNetError
 from . import softmax_cuda
 from .params import Bool, Dtype, Enum, Float, Int, ParamSpec
-from .registry import BackwardReads, OpDef, register, same_shape
+from .registry import FLOAT_DATA, BackwardReads, OpDef, register, same_shape
 
 _SOFTMAX_PARAMS = ParamSpec(
     Int("axis", -1, "The axis along which to compute softmax."),
@@ -159,6 +159,7 @@ def _make_softmax(name, log, negate):
         return [gx, sc.xp.zeros_like(length)] if p["use_length"] else [gx]
 
     return OpDef(name=name, params=_SOFTMAX_PARAMS, inputs=inputs, forward=forward,
+                 float_inputs=FLOAT_DATA,
                  backward=backward, infer_shape=_softmax_shape, infer_type=_softmax_type,
                  backward_reads=_softmax_reads,
                  gpu_forward=gpu_forward, gpu_backward=gpu_backward,
@@ -196,7 +197,7 @@ def _sa_backward(sc, p, ograds, ins, outs):
 
 
 register(OpDef(name="SoftmaxActivation", params=_SA_PARAMS, forward=_sa_forward,
-               positional_input_names=True,
+               positional_input_names=True, float_inputs=FLOAT_DATA,
                backward=_sa_backward, infer_shape=same_shape,
                doc="Softmax activation (deprecated in MXNet; use softmax)."))
 
@@ -376,6 +377,7 @@ def _so_gpu_backward(sc, p, ograds, ins, outs):
 
 register(OpDef(
     name="SoftmaxOutput", aliases=("Softmax",), params=_SO_PARAMS, inputs=("data", "label"),
+    float_inputs=FLOAT_DATA,
     forward=_so_forward, backward=_so_backward, infer_shape=_so_shape, infer_type=_so_type,
     needs_head_grad=False, gpu_forward=_so_gpu_forward, gpu_backward=_so_gpu_backward,
     backward_reads=BackwardReads(inputs=(1,), input_shapes=(0,), outputs=(0,)),

@@ -22,7 +22,7 @@ import numpy as np
 from ._special import digamma, erf, erfinv, gamma, gammaln
 from ._util import quiet, upcast
 from .params import Bool, Float, ParamSpec
-from .registry import READS_SHAPES, BackwardReads, OpDef, register, same_shape
+from .registry import FLOAT_DATA, READS_SHAPES, BackwardReads, OpDef, register, same_shape
 
 _SQRT_2_OVER_PI = 2.0 / math.sqrt(math.pi)
 
@@ -104,9 +104,17 @@ def _make(fn, grad):
     return forward, backward
 
 
+# computed in floating point: integer or bool data would be truncated (MXNet 1.9.1 gives
+# sigmoid(int32 2) = 0), so the type rule refuses it (OpDef.float_inputs)
+_FLOAT_MATH = {"exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "cbrt",
+               "reciprocal", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
+               "tanh", "arcsinh", "arccosh", "arctanh", "sigmoid", "softsign", "erf", "erfinv",
+               "degrees", "radians"}
+
 for _name, _aliases, _fn, _grad in UNARY:
     _fwd, _bwd = _make(_fn, _grad)
     register(OpDef(name=_name, aliases=_aliases, forward=_fwd, backward=_bwd,
+                   float_inputs=FLOAT_DATA if _name in _FLOAT_MATH else (),
                    infer_shape=same_shape, needs_head_grad=_grad is not None,
                    backward_reads=(_READS_OUTPUT if _name in _OUTPUT_GRADS else READS_SHAPES
                                    if _name in _SHAPE_GRADS or _grad is None else _READS_INPUT),
@@ -129,7 +137,7 @@ def _unary(name, fn, grad, params=None, doc=""):
         return [dx.astype(x.dtype, copy=False)]
 
     register(OpDef(name=name, params=params or ParamSpec(), forward=forward, backward=backward,
-                   infer_shape=same_shape, doc=doc))
+                   infer_shape=same_shape, float_inputs=FLOAT_DATA, doc=doc))
 
 
 # ----- rcbrt, gamma, gammaln ----------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """``mx.sym``: Symbol, Variable, Group, load/load_json, and one function per registered operator."""
+from ..ops import registry as _registry
 from . import register as _register
 from .symbol import Group, Symbol, Variable, load, load_json, var
 
@@ -46,7 +47,7 @@ def __getattr__(name):
     if name in ("random", "contrib", "linalg"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'mxlite.symbol' has no attribute {name!r}")
+    raise _registry.missing_attribute("mxlite.symbol", name, globals())
 
 
 # ----- creation functions and wrappers of python/mxnet/symbol/symbol.py ---------------------------

@@ -26,7 +26,10 @@ def create(op, hint, args, named, params, name=None, attr=None):
         # many <name>_arg<i> variables to create (Concat(num_args=2, name='cc') -> cc_arg0, cc_arg1)
         attrs["num_args"] = str(len(args))
     node_name = NameManager.current.get(name, hint)
-    p = op.parse(attrs)
+    try:
+        p = op.parse(attrs)
+    except MXNetError as err:
+        raise MXNetError(f"{err} (node {node_name!r})") from None
     names = op.input_names(p)
     if len(args) > len(names):
         raise MXNetError(f"Operator {op.name} ({node_name}) takes {len(names)} inputs "

@@ -3,6 +3,7 @@
 Symbols are immutable values: composing, grouping and indexing build new Symbols over shared Nodes.
 """
 import json
+import os
 import warnings
 
 from .. import attribute
@@ -304,7 +305,15 @@ class Symbol:
 
     def save(self, fname, remove_amp_cast=True):
         from ..utils import atomic_write_text
-        atomic_write_text(fname, self.tojson())
+        if isinstance(fname, os.PathLike):
+            fname = os.fspath(fname)
+        if not isinstance(fname, str):
+            raise TypeError("fname need to be string")
+        try:
+            atomic_write_text(fname, self.tojson())
+        except OSError as err:
+            raise MXNetError(f'Cannot save symbol file: Open "{fname}": '
+                             f'{err.strerror or err}') from None
 
     def debug_str(self):
         from ..graph import describe_symbol
@@ -477,11 +486,6 @@ def load(fname):
     """A Symbol from a ``*-symbol.json`` file."""
     if not isinstance(fname, str):
         raise TypeError("fname need to be string")
-    try:
-        with open(fname, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as err:
-        raise MXNetError(f"Cannot open symbol file {fname}: {err.strerror}") from None
-    from .json_io import from_json
-    return from_json(text, source=fname)
+    from .json_io import from_json, read_json_file
+    return from_json(read_json_file(fname), source=fname)
 

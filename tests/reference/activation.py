@@ -1,5 +1,5 @@
 """NumPy float64 references for the activation family: Activation's act_types, LeakyReLU's
-(leaky, prelu, elu, selu, gelu, rrelu at inference), MXNet's selu gradient, and prelu with the
+(leaky, prelu, elu, selu, gelu, rrelu at inference), and prelu with the
 general gamma shapes.
 
 Written from the formulas in MXNET_SEMANTICS.md (§7.1) and MXNet 1.9.x's leaky_relu-inl.h; they
@@ -38,13 +38,6 @@ def leaky_relu(x, act_type="leaky", slope=0.25, gamma=None, lower_bound=0.125,
     if act_type == "gelu":
         return 0.5 * x * (1 + _erf(x / math.sqrt(2)))
     raise ValueError(act_type)
-
-
-def selu_grad_mxnet(x, head):
-    """MXNet's selu gradient: lambda * (alpha + y) for x <= 0 where y is the output (not the
-    derivative lambda * alpha * exp(x)); mshadow_op.h selu_grad."""
-    y = leaky_relu(x, "selu")
-    return head * SELU_LAMBDA * np.where(x > 0, 1.0, SELU_ALPHA + y)
 
 
 def prelu(x, gamma):
