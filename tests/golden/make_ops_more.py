@@ -1,0 +1,89 @@
+"""Record what the real MXNet 1.9.1 computes for the spatial, detection, sequence-loss and
+normalisation ops (tests/golden/ops_more/<case>.json + .npz), read by tests/test_ops_more_golden.py.
+
+Run with the MXNet 1.9.1 environment described in README.md:
+
+    ../mxnet-venv/bin/python tests/golden/make_ops_more.py
+
+Each case binds one op on named variables, runs ``forward(is_train=True)`` and, when the case lists
+inputs to differentiate, ``backward`` with head gradients drawn uniformly from [0.5, 1.5).
+NumPy is seeded from ``crc32(case_id)``. Stored arrays: ``in:<name>``, ``out:<i>``, ``head:<i>``,
+``grad:<name>``.
+"""
+import json
+import os
+import sys
+import zlib
+
+import numpy as np
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import mxnet as mx  # noqa: E402
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops_more")
+CASES = []
+
+
+def case(case_id, op, inputs, params=None, grad=(), rtol=1e-4, atol=1e-5, heads=True):
+    """Declare a case: ``inputs`` maps names to functions ``rng -> array`` (called in order)."""
+    CASES.append(dict(id=case_id, op=op, inputs=inputs, params=params or {}, grad=list(grad),
+                      rtol=rtol, atol=atol, heads=heads))
+
+
+def normal(*shape, dtype="float32"):
+    return lambda rng: rng.standard_normal(shape).astype(dtype)
+
+
+def uniform(low, high, *shape, dtype="float32"):
+    return lambda rng: rng.uniform(low, high, shape).astype(dtype)
+
+
+def const(value, dtype="float32"):
+    return lambda rng: np.asarray(value, dtype=dtype)
+
+
+def run(c):
+    rng = np.random.default_rng(zlib.crc32(c["id"].encode()))
+    arrays = {n: make(rng) for n, make in c["inputs"].items()}
+    op = getattr(mx.sym, c["op"])
+    sym = op(name="op", **{n: mx.sym.var(n) for n in arrays}, **c["params"])
+    args = {n: mx.nd.array(a, dtype=a.dtype) for n, a in arrays.items()}
+    grads = {n: mx.nd.zeros(arrays[n].shape, dtype=arrays[n].dtype) for n in c["grad"]}
+    req = {n: ("write" if n in grads else "null") for n in arrays}
+    ex = sym.bind(mx.cpu(), args=args, args_grad=grads or None, grad_req=req)
+    outs = [o.asnumpy() for o in ex.forward(is_train=True)]
+    store = {f"in:{n}": a for n, a in arrays.items()}
+    store.update({f"out:{i}": o for i, o in enumerate(outs)})
+    if grads:
+        heads = [rng.uniform(0.5, 1.5, o.shape).astype(o.dtype) for o in outs]
+        ex.backward([mx.nd.array(h, dtype=h.dtype) for h in heads])
+        store.update({f"head:{i}": h for i, h in enumerate(heads)})
+        store.update({f"grad:{n}": g.asnumpy() for n, g in grads.items()})
+    meta = dict(op=c["op"], params={k: str(v) for k, v in c["params"].items()},
+                inputs=list(arrays), grad=c["grad"], rtol=c["rtol"], atol=c["atol"],
+                n_outputs=len(outs))
+    with open(os.path.join(HERE, c["id"] + ".json"), "w") as f:
+        json.dump(meta, f, indent=1, sort_keys=True)
+        f.write("\n")
+    np.savez(os.path.join(HERE, c["id"] + ".npz"), **store)
+
+
+# ----- GroupNorm (gamma/beta per group in 1.9.1) --------------------------------------------------
+case("groupnorm_4d", "GroupNorm",
+     {"data": normal(2, 6, 3, 2), "gamma": uniform(0.5, 1.5, 3), "beta": normal(3)},
+     {"num_groups": 3}, grad=("data", "gamma", "beta"))
+case("groupnorm_mean_var", "GroupNorm",
+     {"data": normal(2, 4, 5), "gamma": uniform(0.5, 1.5, 2), "beta": normal(2)},
+     {"num_groups": 2, "eps": 1e-3, "output_mean_var": True}, grad=("data", "gamma", "beta"))
+
+
+def main(selected):
+    os.makedirs(HERE, exist_ok=True)
+    for c in CASES:
+        if not selected or any(c["id"].startswith(s) for s in selected):
+            run(c)
+            print("wrote", c["id"])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
