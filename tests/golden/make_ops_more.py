@@ -76,6 +76,14 @@ case("groupnorm_mean_var", "GroupNorm",
      {"data": normal(2, 4, 5), "gamma": uniform(0.5, 1.5, 2), "beta": normal(2)},
      {"num_groups": 2, "eps": 1e-3, "output_mean_var": True}, grad=("data", "gamma", "beta"))
 
+# ----- UpSampling, bilinear (a per-channel Deconvolution with a learned weight) -------------------
+case("upsampling_bilinear_scale2", "UpSampling",
+     {"data": normal(2, 3, 4, 3), "weight": normal(3, 1, 4, 4)},
+     {"scale": 2, "sample_type": "bilinear", "num_filter": 3}, grad=("data", "weight"))
+case("upsampling_bilinear_scale3", "UpSampling",
+     {"data": normal(1, 2, 3, 4), "weight": normal(2, 1, 5, 5)},
+     {"scale": 3, "sample_type": "bilinear", "num_filter": 2}, grad=("data", "weight"))
+
 
 def main(selected):
     os.makedirs(HERE, exist_ok=True)
