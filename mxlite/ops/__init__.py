@@ -18,7 +18,8 @@ FAMILIES = (
     # creation
     "init", "random",
     # layers
-    "fully_connected", "activation", "dropout", "conv", "pool", "resize", "batch_norm",
+    "fully_connected", "activation", "dropout", "conv", "pool", "resize", "spatial_transformer",
+    "batch_norm",
     "layer_norm", "lrn", "softmax", "loss", "sequence", "rnn",
     # linear algebra
     "dot", "linalg", "linalg_factor",

@@ -84,6 +84,21 @@ case("upsampling_bilinear_scale3", "UpSampling",
      {"data": normal(1, 2, 3, 4), "weight": normal(2, 1, 5, 5)},
      {"scale": 3, "sample_type": "bilinear", "num_filter": 2}, grad=("data", "weight"))
 
+# ----- spatial transformer family -----------------------------------------------------------------
+case("bilinearsampler", "BilinearSampler",
+     {"data": normal(2, 3, 5, 4), "grid": uniform(-1.3, 1.3, 2, 2, 3, 6)},
+     grad=("data", "grid"))
+case("gridgenerator_affine", "GridGenerator", {"data": normal(2, 6)},
+     {"transform_type": "affine", "target_shape": (3, 5)}, grad=("data",))
+case("gridgenerator_warp", "GridGenerator", {"data": normal(2, 2, 3, 4)},
+     {"transform_type": "warp"}, grad=("data",))
+case("spatialtransformer", "SpatialTransformer",
+     {"data": normal(2, 3, 6, 5),
+      "loc": lambda rng: (np.tile([0.9, 0.1, 0.05, -0.1, 1.1, 0.0], (2, 1))
+                          + rng.uniform(-0.1, 0.1, (2, 6))).astype("float32")},
+     {"target_shape": (4, 5), "transform_type": "affine", "sampler_type": "bilinear"},
+     grad=("data", "loc"))
+
 
 def main(selected):
     os.makedirs(HERE, exist_ok=True)
