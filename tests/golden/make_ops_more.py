@@ -45,7 +45,9 @@ def const(value, dtype="float32"):
 def run(c):
     rng = np.random.default_rng(zlib.crc32(c["id"].encode()))
     arrays = {n: make(rng) for n, make in c["inputs"].items()}
-    op = getattr(mx.sym, c["op"])
+    name = c["op"]
+    op = getattr(mx.sym.contrib, name[len("_contrib_"):]) if name.startswith("_contrib_") \
+        else getattr(mx.sym, name)
     sym = op(name="op", **{n: mx.sym.var(n) for n in arrays}, **c["params"])
     args = {n: mx.nd.array(a, dtype=a.dtype) for n, a in arrays.items()}
     grads = {n: mx.nd.zeros(arrays[n].shape, dtype=arrays[n].dtype) for n in c["grad"]}
@@ -98,6 +100,22 @@ case("spatialtransformer", "SpatialTransformer",
                           + rng.uniform(-0.1, 0.1, (2, 6))).astype("float32")},
      {"target_shape": (4, 5), "transform_type": "affine", "sampler_type": "bilinear"},
      grad=("data", "loc"))
+
+# ----- ROI pooling --------------------------------------------------------------------------------
+_ROIS = const([[0, 0.4, 0.2, 9.6, 7.1], [1, 3.3, 2.5, 6.2, 11.8], [1, -4.0, 6.5, 20.0, 9.0],
+               [0, 5.0, 5.0, 5.2, 5.3], [0, 2.6, 1.4, 13.3, 10.9]])
+case("roipooling", "ROIPooling", {"data": normal(2, 3, 6, 7), "rois": _ROIS},
+     {"pooled_size": (3, 2), "spatial_scale": 0.5}, grad=("data", "rois"))
+case("roipooling_scale1", "ROIPooling", {"data": normal(2, 2, 12, 13), "rois": _ROIS},
+     {"pooled_size": (2, 4), "spatial_scale": 1.0}, grad=("data",))
+case("roialign", "_contrib_ROIAlign", {"data": normal(2, 3, 6, 7), "rois": _ROIS},
+     {"pooled_size": (3, 2), "spatial_scale": 0.5}, grad=("data", "rois"))
+case("roialign_ratio2_aligned", "_contrib_ROIAlign", {"data": normal(2, 2, 12, 13), "rois": _ROIS},
+     {"pooled_size": (2, 3), "spatial_scale": 1.0, "sample_ratio": 2, "aligned": True},
+     grad=("data",))
+case("roialign_position_sensitive", "_contrib_ROIAlign",
+     {"data": normal(2, 8, 6, 7), "rois": _ROIS},
+     {"pooled_size": (2, 2), "spatial_scale": 0.5, "position_sensitive": True}, grad=("data",))
 
 
 def main(selected):

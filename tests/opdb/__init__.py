@@ -15,7 +15,7 @@ from . import core
 FAMILIES = (
     "unary", "binary", "scalar", "elemwise", "reduce", "sort", "broadcast", "shape", "join",
     "slice", "pad", "index", "diag", "init", "fully_connected", "activation", "dropout", "conv",
-    "pool", "resize", "spatial_transformer", "batch_norm", "layer_norm", "lrn", "softmax", "loss",
+    "pool", "resize", "spatial_transformer", "roi", "batch_norm", "layer_norm", "lrn", "softmax", "loss",
     "dot", "linalg", "linalg_factor", "sequence", "rnn",
 )
 
