@@ -2,9 +2,9 @@
 sampling, aligned, position-sensitive).
 
 ROI corners are quarter pixels (exact in float16) placed off the rounding and floor boundaries; a
-ROI partly outside the map, one with another batch index, a one-pixel ROI and (ROIPooling only:
-ROIAlign refuses it) one with a batch index past the data's are included. rois take no gradient (MXNet writes zeros), so only data's is checked;
-ROIPooling's data are drawn without ties.
+ROI partly outside the map, one with another batch index, a small ROI and (ROIPooling only:
+ROIAlign refuses it) one with a batch index past the data's are included. rois take no gradient
+(MXNet writes zeros), so only data's is checked; ROIPooling's data are drawn without ties.
 """
 import numpy as np
 
