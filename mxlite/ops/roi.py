@@ -30,7 +30,8 @@ from .params import REQUIRED, Bool, Float, Int, ParamSpec, Shape
 from .registry import BackwardReads, OpDef, register
 
 
-def _host(xp, x):
+def to_host(xp, x):
+    """``x`` as a NumPy array (copied from the device when ``xp`` is CuPy)."""
     return x.get() if xp is not np else np.asarray(x)
 
 
@@ -94,7 +95,7 @@ def _roi_pool(xp, p, data, rois):
     n, c, h, w = data.shape
     ph, pw = _pooled(_RP, p)
     ct = acc_dtype(data.dtype)
-    host_rois = _host(xp, rois).astype(ct)
+    host_rois = to_host(xp, rois).astype(ct)
     out = xp.zeros((rois.shape[0], c, ph, pw), data.dtype)
     where = xp.full((rois.shape[0], c, ph, pw), -1, np.int64)
     chans = xp.arange(c)[:, None]
@@ -252,7 +253,7 @@ def _ra_forward(sc, p, ins):
     table, cout = _ra_layout(p, upcast(xp, data))
     out = xp.zeros((rois.shape[0] * ph * pw, cout), ct)
     n, _, h, w = data.shape
-    samples = _ra_samples(p, _host(xp, rois), n, h, w, ct)
+    samples = _ra_samples(p, to_host(xp, rois), n, h, w, ct)
     if samples is not None:
         rows, planes, pos, wts = (xp.asarray(a) for a in samples)
         acc = sum(table[planes, pos[k]] * wts[k][:, None].astype(ct) for k in range(4))
@@ -271,7 +272,7 @@ def _ra_backward(sc, p, ograds, ins, outs):
     cout = c // planes
     g = upcast(xp, ograds[0]).transpose(0, 2, 3, 1).reshape(-1, cout)
     table = xp.zeros((n * planes * h * w, cout), ct)
-    samples = _ra_samples(p, _host(xp, rois), n, h, w, ct)
+    samples = _ra_samples(p, to_host(xp, rois), n, h, w, ct)
     if samples is not None:
         rows, plane, pos, wts = (xp.asarray(a) for a in samples)
         for k in range(4):

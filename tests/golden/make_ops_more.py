@@ -117,6 +117,85 @@ case("roialign_position_sensitive", "_contrib_ROIAlign",
      {"data": normal(2, 8, 6, 7), "rois": _ROIS},
      {"pooled_size": (2, 2), "spatial_scale": 0.5, "position_sensitive": True}, grad=("data",))
 
+# ----- SSD detection ops --------------------------------------------------------------------------
+
+
+def scored_boxes(batch, n, classes=3, center=False):
+    """(batch, n, 6) rows [class, score, 4 coordinates], boxes clustered so that many overlap."""
+    def make(rng):
+        cx = rng.choice([0.3, 0.5, 0.7], (batch, n)) + rng.uniform(-0.08, 0.08, (batch, n))
+        cy = rng.choice([0.3, 0.6], (batch, n)) + rng.uniform(-0.08, 0.08, (batch, n))
+        w, h = rng.uniform(0.1, 0.4, (batch, n)), rng.uniform(0.1, 0.4, (batch, n))
+        coords = [cx, cy, w, h] if center else [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]
+        cls = rng.integers(0, classes, (batch, n))
+        score = rng.uniform(0, 1, (batch, n))
+        return np.stack([cls, score] + coords, axis=-1).astype("float32")
+    return make
+
+
+case("box_nms_default", "_contrib_box_nms", {"data": scored_boxes(2, 16)}, grad=("data",))
+case("box_nms_classes", "_contrib_box_nms", {"data": scored_boxes(2, 16)},
+     {"overlap_thresh": 0.3, "valid_thresh": 0.2, "id_index": 0, "topk": 10},
+     grad=("data",))
+case("box_nms_force_background", "_contrib_box_nms", {"data": scored_boxes(1, 20)},
+     {"overlap_thresh": 0.4, "id_index": 0, "background_id": 0, "force_suppress": True},
+     grad=("data",))
+case("box_nms_center_to_corner", "_contrib_box_nms", {"data": scored_boxes(3, 10, center=True)},
+     {"in_format": "center", "out_format": "corner", "overlap_thresh": 0.45}, grad=("data",))
+case("box_nms_corner_to_center_4d", "_contrib_box_nms",
+     {"data": lambda rng: scored_boxes(4, 9)(rng).reshape(2, 2, 9, 6)},
+     {"out_format": "center", "score_index": 1, "coord_start": 2}, grad=("data",))
+case("box_nms_topk0", "_contrib_box_nms", {"data": scored_boxes(1, 5)}, {"topk": 0})
+case("multiboxprior", "_contrib_MultiBoxPrior", {"data": normal(2, 3, 4, 5)},
+     {"sizes": (0.5, 0.25), "ratios": (1, 2, 0.5)})
+case("multiboxprior_clip_steps", "_contrib_MultiBoxPrior", {"data": normal(1, 2, 3, 3)},
+     {"sizes": (0.7,), "ratios": (1, 3), "clip": True, "steps": (0.3, 0.25),
+      "offsets": (0.2, 0.6)})
+
+
+def anchors(h, w, sizes=(0.4, 0.2), ratios=(1, 2, 0.5)):
+    def make(rng):
+        return mx.nd.contrib.MultiBoxPrior(mx.nd.zeros((1, 1, h, w)), sizes=sizes,
+                                           ratios=ratios).asnumpy()
+    return make
+
+
+def gt_labels(rng):
+    """(2, 4, 5): two objects in image 0, three in image 1, -1 padding."""
+    lab = -np.ones((2, 4, 5), "float32")
+    lab[0, :2] = [[0, 0.1, 0.1, 0.45, 0.5], [2, 0.5, 0.4, 0.9, 0.95]]
+    lab[1, :3] = [[1, 0.2, 0.2, 0.6, 0.55], [0, 0.05, 0.6, 0.3, 0.9], [1, 0.6, 0.1, 0.95, 0.5]]
+    return lab
+
+
+case("multiboxtarget", "_contrib_MultiBoxTarget",
+     {"anchor": anchors(4, 4), "label": gt_labels, "cls_pred": normal(2, 4, 64)})
+case("multiboxtarget_mining", "_contrib_MultiBoxTarget",
+     {"anchor": anchors(4, 4), "label": gt_labels, "cls_pred": normal(2, 4, 64)},
+     {"overlap_threshold": 0.4, "negative_mining_ratio": 3, "negative_mining_thresh": 0.4,
+      "variances": (0.1, 0.1, 0.3, 0.3)})
+case("multiboxtarget_no_threshold", "_contrib_MultiBoxTarget",
+     {"anchor": anchors(3, 3), "label": gt_labels, "cls_pred": normal(2, 3, 36)},
+     {"overlap_threshold": 0.0, "negative_mining_ratio": 2})
+
+
+def softmax_probs(n, c, a):
+    def make(rng):
+        z = rng.standard_normal((n, c, a)) * 2
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return (e / e.sum(axis=1, keepdims=True)).astype("float32")
+    return make
+
+
+case("multiboxdetection", "_contrib_MultiBoxDetection",
+     {"cls_prob": softmax_probs(2, 4, 64), "loc_pred": uniform(-1, 1, 2, 256),
+      "anchor": anchors(4, 4)}, {"threshold": 0.2})
+case("multiboxdetection_topk_force", "_contrib_MultiBoxDetection",
+     {"cls_prob": softmax_probs(2, 3, 36), "loc_pred": uniform(-1, 1, 2, 144),
+      "anchor": anchors(3, 3)},
+     {"threshold": 0.1, "nms_threshold": 0.3, "force_suppress": True, "nms_topk": 12,
+      "clip": False, "variances": (0.2, 0.2, 0.1, 0.1)})
+
 
 def main(selected):
     os.makedirs(HERE, exist_ok=True)
