@@ -20,7 +20,7 @@ FAMILIES = (
     # layers
     "fully_connected", "activation", "dropout", "conv", "pool", "resize", "spatial_transformer",
     "roi", "detection", "batch_norm",
-    "layer_norm", "lrn", "softmax", "loss", "sequence", "rnn",
+    "layer_norm", "lrn", "softmax", "loss", "ctc", "sequence", "rnn",
     # linear algebra
     "dot", "linalg", "linalg_factor",
 )

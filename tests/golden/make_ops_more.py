@@ -196,6 +196,23 @@ case("multiboxdetection_topk_force", "_contrib_MultiBoxDetection",
      {"threshold": 0.1, "nms_threshold": 0.3, "force_suppress": True, "nms_topk": 12,
       "clip": False, "variances": (0.2, 0.2, 0.1, 0.1)})
 
+# ----- CTCLoss ------------------------------------------------------------------------------------
+case("ctc_loss_blank_first", "CTCLoss",
+     {"data": normal(7, 3, 5), "label": const([[1, 2, 2, 0], [3, 0, 0, 0], [4, 1, 3, 2]])},
+     grad=("data",))
+case("ctc_loss_blank_last", "CTCLoss",
+     {"data": normal(6, 2, 4), "label": const([[0, 1, 1, -1], [2, 2, -1, -1]])},
+     {"blank_label": "last"}, grad=("data",))
+case("ctc_loss_lengths", "CTCLoss",
+     {"data": normal(8, 4, 6), "label": const([[1, 2, 3, 4], [5, 5, 1, 1], [2, 0, 0, 0],
+                                               [3, 4, 1, 2]]),
+      "data_lengths": const([8, 5, 3, 4]), "label_lengths": const([4, 2, 1, 3])},
+     {"use_data_lengths": True, "use_label_lengths": True}, grad=("data",))
+# a sequence too short for its label: loss 0 (its gradient is left unwritten by MXNet)
+case("ctc_loss_infeasible", "CTCLoss",
+     {"data": normal(4, 2, 4), "label": const([[1, 1, 1, 2], [2, 3, 0, 0]]),
+      "data_lengths": const([4, 4])}, {"use_data_lengths": True})
+
 
 def main(selected):
     os.makedirs(HERE, exist_ok=True)
