@@ -213,6 +213,14 @@ case("ctc_loss_infeasible", "CTCLoss",
      {"data": normal(4, 2, 4), "label": const([[1, 1, 1, 2], [2, 3, 0, 0]]),
       "data_lengths": const([4, 4])}, {"use_data_lengths": True})
 
+# ----- index_copy ---------------------------------------------------------------------------------
+case("index_copy", "_contrib_index_copy",
+     {"old_tensor": normal(6, 3), "index_vector": const([4, 0, 2]), "new_tensor": normal(3, 3)},
+     grad=("old_tensor", "index_vector", "new_tensor"))
+case("index_copy_3d_int_index", "_contrib_index_copy",
+     {"old_tensor": normal(5, 2, 2), "index_vector": const([1, 3], "int64"),
+      "new_tensor": normal(2, 2, 2)}, grad=("old_tensor", "new_tensor"))
+
 
 def main(selected):
     os.makedirs(HERE, exist_ok=True)
