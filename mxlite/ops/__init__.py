@@ -22,7 +22,7 @@ FAMILIES = (
     "roi", "detection", "batch_norm",
     "layer_norm", "lrn", "softmax", "loss", "ctc", "sequence", "rnn",
     # linear algebra
-    "dot", "linalg", "linalg_factor",
+    "dot", "linalg", "linalg_factor", "attention",
 )
 
 for _family in FAMILIES:

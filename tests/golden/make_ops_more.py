@@ -221,6 +221,20 @@ case("index_copy_3d_int_index", "_contrib_index_copy",
      {"old_tensor": normal(5, 2, 2), "index_vector": const([1, 3], "int64"),
       "new_tensor": normal(2, 2, 2)}, grad=("old_tensor", "new_tensor"))
 
+# ----- interleaved multi-head attention (float32 only in MXNet) -----------------------------------
+case("interleaved_selfatt_qk", "_contrib_interleaved_matmul_selfatt_qk",
+     {"queries_keys_values": normal(5, 2, 3 * 3 * 4)}, {"heads": 3},
+     grad=("queries_keys_values",))
+case("interleaved_selfatt_valatt", "_contrib_interleaved_matmul_selfatt_valatt",
+     {"queries_keys_values": normal(5, 2, 3 * 3 * 4), "attention": uniform(0, 1, 6, 5, 5)},
+     {"heads": 3}, grad=("queries_keys_values", "attention"))
+case("interleaved_encdec_qk", "_contrib_interleaved_matmul_encdec_qk",
+     {"queries": normal(4, 2, 2 * 3), "keys_values": normal(6, 2, 2 * 2 * 3)}, {"heads": 2},
+     grad=("queries", "keys_values"))
+case("interleaved_encdec_valatt", "_contrib_interleaved_matmul_encdec_valatt",
+     {"keys_values": normal(6, 2, 2 * 2 * 3), "attention": uniform(0, 1, 4, 4, 6)},
+     {"heads": 2}, grad=("keys_values", "attention"))
+
 
 def main(selected):
     os.makedirs(HERE, exist_ok=True)
