@@ -60,7 +60,7 @@ def _scale(d, ct):
     return ct.type(np.float32(1.0) / np.sqrt(np.float32(d)))
 
 
-# ----- self-attention ------------------------------------------------------------------------------
+# ----- self-attention -----------------------------------------------------------------------------
 _SQK = "_contrib_interleaved_matmul_selfatt_qk"
 _SVA = "_contrib_interleaved_matmul_selfatt_valatt"
 
@@ -161,7 +161,7 @@ register(OpDef(
         "interleaved query/key/value projection."))
 
 
-# ----- encoder-decoder attention -------------------------------------------------------------------
+# ----- encoder-decoder attention ------------------------------------------------------------------
 _EQK = "_contrib_interleaved_matmul_encdec_qk"
 _EVA = "_contrib_interleaved_matmul_encdec_valatt"
 
