@@ -14,7 +14,7 @@ FAMILIES = (
     # element-wise
     "unary", "binary", "scalar", "elemwise",
     # reductions and layout
-    "reduce", "sort", "broadcast", "shape", "join", "slice", "pad", "index", "diag",
+    "reduce", "histogram", "sort", "broadcast", "shape", "join", "slice", "pad", "index", "diag",
     # creation
     "init", "random",
     # layers

@@ -46,8 +46,10 @@ def run(c):
     rng = np.random.default_rng(zlib.crc32(c["id"].encode()))
     arrays = {n: make(rng) for n, make in c["inputs"].items()}
     name = c["op"]
-    op = getattr(mx.sym.contrib, name[len("_contrib_"):]) if name.startswith("_contrib_") \
-        else getattr(mx.sym, name)
+    if name.startswith("_contrib_"):
+        op = getattr(mx.sym.contrib, name[len("_contrib_"):])
+    else:
+        op = getattr(mx.sym, name, None) or getattr(mx.sym._internal, name)
     sym = op(name="op", **{n: mx.sym.var(n) for n in arrays}, **c["params"])
     args = {n: mx.nd.array(a, dtype=a.dtype) for n, a in arrays.items()}
     grads = {n: mx.nd.zeros(arrays[n].shape, dtype=arrays[n].dtype) for n in c["grad"]}
@@ -234,6 +236,15 @@ case("interleaved_encdec_qk", "_contrib_interleaved_matmul_encdec_qk",
 case("interleaved_encdec_valatt", "_contrib_interleaved_matmul_encdec_valatt",
      {"keys_values": normal(6, 2, 2 * 2 * 3), "attention": uniform(0, 1, 4, 4, 6)},
      {"heads": 2}, grad=("keys_values", "attention"))
+
+# ----- histogram ----------------------------------------------------------------------------------
+case("histogram_uniform", "_histogram",
+     {"data": lambda rng: np.concatenate([rng.uniform(-0.5, 1.5, 40), [0, 0.25, 1.0]]).astype(
+         "float32").reshape(43, 1)}, {"bin_cnt": 4, "range": (0, 1)})
+case("histogram_edges", "_histogram",
+     {"data": uniform(-1, 4, 5, 6), "bins": const([0, 0.5, 1, 3])})
+case("histogram_float64", "_histogram", {"data": normal(30, dtype="float64")},
+     {"bin_cnt": 7, "range": (-1.5, 2.0)})
 
 
 def main(selected):

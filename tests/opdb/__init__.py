@@ -13,7 +13,7 @@ import importlib
 from . import core
 
 FAMILIES = (
-    "unary", "binary", "scalar", "elemwise", "reduce", "sort", "broadcast", "shape", "join",
+    "unary", "binary", "scalar", "elemwise", "reduce", "histogram", "sort", "broadcast", "shape", "join",
     "slice", "pad", "index", "diag", "init", "fully_connected", "activation", "dropout", "conv",
     "pool", "resize", "spatial_transformer", "roi", "detection", "batch_norm", "layer_norm", "lrn",
     "softmax", "loss", "dot", "linalg", "linalg_factor", "sequence", "rnn", "ctc", "attention",
