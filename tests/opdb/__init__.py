@@ -13,10 +13,11 @@ import importlib
 from . import core
 
 FAMILIES = (
-    "unary", "binary", "scalar", "elemwise", "reduce", "histogram", "sort", "broadcast", "shape", "join",
-    "slice", "pad", "index", "diag", "init", "fully_connected", "activation", "dropout", "conv",
-    "pool", "resize", "spatial_transformer", "roi", "detection", "batch_norm", "layer_norm", "lrn",
-    "softmax", "loss", "dot", "linalg", "linalg_factor", "sequence", "rnn", "ctc", "attention",
+    "unary", "binary", "scalar", "elemwise", "reduce", "histogram", "sort", "broadcast", "shape",
+    "join", "slice", "pad", "index", "diag", "init", "fully_connected", "activation", "dropout",
+    "conv", "pool", "resize", "spatial_transformer", "roi", "detection", "batch_norm", "layer_norm",
+    "lrn", "softmax", "loss", "dot", "linalg", "linalg_factor", "sequence", "rnn", "ctc",
+    "attention",
 )
 
 for _family in FAMILIES:
