@@ -19,7 +19,7 @@ FAMILIES = (
     "init", "random",
     # layers
     "fully_connected", "activation", "dropout", "conv", "pool", "resize", "spatial_transformer",
-    "roi", "detection", "batch_norm",
+    "correlation", "roi", "detection", "batch_norm",
     "layer_norm", "lrn", "softmax", "loss", "ctc", "sequence", "rnn",
     # linear algebra
     "dot", "linalg", "linalg_factor", "attention",
