@@ -14,7 +14,6 @@ backward here.
 """
 import math
 
-
 from ..base import MXNetError
 from ._util import acc_dtype, fmt_shape, uniform_type
 from .params import Bool, Int, ParamSpec

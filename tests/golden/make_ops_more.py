@@ -247,8 +247,8 @@ case("histogram_float64", "_histogram", {"data": normal(30, dtype="float64")},
      {"bin_cnt": 7, "range": (-1.5, 2.0)})
 
 # ----- Correlation --------------------------------------------------------------------------------
-case("correlation_default", "Correlation", {"data1": normal(2, 3, 5, 6), "data2": normal(2, 3, 5, 6)},
-     grad=("data1", "data2"))
+case("correlation_default", "Correlation",
+     {"data1": normal(2, 3, 5, 6), "data2": normal(2, 3, 5, 6)}, grad=("data1", "data2"))
 case("correlation_kernel3_pad", "Correlation",
      {"data1": normal(1, 2, 7, 8), "data2": normal(1, 2, 7, 8)},
      {"kernel_size": 3, "max_displacement": 2, "stride1": 2, "stride2": 2, "pad_size": 2},
