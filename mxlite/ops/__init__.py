@@ -18,11 +18,12 @@ FAMILIES = (
     # creation
     "init", "random",
     # layers
-    "fully_connected", "activation", "dropout", "conv", "pool", "resize", "spatial_transformer",
-    "correlation", "roi", "detection", "batch_norm",
-    "layer_norm", "lrn", "softmax", "loss", "ctc", "sequence", "rnn",
+    "fully_connected", "activation", "dropout", "conv", "im2col", "pool", "resize", "batch_norm",
+    "layer_norm", "lrn", "softmax", "loss", "ctc", "sequence", "rnn", "attention",
+    # spatial transformers, correlation, regions of interest, detection
+    "spatial_transformer", "correlation", "roi", "detection",
     # linear algebra
-    "dot", "linalg", "linalg_factor", "attention",
+    "dot", "linalg", "linalg_factor",
 )
 
 for _family in FAMILIES:

@@ -258,6 +258,16 @@ case("correlation_subtract", "Correlation",
      {"kernel_size": 1, "max_displacement": 2, "stride1": 1, "stride2": 1, "pad_size": 1,
       "is_multiply": False}, grad=("data1", "data2"))
 
+# ----- im2col / col2im ----------------------------------------------------------------------------
+case("im2col_2d", "im2col", {"data": normal(2, 3, 7, 6)},
+     {"kernel": (3, 3), "stride": (2, 2), "pad": (1, 1)}, grad=("data",))
+# (MXNet 1.9.1's CPU im2col fails its own checks for 1-D and 3-D kernels; those are tested
+# against the float64 reference only)
+case("col2im_2d", "col2im", {"data": normal(2, 27, 12)},
+     {"output_size": (7, 6), "kernel": (3, 3), "stride": (2, 2), "pad": (1, 1)}, grad=("data",))
+case("col2im_2d_dilate", "col2im", {"data": normal(1, 8, 9)},
+     {"output_size": (5, 5), "kernel": (2, 2), "dilate": (2, 2)}, grad=("data",))
+
 
 def main(selected):
     os.makedirs(HERE, exist_ok=True)
