@@ -268,6 +268,19 @@ case("col2im_2d", "col2im", {"data": normal(2, 27, 12)},
 case("col2im_2d_dilate", "col2im", {"data": normal(1, 8, 9)},
      {"output_size": (5, 5), "kernel": (2, 2), "dilate": (2, 2)}, grad=("data",))
 
+# ----- DeformableConvolution ----------------------------------------------------------------------
+case("deformable_conv", "_contrib_DeformableConvolution",
+     {"data": normal(2, 4, 6, 5), "offset": uniform(-1.7, 1.7, 2, 18, 6, 5),
+      "weight": normal(3, 4, 3, 3), "bias": normal(3)},
+     {"kernel": (3, 3), "pad": (1, 1), "num_filter": 3},
+     grad=("data", "offset", "weight", "bias"), rtol=1e-4, atol=1e-4)
+case("deformable_conv_groups", "_contrib_DeformableConvolution",
+     {"data": normal(1, 4, 7, 7), "offset": uniform(-2.5, 2.5, 1, 16, 3, 3),
+      "weight": normal(4, 2, 2, 2)},
+     {"kernel": (2, 2), "stride": (2, 2), "dilate": (2, 1), "num_filter": 4, "num_group": 2,
+      "num_deformable_group": 2, "no_bias": True},
+     grad=("data", "offset", "weight"), rtol=1e-4, atol=1e-4)
+
 
 def main(selected):
     os.makedirs(HERE, exist_ok=True)
