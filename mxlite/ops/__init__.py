@@ -19,7 +19,8 @@ FAMILIES = (
     "init", "random",
     # layers
     "fully_connected", "activation", "dropout", "conv", "deformable_conv", "im2col", "pool",
-    "resize", "batch_norm", "layer_norm", "lrn", "softmax", "loss", "ctc", "sequence", "rnn", "attention",
+    "resize", "batch_norm", "layer_norm", "lrn", "softmax", "loss", "ctc", "sequence", "rnn",
+    "attention",
     # spatial transformers, correlation, regions of interest, detection
     "spatial_transformer", "correlation", "roi", "detection",
     # linear algebra
