@@ -22,7 +22,7 @@ FAMILIES = (
     "resize", "batch_norm", "layer_norm", "lrn", "softmax", "loss", "ctc", "sequence", "rnn",
     "attention",
     # spatial transformers, correlation, regions of interest, detection
-    "spatial_transformer", "correlation", "roi", "detection",
+    "spatial_transformer", "correlation", "roi", "detection", "proposal",
     # linear algebra
     "dot", "linalg", "linalg_factor",
 )

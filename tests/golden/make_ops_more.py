@@ -281,6 +281,31 @@ case("deformable_conv_groups", "_contrib_DeformableConvolution",
       "num_deformable_group": 2, "no_bias": True},
      grad=("data", "offset", "weight"), rtol=1e-4, atol=1e-4)
 
+# ----- Proposal / MultiProposal (forward only) ----------------------------------------------------
+def rpn_scores(n, a, h, w):
+    def make(rng):
+        z = rng.standard_normal((n, 2, a, h, w)) * 2
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return (e / e.sum(axis=1, keepdims=True)).reshape(n, 2 * a, h, w).astype("float32")
+    return make
+
+
+_RPN = {"scales": (2, 4), "ratios": (0.5, 1, 2), "feature_stride": 8, "rpn_pre_nms_top_n": 50,
+        "rpn_post_nms_top_n": 20, "threshold": 0.6, "rpn_min_size": 4}
+case("proposal", "_contrib_Proposal",
+     {"cls_prob": rpn_scores(1, 6, 5, 6), "bbox_pred": lambda rng: (
+         rng.standard_normal((1, 24, 5, 6)) * 0.3).astype("float32"),
+      "im_info": const([[40, 42, 1.0]])}, dict(_RPN, output_score=True))
+case("proposal_iou_loss_min_size", "_contrib_Proposal",
+     {"cls_prob": rpn_scores(1, 6, 4, 4), "bbox_pred": lambda rng: (
+         rng.standard_normal((1, 24, 4, 4)) * 3).astype("float32"),
+      "im_info": const([[30, 32, 1.5]])},
+     dict(_RPN, iou_loss=True, rpn_min_size=8, rpn_post_nms_top_n=40, output_score=True))
+case("multiproposal", "_contrib_MultiProposal",
+     {"cls_prob": rpn_scores(2, 6, 5, 5), "bbox_pred": lambda rng: (
+         rng.standard_normal((2, 24, 5, 5)) * 0.3).astype("float32"),
+      "im_info": const([[40, 40, 1.0], [33, 25, 0.8]])}, _RPN)
+
 
 def main(selected):
     os.makedirs(HERE, exist_ok=True)

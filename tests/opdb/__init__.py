@@ -16,8 +16,8 @@ FAMILIES = (
     "unary", "binary", "scalar", "elemwise", "reduce", "histogram", "sort", "broadcast", "shape",
     "join", "slice", "pad", "index", "diag", "init", "fully_connected", "activation", "dropout",
     "conv", "deformable_conv", "im2col", "pool", "resize", "spatial_transformer", "correlation",
-    "roi", "detection", "batch_norm", "layer_norm", "lrn", "softmax", "loss", "dot", "linalg",
-    "linalg_factor", "sequence", "rnn", "ctc", "attention",
+    "roi", "detection", "proposal", "batch_norm", "layer_norm", "lrn", "softmax", "loss", "dot",
+    "linalg", "linalg_factor", "sequence", "rnn", "ctc", "attention",
 )
 
 for _family in FAMILIES:
