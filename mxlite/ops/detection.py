@@ -58,7 +58,9 @@ class FloatTuple(Field):
         return "[" + ",".join(f"{v:g}" for v in self.default) + "]"
 
 
-def _zeros_like_inputs(sc, p, ograds, ins, outs):
+def zeros_for_inputs(sc, p, ograds, ins, outs):
+    """A zero gradient for every input, made from the shapes alone (for ops declaring
+    ``READS_SHAPES``, whose backward sees shape records, not values)."""
     return [sc.xp.zeros(x.shape, x.dtype) for x in ins]
 
 
@@ -305,7 +307,7 @@ register(OpDef(
         FloatTuple("steps", (-1.0, -1.0), "Priorbox step across y and x, -1 for auto "
                                           "calculation."),
         FloatTuple("offsets", (0.5, 0.5), "Priorbox center offsets, y and x respectively")),
-    forward=_mbp_forward, backward=_zeros_like_inputs, infer_shape=_mbp_shape,
+    forward=_mbp_forward, backward=zeros_for_inputs, infer_shape=_mbp_shape,
     backward_reads=READS_SHAPES, needs_head_grad=False,
     doc="Generates SSD prior (anchor) boxes (1, H*W*A, 4) for each cell of a feature map."))
 
@@ -468,7 +470,7 @@ register(OpDef(
         Int("minimum_negative_samples", 0, "Minimum number of negative samples."),
         FloatTuple("variances", (0.1, 0.1, 0.2, 0.2), "Variances to be encoded in box "
                                                       "regression target.")),
-    forward=_mbt_forward, backward=_zeros_like_inputs, infer_shape=_mbt_shape,
+    forward=_mbt_forward, backward=zeros_for_inputs, infer_shape=_mbt_shape,
     infer_type=uniform_type(_MBT, ("anchor", "label", "cls_pred"), 3),
     num_outputs=3, output_names=lambda p: ["loc_target", "loc_mask", "cls_target"],
     backward_reads=READS_SHAPES, needs_head_grad=False,
@@ -578,7 +580,7 @@ register(OpDef(
         FloatTuple("variances", (0.1, 0.1, 0.2, 0.2), "Variances to be decoded from box "
                                                       "regression output."),
         Int("nms_topk", -1, "Keep maximum top k detections before nms, -1 for no limit.")),
-    forward=_mbd_forward, backward=_zeros_like_inputs, infer_shape=_mbd_shape,
+    forward=_mbd_forward, backward=zeros_for_inputs, infer_shape=_mbd_shape,
     infer_type=uniform_type(_MBD, ("cls_prob", "loc_pred", "anchor"), 1),
     backward_reads=READS_SHAPES, needs_head_grad=False,
     doc="SSD detections: decodes loc_pred against the anchors, keeps each anchor's best class "

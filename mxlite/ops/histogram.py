@@ -9,7 +9,8 @@ The gradient is zero (MXNet's MakeZeroGradNodes).
 import numpy as np
 
 from ..base import MXNetError
-from ._util import OptInt, fmt_shape, zero_grads
+from ._util import OptInt, fmt_shape
+from .detection import zeros_for_inputs
 from .params import Field, ParamSpec
 from .registry import READS_SHAPES, OpDef, register
 
@@ -104,7 +105,7 @@ register(OpDef(
         OptRange("range", None, "The lower and upper range of the bins. if not provided, range "
                                 "is simply (a.min(), a.max()). values outside the range are "
                                 "ignored.")),
-    forward=_forward, backward=zero_grads, infer_shape=_shape, infer_type=_types,
+    forward=_forward, backward=zeros_for_inputs, infer_shape=_shape, infer_type=_types,
     num_outputs=2, backward_reads=READS_SHAPES, needs_head_grad=False,
     doc="Histogram of the flattened data: int64 counts per bin and the bin edges (bin_cnt equal "
         "bins over range, or the edges given as bins)."))

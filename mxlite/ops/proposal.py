@@ -17,8 +17,8 @@ scores. MXNet computes in float32 and so does mxlite, whatever the dtype.
 import numpy as np
 
 from ..base import MXNetError
-from ._util import fmt_shape, zero_grads
-from .detection import FloatTuple
+from ._util import fmt_shape
+from .detection import FloatTuple, zeros_for_inputs
 from .params import Bool, Float, Int, ParamSpec
 from .registry import READS_SHAPES, OpDef, register
 from .roi import to_host
@@ -196,7 +196,7 @@ def _forward(sc, p, ins):
 for _name, _multi in (("_contrib_Proposal", False), ("_contrib_MultiProposal", True)):
     register(OpDef(
         name=_name, inputs=("cls_prob", "bbox_pred", "im_info"), params=_params(),
-        forward=_forward, backward=zero_grads, infer_shape=_shape_rule(_name, _multi),
+        forward=_forward, backward=zeros_for_inputs, infer_shape=_shape_rule(_name, _multi),
         num_outputs=lambda p: 2 if p["output_score"] else 1,
         num_hidden_outputs=lambda p: 0 if p["output_score"] else 1,
         output_names=lambda p: ["output", "score"] if p["output_score"] else ["output"],
