@@ -16,8 +16,11 @@ pooled_h, pooled_w). ``rois`` takes no gradient (zeros, as MXNet writes).
   (MXNet zeroes one element of that ROI's output and leaves the rest unwritten); one >= N is an
   error (MXNet reads outside the feature map).
 
-The ROI geometry (bins, sampling points, weights) is worked out on the host from the small rois
-array; the feature map is read and written with gathers and scatter-adds on its own device.
+The ROI geometry is worked out on the host from the small rois array. ROIAlign's sampling is
+separable (a sample's weight is a row weight times a column weight), so each ROI's output is
+Wy @ image @ Wx^T with small per-ROI matrices: one GEMM per image for the columns, a batched one
+for the rows, on the data's device; the gradient is the transpose. ROIPooling takes maxima over
+each ROI's crop with masked reductions.
 """
 import math
 
@@ -91,32 +94,43 @@ def _roi_pool_bins(p, roi, height, width, dtype):
 
 
 def _roi_pool(xp, p, data, rois):
-    """Output (R, C, ph, pw) and the flat data index of each maximum (-1 where none)."""
+    """Output (R, C, ph, pw) and the flat data index of each maximum (-1 where none). Per ROI,
+    the bins' maxima over its crop: first over each bin's columns, then over its rows, with masked
+    reductions (argmax takes the first maximum, so ties go to the first in row-major order)."""
     n, c, h, w = data.shape
     ph, pw = _pooled(_RP, p)
     ct = acc_dtype(data.dtype)
     host_rois = to_host(xp, rois).astype(ct)
     out = xp.zeros((rois.shape[0], c, ph, pw), data.dtype)
     where = xp.full((rois.shape[0], c, ph, pw), -1, np.int64)
-    chans = xp.arange(c)[:, None]
+    low = xp.asarray(-np.inf, data.dtype)
     for r, roi in enumerate(host_rois):
         b = int(roi[0])
         if not 0 <= b < n:
             continue
-        rows, cols = _roi_pool_bins(p, roi, h, w, ct)
-        for j, (x0, x1) in enumerate(cols):
-            if x1 <= x0:
-                continue
-            strip = data[b, :, :, x0:x1]                      # (C, H, bin width)
-            col_arg = strip.argmax(axis=2)                    # first maximum of each row
-            col_max = xp.take_along_axis(strip, col_arg[:, :, None], axis=2)[:, :, 0]
-            for i, (y0, y1) in enumerate(rows):
-                if y1 <= y0:
-                    continue
-                row = y0 + col_max[:, y0:y1].argmax(axis=1)   # first row holding the maximum
-                col = x0 + col_arg[chans[:, 0], row]
-                out[r, :, i, j] = data[b, chans[:, 0], row, col]
-                where[r, :, i, j] = ((b * c + chans[:, 0]) * h + row) * w + col
+        rows, cols = (np.array(v) for v in _roi_pool_bins(p, roi, h, w, ct))
+        live_y, live_x = rows[:, 1] > rows[:, 0], cols[:, 1] > cols[:, 0]
+        if not live_y.any() or not live_x.any():
+            continue
+        y_lo, y_hi = rows[live_y, 0].min(), rows[live_y, 1].max()
+        x_lo, x_hi = cols[live_x, 0].min(), cols[live_x, 1].max()
+        crop = data[b, :, y_lo:y_hi, x_lo:x_hi]                            # (C, hr, wr)
+        ys, xs = np.arange(y_lo, y_hi), np.arange(x_lo, x_hi)
+        in_col = xp.asarray((xs[None] >= cols[:, :1]) & (xs[None] < cols[:, 1:]))   # (pw, wr)
+        in_row = xp.asarray((ys[None] >= rows[:, :1]) & (ys[None] < rows[:, 1:]))   # (ph, hr)
+        by_col = xp.where(in_col, crop[:, :, None, :], low)               # (C, hr, pw, wr)
+        col_arg = by_col.argmax(axis=3)
+        col_max = xp.take_along_axis(by_col, col_arg[..., None], axis=3)[..., 0]   # (C, hr, pw)
+        by_row = xp.where(in_row[None, :, :, None], col_max[:, None], low)          # (C,ph,hr,pw)
+        row_arg = by_row.argmax(axis=2)                                   # (C, ph, pw)
+        best = xp.take_along_axis(by_row, row_arg[:, :, None], axis=2)[:, :, 0]
+        # the column of each maximum: col_arg at (its row, its bin column)
+        col_at = xp.take_along_axis(col_arg, row_arg, axis=1)             # (C, ph, pw)
+        live = xp.asarray(live_y[:, None] & live_x[None, :])
+        chan = xp.arange(c)[:, None, None]
+        flat = ((b * c + chan) * h + (y_lo + row_arg)) * w + (x_lo + col_at)
+        out[r] = xp.where(live, best, 0)
+        where[r] = xp.where(live, flat, -1)
     return out, where
 
 
@@ -164,101 +178,92 @@ def _ra_channels(p, c):
     return c
 
 
-def _ra_samples(p, rois, batch, height, width, dtype):
-    """Every bilinear sample of every ROI, as flat arrays: output row (roi * bins + bin), data
-    plane (batch * planes + plane), the four neighbours' positions (4, S) in the plane and their
-    weights (4, S), already divided by the bin's sample count."""
+def _axis_weights(start, size, pooled, grid, limit, dtype):
+    """Per ROI, the (pooled, limit) matrix averaging the ``grid`` bilinear samples of each bin
+    along one axis (roi_align.cc's bilinear_interpolate, which is separable): samples beyond one
+    pixel outside weigh 0, those within are clamped to the border. ``start``, ``size`` and
+    ``grid`` are (R,) arrays; returns (R, pooled, limit)."""
+    t = dtype.type
+    r = len(start)
+    g_max = int(grid.max()) if r else 1
+    step = size / t(pooled)
+    i = np.arange(pooled, dtype=dtype)[None, :, None]
+    k = np.arange(g_max, dtype=dtype)[None, None, :]
+    g = grid.astype(dtype)[:, None, None]
+    pos = start[:, None, None] + i * step[:, None, None] + (k + t(0.5)) * step[:, None, None] / g
+    live = (k < g) & (pos >= -1) & (pos <= limit)
+    pos = np.maximum(pos, t(0))
+    low = pos.astype(np.int64)
+    top = low >= limit - 1
+    low = np.where(top, limit - 1, low)
+    high = np.where(top, low, low + 1)
+    frac = np.where(top, t(0), pos - low.astype(dtype))
+    weights = np.zeros((r, pooled, limit), dtype)
+    rows = np.broadcast_to(np.arange(r)[:, None, None], low.shape)
+    bins = np.broadcast_to(np.arange(pooled)[None, :, None], low.shape)
+    scale = live / g
+    np.add.at(weights, (rows, bins, low), ((t(1) - frac) * scale).astype(dtype))
+    np.add.at(weights, (rows, bins, high), (frac * scale).astype(dtype))
+    return weights
+
+
+def _ra_weights(p, rois, batch, height, width, dtype):
+    """(batch index (R,), Wy (R, ph, H), Wx (R, pw, W)): ROI r's output is Wy[r] @ image @
+    Wx[r]^T. A ROI with a negative batch index gets zero weights."""
     ph, pw = _pooled(_RA, p)
     t = dtype.type
-    scale = t(p["spatial_scale"])
+    rois = rois.astype(dtype)
+    b = rois[:, 0].astype(np.int64)
+    bad = np.flatnonzero(b >= batch)
+    if len(bad):
+        # MXNet reads past the feature map here
+        raise MXNetError(f"Error in operator {_RA}: rois row {bad[0]} has batch index "
+                         f"{b[bad[0]]}, but data holds {batch} image(s)")
     offset = t(0.5) if p["aligned"] else t(0)
-    planes = ph * pw if p["position_sensitive"] else 1
-    out_rows, data_planes, pos, wts = [], [], [], []
-    for r, roi in enumerate(rois.astype(dtype)):
-        b = int(roi[0])
-        if b < 0:
-            continue
-        if b >= batch:
-            # MXNet reads past the feature map here
-            raise MXNetError(f"Error in operator {_RA}: rois row {r} has batch index {b}, but "
-                             f"data holds {batch} image(s)")
-        x1, y1, x2, y2 = (v * scale - offset for v in roi[1:5])
-        rw, rh = x2 - x1, y2 - y1
-        if p["aligned"]:
-            if rw <= 0 or rh <= 0:
-                raise MXNetError(f"Error in operator {_RA}: ROI {r} has no area with "
-                                 f"aligned=True (rois row {list(map(float, roi))})")
-        else:
-            rw, rh = max(rw, t(1)), max(rh, t(1))
-        bh, bw = rh / t(ph), rw / t(pw)
-        gh = p["sample_ratio"] if p["sample_ratio"] > 0 else int(np.ceil(rh / t(ph)))
-        gw = p["sample_ratio"] if p["sample_ratio"] > 0 else int(np.ceil(rw / t(pw)))
-        count = t(gh * gw)
-        iy = np.arange(gh, dtype=dtype)
-        ix = np.arange(gw, dtype=dtype)
-        for i in range(ph):
-            ys = y1 + t(i) * bh + (iy + t(0.5)) * bh / t(gh)
-            for j in range(pw):
-                xs = x1 + t(j) * bw + (ix + t(0.5)) * bw / t(gw)
-                yy, xx = np.repeat(ys, gw), np.tile(xs, gh)
-                p4, w4 = _bilinear_points(yy, xx, height, width, dtype)
-                bin_ = i * pw + j
-                out_rows.append(np.full(yy.size, r * ph * pw + bin_))
-                plane = bin_ if p["position_sensitive"] else 0
-                data_planes.append(np.full(yy.size, b * planes + plane))
-                pos.append(p4)
-                wts.append(w4 / count)
-    if not out_rows:
-        return None
-    return (np.concatenate(out_rows), np.concatenate(data_planes),
-            np.concatenate(pos, axis=1), np.concatenate(wts, axis=1))
-
-
-def _bilinear_points(y, x, height, width, dtype):
-    """roi_align.cc's bilinear_interpolate: neighbours and weights of sample points, zero weight
-    beyond one pixel outside the map, clamped to the border within it."""
-    t = dtype.type
-    outside = (y < -1) | (y > height) | (x < -1) | (x > width)
-    y, x = np.maximum(y, t(0)), np.maximum(x, t(0))
-    y0, x0 = y.astype(np.int64), x.astype(np.int64)
-    top_y, top_x = y0 >= height - 1, x0 >= width - 1
-    y0 = np.where(top_y, height - 1, y0)
-    x0 = np.where(top_x, width - 1, x0)
-    y1 = np.where(top_y, y0, y0 + 1)
-    x1 = np.where(top_x, x0, x0 + 1)
-    ly = np.where(top_y, t(0), y - y0.astype(dtype))
-    lx = np.where(top_x, t(0), x - x0.astype(dtype))
-    hy, hx = t(1) - ly, t(1) - lx
-    pos = np.stack([y0 * width + x0, y0 * width + x1, y1 * width + x0, y1 * width + x1])
-    wts = np.stack([hy * hx, hy * lx, ly * hx, ly * lx]) * ~outside
-    pos[:, outside] = 0
-    return pos, wts
-
-
-def _ra_layout(p, data):
-    """The data as (N * planes, H * W, C_out): rows of output channels at each position."""
-    n, c, h, w = data.shape
-    ph, pw = _pooled(_RA, p)
-    planes = ph * pw if p["position_sensitive"] else 1
-    cout = c // planes
-    return data.reshape(n, cout, planes, h * w).transpose(0, 2, 3, 1).reshape(
-        n * planes, h * w, cout), cout
+    x1, y1, x2, y2 = (rois[:, i] * t(p["spatial_scale"]) - offset for i in range(1, 5))
+    rw, rh = x2 - x1, y2 - y1
+    if p["aligned"]:
+        empty = np.flatnonzero(((rw <= 0) | (rh <= 0)) & (b >= 0))
+        if len(empty):
+            raise MXNetError(f"Error in operator {_RA}: ROI {empty[0]} has no area with "
+                             f"aligned=True (rois row {rois[empty[0]].tolist()})")
+    else:
+        rw, rh = np.maximum(rw, t(1)), np.maximum(rh, t(1))
+    if p["sample_ratio"] > 0:
+        gh = gw = np.full(len(rois), p["sample_ratio"])
+    else:
+        gh = np.ceil(rh / t(ph)).astype(np.int64)
+        gw = np.ceil(rw / t(pw)).astype(np.int64)
+    wy = _axis_weights(y1, rh, ph, gh, height, dtype)
+    wx = _axis_weights(x1, rw, pw, gw, width, dtype)
+    wy[b < 0] = 0
+    return np.maximum(b, 0), wy, wx
 
 
 def _ra_forward(sc, p, ins):
     xp = sc.xp
     data, rois = ins
+    n, c, h, w = data.shape
     ph, pw = _pooled(_RA, p)
     ct = acc_dtype(data.dtype)
-    table, cout = _ra_layout(p, upcast(xp, data))
-    out = xp.zeros((rois.shape[0] * ph * pw, cout), ct)
-    n, _, h, w = data.shape
-    samples = _ra_samples(p, to_host(xp, rois), n, h, w, ct)
-    if samples is not None:
-        rows, planes, pos, wts = (xp.asarray(a) for a in samples)
-        acc = sum(table[planes, pos[k]] * wts[k][:, None].astype(ct) for k in range(4))
-        scatter_add(xp, out, rows, acc)
-    out = out.reshape(rois.shape[0], ph, pw, cout).transpose(0, 3, 1, 2)
+    b, wy, wx = _ra_weights(p, to_host(xp, rois), n, h, w, ct)
+    img = data.astype(ct, copy=False)
+    full = xp.zeros((len(b), c, ph, pw), ct)          # every data channel, every bin
+    for image in np.unique(b):
+        sel = np.flatnonzero(b == image)
+        wx_s, wy_s = xp.asarray(wx[sel]), xp.asarray(wy[sel])
+        # contract the width with one GEMM for all of the image's ROIs, then the height per ROI
+        cols = xp.matmul(img[image].reshape(c * h, w), wx_s.reshape(-1, w).T)
+        cols = cols.reshape(c, h, len(sel), pw).transpose(2, 0, 1, 3)            # (r, C, H, pw)
+        full[xp.asarray(sel)] = xp.matmul(wy_s[:, None], cols)
+    if p["position_sensitive"]:
+        planes = ph * pw
+        chan = (xp.arange(c // planes)[:, None] * planes + xp.arange(planes)[None, :])
+        bins = xp.arange(planes)
+        flat = full.reshape(len(b), c, planes)
+        out = flat[:, chan, bins[None, :]].reshape(len(b), c // planes, ph, pw)
+    else:
+        out = full
     return [xp.ascontiguousarray(out).astype(data.dtype, copy=False)]
 
 
@@ -268,18 +273,22 @@ def _ra_backward(sc, p, ograds, ins, outs):
     n, c, h, w = data.shape
     ph, pw = _pooled(_RA, p)
     ct = acc_dtype(data.dtype)
-    planes = ph * pw if p["position_sensitive"] else 1
-    cout = c // planes
-    g = upcast(xp, ograds[0]).transpose(0, 2, 3, 1).reshape(-1, cout)
-    table = xp.zeros((n * planes * h * w, cout), ct)
-    samples = _ra_samples(p, to_host(xp, rois), n, h, w, ct)
-    if samples is not None:
-        rows, plane, pos, wts = (xp.asarray(a) for a in samples)
-        for k in range(4):
-            scatter_add(xp, table, plane * (h * w) + pos[k],
-                        g[rows] * wts[k][:, None].astype(ct))
-    grad = table.reshape(n, planes, h * w, cout).transpose(0, 3, 1, 2).reshape(data.shape)
-    return [xp.ascontiguousarray(grad).astype(data.dtype, copy=False), _zero_rois(xp, rois)]
+    b, wy, wx = _ra_weights(p, to_host(xp, rois), n, h, w, ct)
+    g = ograds[0].astype(ct)
+    if p["position_sensitive"]:
+        planes = ph * pw
+        full = xp.zeros((len(b), c, planes), ct)
+        chan = (xp.arange(c // planes)[:, None] * planes + xp.arange(planes)[None, :])
+        full[:, chan, xp.arange(planes)[None, :]] = g.reshape(len(b), c // planes, planes)
+        g = full.reshape(len(b), c, ph, pw)
+    grad = xp.zeros((n, c, h, w), ct)
+    for image in np.unique(b):
+        sel = np.flatnonzero(b == image)
+        wx_s, wy_s = xp.asarray(wx[sel]), xp.asarray(wy[sel])
+        rows = xp.matmul(wy_s.transpose(0, 2, 1)[:, None], g[xp.asarray(sel)])  # (r, C, H, pw)
+        rows = rows.transpose(1, 2, 0, 3).reshape(c * h, -1)
+        grad[image] += xp.matmul(rows, wx_s.reshape(-1, w)).reshape(c, h, w)
+    return [grad.astype(data.dtype, copy=False), _zero_rois(xp, rois)]
 
 
 register(OpDef(
