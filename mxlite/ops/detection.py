@@ -376,13 +376,13 @@ def _match(p, overlaps):
         flags[j] = 1
         positives += 1
     if p["overlap_threshold"] > 0:
-        for j in np.flatnonzero(flags != 1):
-            k = int(np.argmax(ov[j]))
-            best[j], best_gt[j] = ov[j, k], k
-            if ov[j, k] > np.float32(p["overlap_threshold"]):
-                positives += 1
-                gt_done[k] = True
-                flags[j] = 1
+        rest = np.flatnonzero(flags != 1)
+        k = ov[rest].argmax(axis=1)                    # first best object, as the strict > loop
+        best[rest], best_gt[rest] = ov[rest, k], k
+        hit = ov[rest, k] > np.float32(p["overlap_threshold"])
+        flags[rest[hit]] = 1
+        gt_done[k[hit]] = True
+        positives += int(hit.sum())
     return flags, best, best_gt, positives
 
 
@@ -391,26 +391,21 @@ def _hard_negatives(p, flags, best, best_gt, ov, cls_pred, positives):
     count = min(int(positives * np.float32(p["negative_mining_ratio"])), a - positives)
     if count <= 0:
         return
-    cand = []
-    for j in range(a):
-        if flags[j] == 1:
-            continue
-        if best[j] < 0:
-            k = int(np.argmax(ov[j]))
-            best[j], best_gt[j] = ov[j, k], k
-        if best[j] < np.float32(p["negative_mining_thresh"]) and flags[j] == -1:
-            scores = cls_pred[:, j]
-            e = np.exp(scores - scores.max())
-            cand.append((-(e[0] / e.sum()), j))
+    unset = np.flatnonzero((flags != 1) & (best < 0))
+    if len(unset):
+        k = ov[unset].argmax(axis=1)
+        best[unset], best_gt[unset] = ov[unset, k], k
+    cand = np.flatnonzero((flags == -1) & (best < np.float32(p["negative_mining_thresh"])))
     if len(cand) < count:
         raise MXNetError(f"Error in operator {_MBT}: only {len(cand)} anchors qualify as "
                          f"negatives, {count} needed (negative_mining_thresh="
                          f"{p['negative_mining_thresh']})")
+    scores = cls_pred[:, cand]
+    e = np.exp(scores - scores.max(axis=0))
+    background = e[0] / e.sum(axis=0)
     # SortElemDescend on -prob: the lowest background probabilities (hardest negatives) first;
     # the sort is stable, so ties keep anchor order
-    order = sorted(range(len(cand)), key=lambda i: -cand[i][0])
-    for i in order[:count]:
-        flags[cand[i][1]] = 0
+    flags[cand[np.argsort(background, kind="stable")[:count]]] = 0
 
 
 def multibox_target(p, anchors, labels, cls_preds):
