@@ -7,11 +7,13 @@ from . import base, context, ops  # noqa: F401  (ops registers every operator)
 from . import ndarray, symbol, attribute, random  # noqa: F401
 from . import name as name  # noqa: F401  (mx.name.NameManager)
 from . import executor, binding  # noqa: F401
+from . import autograd, util  # noqa: F401
 from . import fluent as _fluent
 from .attribute import AttrScope
 from .base import MXNetError
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
 from .name import NameManager, Prefix  # noqa: F401
+from .util import is_np_shape, np_shape, set_np_shape, use_np_shape  # noqa: F401
 
 nd = ndarray
 sym = symbol
@@ -20,14 +22,22 @@ _fluent.install()
 __version__ = "0.1.0"
 
 __all__ = ["nd", "ndarray", "sym", "symbol", "Context", "cpu", "gpu", "cpu_pinned",
-           "current_context", "num_gpus", "MXNetError", "AttrScope", "random", "test_utils"]
+           "current_context", "num_gpus", "MXNetError", "AttrScope", "random", "test_utils",
+           "autograd", "util", "np_shape", "use_np_shape", "is_np_shape", "set_np_shape"]
 
 
-_LAZY_MODULES = {"test_utils", "model", "init", "initializer"}
+_LAZY_MODULES = {"test_utils", "model", "init", "initializer",
+                 # the training layer, as MXNet lays it out
+                 "module", "io", "metric", "optimizer", "lr_scheduler", "callback", "kvstore",
+                 "monitor", "visualization", "profiler"}
+# MXNet's short names of training modules
+_ALIASES = {"mod": "module", "opt": "optimizer", "kv": "kvstore", "viz": "visualization",
+            "mon": "monitor"}
 
 
 def __getattr__(attr):
-    # heavier modules load on first use (``mx.test_utils``, ``mx.model`` ...)
+    # heavier modules load on first use (``mx.test_utils``, ``mx.model``, ``mx.mod`` ...)
+    attr = _ALIASES.get(attr, attr)
     if attr in _LAZY_MODULES:
         import importlib
         return importlib.import_module(f".{attr}", __name__)

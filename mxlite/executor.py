@@ -56,6 +56,7 @@ class Executor:
                           for step in plan.steps]
         # a step whose first output is a head listed once may write it straight into that buffer
         for k, step in enumerate(plan.steps):
+            self._contexts[k].out_shapes = tuple(shapes[s] for s in step.outs)
             if plan.head_slots.count(step.outs[0]) == 1:
                 self._contexts[k].out = self._out_data[plan.head_slots.index(step.outs[0])]
         self._grad_positions = [i for i, r in enumerate(grad_reqs)
@@ -142,7 +143,8 @@ class Executor:
             shapes[slot] = shapes_by.get(key)
             dtypes[slot] = types_by.get(key)
         for slot, (node, _) in zip(plan.head_slots, plan.heads):
-            if shapes[slot] is None or dtypes[slot] is None:
+            # a 0 dimension is an unknown one (MXNet's legacy shapes), not a zero-size array
+            if shapes[slot] is None or 0 in shapes[slot] or dtypes[slot] is None:
                 what = "" if node.op is None else f" ({node.op.name} with " + ", ".join(
                     f"{k}={v}" for k, v in sorted(node.attrs.items())) + ")"
                 raise MXNetError(f"Cannot infer the shape/type of output {node.name}{what}: bind "

@@ -95,13 +95,13 @@ class MemoryPlan:
         self.fwd_release = [tuple(r) for r in self.fwd_release]
         self.grad_release = [tuple(unit.visible) for unit in bwd_units]
         self.kept_bytes = sum(self._size(s) for s in backward_reads - persistent)
-        self._timeline = self._events(plan, bwd_units, grad_slots, persistent)
+        self._timeline = self._events(plan, bwd_units, grad_slots)
         self.peak_bytes, self.storage_bytes = self._simulate()
 
     def _size(self, slot):
         return nbytes(self._shapes.get(slot), self._dtypes.get(slot))
 
-    def _events(self, plan, bwd_units, grad_slots, persistent):
+    def _events(self, plan, bwd_units, grad_slots):
         """(kind, key, bytes, dtype, source) in execution order: 'alloc' or 'free' of a value or
         gradient, or 'alias' of a key that shares ``source``'s memory (a view: Reshape's output,
         elemwise_add's input gradients)."""

@@ -2,7 +2,7 @@
 
 A fusion merges the backward units of a producer step and its only consumer into one unit, so a
 GPU kernel can do both in one pass over memory (FullyConnected's bias gradient with the
-activation's derivative, declared in ``ops/fully_connected_cuda.py``). Forward steps are never
+activation's derivative, declared in ``ops/fully_connected.py``). Forward steps are never
 touched: monitor callbacks and internal outputs see the same values as MXNet.
 """
 from .graph import BackwardUnit

@@ -1,12 +1,14 @@
 """Creating NDArrays: ``array``, ``zeros``, ``ones``, ``empty``, ``full``, ``arange``, ``eye``,
 ``linspace``, ``concatenate``, and ``waitall``.
 
-Legacy shape rules hold: a shape has no 0 dimension (0 means "unknown" in MXNet) and no 0-d arrays.
+Legacy shape rules hold: a shape has no 0 dimension (0 means "unknown" in MXNet) and no 0-d arrays,
+unless NumPy-shape semantics is on (``mx.np_shape``), where ``()`` and 0 dimensions are real shapes.
 """
 import numpy as np
 
 from ..base import MXNetError, dtype_np, integer_types
 from ..context import Context, array_module, current_context, device_scope
+from ..util import is_np_shape
 from .ndarray import NDArray, _move
 
 __all__ = ["array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace", "concatenate",
@@ -17,6 +19,12 @@ def _check_shape(shape):
     if isinstance(shape, integer_types):
         shape = (int(shape),)
     shape = tuple(int(d) for d in shape)
+    if is_np_shape():
+        # NumPy-shape semantics (mx.np_shape): () is a scalar, 0 an empty dimension, -1 unknown
+        if any(d < 0 for d in shape):
+            raise MXNetError(f"Invalid shape {shape}: an array cannot be created with an unknown "
+                             f"(-1) dimension")
+        return shape
     if not shape:
         raise MXNetError("Invalid shape (): 0-d arrays are not supported in MXNet's legacy shape "
                          "mode; use (1,)")

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..base import MXNetError, dtype_np, numeric_types
 from ..context import Context, array_module, current_context, device_scope
+from ..util import is_np_shape
 
 # MXNet's ndarray.py aliases the builtin slice (tests import it from here).
 py_slice = slice
@@ -16,6 +17,18 @@ __all__ = ["NDArray", "from_data", "invoke_op"]
 
 # Set by ndarray.register once the op functions exist (breaks an import cycle).
 invoke_op = None
+# Set by mxlite.autograd when it loads: mxlite/autograd/ndarray_steps.py (recording switches,
+# record_custom, note_write, the backward of indexing and copies). NDArray sits below autograd,
+# so it reaches the tape only through this.
+autograd_hooks = None
+
+
+def _recording_with(arr):
+    """The tape module when recording is on and ``arr`` has a live history, else None."""
+    ag = autograd_hooks
+    if ag is not None and ag.STATE.recording and ag.live_entry(arr) is not None:
+        return ag
+    return None
 
 
 def _shape_str(shape):
@@ -29,7 +42,8 @@ class NDArray:
     data lives.
     """
 
-    __slots__ = ("_data", "_ctx", "__weakref__")
+    # _ag: the autograd entry, None or (tape node, output index); see mxlite/autograd/tape.py
+    __slots__ = ("_data", "_ctx", "_ag", "__weakref__")
     __array_priority__ = 1000.0
 
     def __init__(self, data, ctx=None):
@@ -37,6 +51,7 @@ class NDArray:
             data, ctx = data._data, data._ctx
         self._data = data
         self._ctx = ctx if ctx is not None else current_context()
+        self._ag = None
 
     # ----- properties
     # ---------------------------------------------------------------------------------
@@ -74,15 +89,63 @@ class NDArray:
     def T(self):
         if self.ndim < 2:
             return self
+        if _recording_with(self):
+            return invoke_op("transpose", [self], {})
         return NDArray(self._xp.ascontiguousarray(self._data.T), self._ctx)
 
     @property
     def _xp(self):
         return array_module(self._ctx)
 
+    # ----- autograd
+    # -----------------------------------------------------------------------------------
     @property
     def grad(self):
+        """The gradient buffer attached by ``attach_grad`` / ``mark_variables``, else None."""
+        e = self._ag
+        if e is not None and e[0].is_var and not e[0].freed:
+            return e[0].grad
         return None
+
+    @property
+    def _fresh_grad(self):
+        e = self._ag
+        return bool(e is not None and e[0].is_var and e[0].fresh)
+
+    @_fresh_grad.setter
+    def _fresh_grad(self, state):
+        e = self._ag
+        if e is not None and e[0].is_var:
+            e[0].fresh = bool(state)
+
+    def attach_grad(self, grad_req="write", stype=None):
+        """Attach a zero-filled gradient buffer, making this array a variable of autograd.
+
+        Parameters
+        ----------
+        grad_req : {'write', 'add', 'null'}
+            How backward stores the gradient: overwrite, accumulate, or not at all.
+        stype : str, optional
+            Storage type of the gradient; only 'default' (dense) exists in mxlite.
+        """
+        if stype not in (None, "default"):
+            raise MXNetError(f"attach_grad: storage type {stype} is not supported by mxlite "
+                             f"(gradients are dense)")
+        from ..autograd import mark_variables
+        with device_scope(self._ctx):
+            grad = NDArray(self._xp.zeros_like(self._data), self._ctx)
+        mark_variables([self], [grad], grad_req)
+
+    def detach(self):
+        """The same data without its autograd history (gradients stop here)."""
+        return NDArray(self._data, self._ctx)
+
+    def backward(self, out_grad=None, retain_graph=False, train_mode=True):
+        """Compute the gradients of this array with respect to the marked variables (see
+        ``mx.autograd.backward``)."""
+        from ..autograd import backward
+        backward([self], None if out_grad is None else [out_grad], retain_graph=retain_graph,
+                 train_mode=train_mode)
 
     # ----- conversion
     # ---------------------------------------------------------------------------------
@@ -101,6 +164,8 @@ class NDArray:
         dt = dtype_np(dtype)
         if not copy and dt == self._data.dtype:
             return self
+        if _recording_with(self):
+            return invoke_op("Cast", [self], {"dtype": dt.name})
         with device_scope(self._ctx):
             return NDArray(self._data.astype(dt), self._ctx)
 
@@ -118,7 +183,11 @@ class NDArray:
             other._assign(self)
             return other
         if isinstance(other, Context):
-            return NDArray(_move(self._data, self._ctx, other), other)
+            out = NDArray(_move(self._data, self._ctx, other), other)
+            ag = _recording_with(self)
+            if ag is not None:
+                ag.record_custom("_copyto", [self], [out], ag.copy_backward(self._ctx))
+            return out
         raise TypeError(f"copyto does not support type {type(other)}")
 
     def as_in_context(self, context):
@@ -178,6 +247,8 @@ class NDArray:
                 raise ValueError(f"Cannot reshape array of size {self.size} into shape "
                                  f"{tuple(shape)}") from None
             raise
+        if _recording_with(self):
+            return invoke_op("Reshape", [self], {"shape": target})
         return NDArray(self._data.reshape(target), self._ctx)
 
     def reshape_like(self, other):
@@ -186,9 +257,19 @@ class NDArray:
     def broadcast_to(self, shape):
         return invoke_op("broadcast_to", [self], {"shape": tuple(shape)})
 
-    def _assign(self, value):
+    def _assign(self, value, what="an assignment"):
         """Write ``value`` (NDArray, array, list or number) into all of self, casting and
-        broadcasting."""
+        broadcasting; recorded as a copy when ``value`` has an autograd history."""
+        ag = autograd_hooks
+        if ag is not None:
+            ag.note_write(self, what)
+        self._write(value)
+        if ag is not None and isinstance(value, NDArray):
+            ag.record_custom("_copyto", [value], [self],
+                             ag.assign_backward(value, self._ctx))
+
+    def _write(self, value):
+        """The raw write of ``_assign``, with no autograd bookkeeping."""
         xp = self._xp
         with device_scope(self._ctx):
             if isinstance(value, NDArray):
@@ -231,6 +312,7 @@ class NDArray:
         from .utils import array_from_raw_bytes
         arr = array_from_raw_bytes(state["handle"])
         self._ctx, self._data = arr._ctx, arr._data
+        self._ag = None
 
     # ----- indexing
     # -----------------------------------------------------------------------------------
@@ -238,11 +320,37 @@ class NDArray:
         key = _index_key(key, self._ctx)
         with device_scope(self._ctx):
             out = self._data[key]
-        if out.ndim == 0:
+        if out.ndim == 0 and not is_np_shape():
             out = out.reshape(1)
-        return NDArray(out, self._ctx)
+        result = NDArray(out, self._ctx)
+        ag = _recording_with(self)
+        if ag is not None:
+            # a recorded result is a copy (MXNet records a slice op, which writes a new array)
+            with device_scope(self._ctx):
+                result._data = out.copy()
+            node = ag.record_custom("slice", [self], [result], ag.slice_backward(key))
+            node.attrs = ag.slice_symbol(key, self.shape, result.shape)  # for get_symbol
+        return result
 
     def __setitem__(self, key, value):
+        ag = autograd_hooks
+        if ag is not None:
+            ag.note_write(self, "an item assignment (x[key] = value)")
+            if isinstance(value, NDArray) and _recording_with(value) is not None:
+                if not (key is None or key is Ellipsis or
+                        isinstance(key, slice) and key == slice(None)):
+                    raise MXNetError("NotImplementedError: Inplace operations (+=, -=, x[:]=, "
+                                     "etc) are not supported when recording with autograd: "
+                                     "writing a recorded array into part of another one "
+                                     "(x[key] = y) cannot be differentiated; build the result "
+                                     "with concat or where")
+                # a whole-array copy (MXNet's _copyto): recorded
+                self._setitem_raw(key, value)
+                ag.record_custom("_copyto", [value], [self], ag.assign_backward(value, self._ctx))
+                return
+        self._setitem_raw(key, value)
+
+    def _setitem_raw(self, key, value):
         key = _index_key(key, self._ctx)
         xp = self._xp
         with device_scope(self._ctx):
@@ -287,8 +395,11 @@ class NDArray:
         raise TypeError(f"type {type(other)} not supported")
 
     def _inplace(self, other, tensor_op, scalar_op):
+        ag = autograd_hooks
+        if ag is not None:
+            ag.note_write(self, f"an in-place {tensor_op}")
         result = self._binary(other, tensor_op, scalar_op)
-        self._assign(result)
+        self._assign(result, f"an in-place {tensor_op}")
         return self
 
     def __add__(self, o):

@@ -1,9 +1,11 @@
 """``mx.nd.save`` / ``mx.nd.load``: MXNet's binary NDArray list format (``.params``, ``.nd``).
 
 The writer produces the V2 layout byte for byte as MXNet 1.9.1 does (src/ndarray/ndarray.cc
-``NDArray::Save``). The reader also takes the V1 layout (magic 0xF993FAC8), the pre-V1 one (no
-magic, ``uint32`` dims), and sparse (row_sparse, csr) arrays, which it densifies because mxlite only
-has default storage.
+``NDArray::Save``), or under NumPy-shape semantics (``mx.np_shape``) the V3 layout, where ndim 0 is
+a scalar with data. As in MXNet, a V3 file loads only under NumPy-shape semantics and the older
+layouts only outside it. The reader also takes the V1 layout (magic 0xF993FAC8), the pre-V1 one
+(no magic, ``uint32`` dims), and sparse (row_sparse, csr) arrays, which it densifies because mxlite
+only has default storage.
 
 A file is treated as hostile: every count and size is checked against the bytes that remain
 *before* anything is allocated, every field is validated, and each failure is an MXNetError naming
@@ -18,6 +20,7 @@ import numpy as np
 
 from ..base import DTYPE_MX_TO_NP, DTYPE_NP_TO_MX, MXNetError, string_types
 from ..context import Context, cpu, num_gpus
+from ..util import is_np_shape
 from ..utils import atomic_write_bytes
 from .ndarray import NDArray
 
@@ -82,10 +85,12 @@ def save_tobuffer(data):
     bytearray
     """
     names, arrays = _items(data)
+    np_shape = is_np_shape()
+    magic = _V3_MAGIC if np_shape else _V2_MAGIC
     out = bytearray(struct.pack("<QQQ", _LIST_MAGIC, 0, len(arrays)))
     for i, arr in enumerate(arrays):
         shape = arr.shape
-        if len(shape) == 0:
+        if len(shape) == 0 and not np_shape:
             label = repr(names[i]) if names is not None else f"at index {i}"
             # MXNet writes ndim 0 followed by the data, but reads ndim 0 as an empty "none" array
             # and desyncs on the rest: the file it writes cannot be loaded (§4.1 gotcha).
@@ -97,7 +102,7 @@ def save_tobuffer(data):
             raise TypeError(f"Cannot save array of dtype {arr._data.dtype}: MXNet has no type flag "
                             f"for it")
         ctx = arr.context
-        out += struct.pack(f"<Iii{len(shape)}qiii", _V2_MAGIC, 0, len(shape), *shape,
+        out += struct.pack(f"<Iii{len(shape)}qiii", magic, 0, len(shape), *shape,
                            ctx.device_typeid, ctx.device_id, flag)
         host = arr._data if isinstance(arr._data, np.ndarray) else arr.asnumpy()
         if host.size:  # (a zero-size array has no data bytes; memoryview cannot cast it)
@@ -247,12 +252,17 @@ def _read_array(reader, index):
     what = f"array {index}"
     magic = reader.scalar("<I", what + " magic")
     stype, sshape = 0, None
-    if magic == _V3_MAGIC:
-        raise reader.error(what + " magic", "0xF993FACA is the V3 layout that MXNet writes in "
-                                            "NumPy-shape mode (mx.np / npx.set_np); mxlite "
-                                            "implements the legacy mx.nd API and cannot load it",
-                           start)
-    if magic == _V2_MAGIC:
+    np_shape = is_np_shape()
+    if magic == _V3_MAGIC and not np_shape:
+        raise reader.error(what + " magic", "0xF993FACA is the V3 layout MXNet writes in "
+                                            "NumPy-shape mode: ndarray was saved in np shape "
+                                            "semantics, must be loaded in the same semantics "
+                                            "(load it inside `with mx.np_shape(True):`)", start)
+    if magic != _V3_MAGIC and np_shape:
+        raise reader.error(what + " magic", "ndarray was not saved in np shape semantics, but "
+                                            "being loaded in np shape semantics: load it inside "
+                                            "`with mx.np_shape(False):`", start)
+    if magic in (_V2_MAGIC, _V3_MAGIC):
         at = reader.pos
         stype = reader.scalar("<i", what + " storage type")
         if stype not in _NUM_AUX:
@@ -267,7 +277,7 @@ def _read_array(reader, index):
     else:
         raise reader.error(what + " magic", f"unknown magic 0x{magic:08X} (expected 0xF993FAC9, "
                                             f"0xF993FAC8 or a pre-V1 ndim <= {_MAX_NDIM})", start)
-    if len(shape) == 0:
+    if len(shape) == 0 and magic != _V3_MAGIC:
         reader.none_arrays.append(start)
         return None  # an empty ("none") NDArray handle in MXNet
     ctx = _context(reader, what + " context")

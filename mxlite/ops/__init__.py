@@ -25,6 +25,8 @@ FAMILIES = (
     "spatial_transformer", "correlation", "roi", "detection", "proposal",
     # linear algebra
     "dot", "linalg", "linalg_factor",
+    # training: the optimizers' update ops
+    "optimizer",
 )
 
 for _family in FAMILIES:

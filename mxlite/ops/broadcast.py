@@ -6,6 +6,7 @@ into.
 import numpy as np
 
 from ..base import MXNetError
+from ..util import is_np_shape
 from ._util import OptInt, axis_in, fmt_shape, lhs_type, norm_axis, sum_as, unbroadcast
 from .params import REQUIRED, Axis, Int, ParamSpec, Shape
 from .registry import OpDef, register
@@ -77,7 +78,9 @@ _declare("broadcast_axis", ParamSpec(Shape("axis", (), "The size-1 axes to broad
 # ----- tile / repeat ------------------------------------------------------------------------------
 def _tile_geometry(p, s):
     reps = tuple(p["reps"])
-    if any(r < 1 for r in reps):
+    # NumPy-shape mode allows empty results, so a 0 repetition is valid there
+    lowest = 0 if is_np_shape() else 1
+    if any(r < lowest for r in reps):
         raise MXNetError(f"tile: every entry of reps={fmt_shape(reps)} must be a positive "
                          f"integer")
     n = max(len(s), len(reps))

@@ -7,15 +7,9 @@ simple_bind learns ``fc1_weight``.
 """
 from ..base import MXNetError
 from . import fully_connected_cuda
+from ._util import prod
 from .params import Bool, Int, ParamSpec
 from .registry import BackwardFusion, BackwardReads, OpDef, register, register_fusion
-
-
-def prod(dims):
-    n = 1
-    for d in dims:
-        n *= d
-    return n
 
 
 # --------------------------------------------------------------------------------------------------
@@ -59,7 +53,10 @@ def _fc_shape(p, in_shapes):
 
 
 def _fc_2d(p, x):
-    return x.reshape(x.shape[0], -1) if p["flatten"] else x.reshape(-1, x.shape[-1])
+    # explicit sizes, not -1: a zero-size batch (NumPy-shape mode) has no -1 to infer
+    if p["flatten"]:
+        return x.reshape(x.shape[0], prod(x.shape[1:]))
+    return x.reshape(prod(x.shape[:-1]), x.shape[-1])
 
 
 def _fc_forward(sc, p, ins):

@@ -40,33 +40,36 @@ def _out_dtype(name, p, allowed):
     return dt
 
 
-def _known(shape):
-    """``shape`` as a tuple, or None when legacy rules read it as unknown."""
+def _partial(name, shape):
+    """The ``shape`` parameter as a partial shape: 0 and -1 dims are unknown (0), as in MXNet's
+    legacy mode; None when the whole shape is unknown (empty)."""
     shape = tuple(shape)
-    return None if not shape or 0 in shape else shape
+    if any(d < -1 for d in shape):
+        raise MXNetError(f"Error in operator {name}: invalid shape={shape} (dims must be "
+                         f"positive, or 0 / -1 for unknown)")
+    return tuple(max(d, 0) for d in shape) or None
 
 
-def _shape_of(name, p):
-    shape = _known(p["shape"])
-    if shape is None:
-        raise MXNetError(f"Error in operator {name}: the output shape {tuple(p['shape'])} is "
-                         f"unknown; pass a shape without 0 dimensions")
-    if any(d < 0 for d in shape):
-        raise MXNetError(f"Error in operator {name}: invalid shape {shape}")
+def _shape_of(name, p, sc=None):
+    """The output shape: the parameter, or what the plan inferred for its unknown dims."""
+    if sc is not None and sc.out_shapes and sc.out_shapes[0] is not None:
+        return tuple(sc.out_shapes[0])
+    shape = _partial(name, p["shape"])
+    if shape is None or 0 in shape:
+        raise MXNetError(f"Error in operator {name}: the output shape={tuple(p['shape'])} is "
+                         f"unknown; pass a shape without 0 or -1 dimensions, or use the op in a "
+                         f"graph whose other nodes determine them")
     return shape
 
 
 # ----- _zeros / _ones / _full ---------------------------------------------------------------------
 def _declare_fill(name, value_of, extra=(), doc=""):
     def infer_shape(p, in_shapes):
-        shape = _known(p["shape"])
-        if shape is not None and any(d < 0 for d in shape):
-            raise MXNetError(f"Error in operator {name}: invalid shape {shape}")
-        return [], [shape]
+        return [], [_partial(name, p["shape"])]
 
     def forward(sc, p, ins):
         dt = _out_dtype(name, p, _ALL_BOOL)
-        return [sc.xp.full(_shape_of(name, p), value_of(p), dtype=dt)]
+        return [sc.xp.full(_shape_of(name, p, sc), value_of(p), dtype=dt)]
 
     register(OpDef(
         name=name, inputs=(),

@@ -9,6 +9,7 @@ means float32, int32 for randint). Draws come from ``mxlite.random.generator(ctx
 import numpy as np
 
 from ..base import MXNetError
+from ..util import is_np_shape
 from ..random import generator
 from .params import Dtype, Float, Int, ParamSpec, Shape, Str
 from .registry import OpDef, register
@@ -28,7 +29,7 @@ def _make_shape(name):
     def infer_shape(p, in_shapes):
         shape = tuple(p["shape"])
         # legacy shapes: an empty shape or a 0 dimension means "unknown, infer it from the graph"
-        if not shape or 0 in shape:
+        if (not shape or 0 in shape) and not is_np_shape():
             return [], [None]
         if any(d < 0 for d in shape):
             raise MXNetError(f"Error in operator {name}: invalid shape {shape}")
@@ -50,6 +51,8 @@ def _make_type(name, allowed, default):
 
 def _shape_of(p, name):
     shape = tuple(p["shape"])
+    if is_np_shape():  # () is a scalar and 0 an empty dimension there
+        return shape
     if not shape or 0 in shape:
         raise MXNetError(f"Error in operator {name}: the output shape is unknown; pass shape=")
     return shape

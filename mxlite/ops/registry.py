@@ -32,13 +32,16 @@ class StepContext:
     out : array or None
         Set by the executor: the output buffer an op may write its first output into.
 
+    out_shapes : tuple of shapes or None
+        Set by the executor: the inferred shapes of the step's outputs.
     workspace : Workspace or None
         Set by the executor: scratch buffers shared by every step of one executor (steps run one
         at a time), so temporaries are allocated once per executor rather than per call or per
         step. None in imperative calls: temporaries are then plain fresh arrays.
     """
 
-    __slots__ = ("xp", "ctx", "is_train", "state", "node_name", "grad_wanted", "out", "workspace")
+    __slots__ = ("xp", "ctx", "is_train", "state", "node_name", "grad_wanted", "out", "workspace",
+                 "out_shapes")
 
     def __init__(self, xp, ctx, is_train=False, node_name="", workspace=None):
         self.xp = xp
@@ -47,6 +50,9 @@ class StepContext:
         self.state = {}
         self.node_name = node_name
         self.workspace = workspace
+        # the output shapes the plan inferred (set by the executor): a creation op whose shape
+        # parameter has unknown dims (``ones(shape=(-1, 3))``) learns them from its consumers
+        self.out_shapes = None
         # per input: does anything use its gradient? (None: unknown, compute all). A backward
         # may skip work for an input marked False and return None for it.
         self.grad_wanted = None
@@ -146,9 +152,12 @@ class OpDef:
     doc: str = ""
     # Names of inputs whose gradient MXNet refuses to compute (Embedding's data).
     no_grad_inputs: tuple = ()
-    # Whether infer_shape understands partial shapes (0 = unknown dim); other rules see None for
-    # them. Element-wise ops (same_shape) are partial-aware.
+    # Whether infer_shape understands partial shapes (0 = unknown dim); other rules are evaluated
+    # on stand-in sizes (mxlite.symbol.infer). Element-wise ops (same_shape) are partial-aware.
+    # ``fill_inputs(p, in_shapes, out_shapes) -> in_shapes`` learns unknown input dims from known
+    # outputs (Reshape, transpose ...).
     partial_shapes: Optional[bool] = None
+    fill_inputs: Optional[Callable] = None
     backward_reads: object = None
     forward_view: bool = False
     grad_passthrough: tuple = ()

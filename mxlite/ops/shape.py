@@ -14,6 +14,7 @@ from ._util import (
     OptInt,
     fmt_shape,
     norm_axis,
+    prod,
     register_unary,
     reshape_back,
     unary_shape_rule,
@@ -29,13 +30,6 @@ from .params import (
     Shape,
 )
 from .registry import READS_SHAPES, OpDef, register
-
-
-def _size(shape):
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 def reshape_shape(dshape, spec, reverse=False):
@@ -88,17 +82,17 @@ def reshape_shape(dshape, spec, reverse=False):
         raise MXNetError(f"Reshape: shape {tuple(spec)} consumes more dimensions than the "
                          f"input {tuple(dshape)} has") from None
     if infer_at >= 0:
-        rest = _size(out)
-        if rest == 0 or _size(dshape) % rest:
+        rest = prod(out)
+        if rest == 0 or prod(dshape) % rest:
             raise MXNetError(f"Reshape: cannot infer the -1 dim of {tuple(spec)} from input "
                              f"shape {tuple(dshape)}")
-        out[infer_at] = _size(dshape) // rest
+        out[infer_at] = prod(dshape) // rest
     if reverse:
         out.reverse()
         dshape.reverse()
-    if _size(out) != _size(dshape):
-        raise MXNetError(f"Reshape: target shape {tuple(out)} has {_size(out)} elements but the "
-                         f"input shape {tuple(dshape)} has {_size(dshape)}")
+    if prod(out) != prod(dshape):
+        raise MXNetError(f"Reshape: target shape {tuple(out)} has {prod(out)} elements but the "
+                         f"input shape {tuple(dshape)} has {prod(dshape)}")
     return tuple(out)
 
 
@@ -131,8 +125,34 @@ def _reshape_backward(sc, p, ograds, ins, outs):
     return [ograds[0].reshape(ins[0].shape)]
 
 
+def _reshape_fill(p, in_shapes, out_shapes):
+    """The input's single unknown dimension from a known output (its element count)."""
+    data, out = in_shapes[0], out_shapes[0]
+    if data is None or out is None or 0 in out or list(data).count(0) != 1:
+        return in_shapes
+    rest = prod(d for d in data if d)
+    total = prod(out)
+    if rest and total % rest == 0:
+        in_shapes[0] = tuple(total // rest if d == 0 else d for d in data)
+    return in_shapes
+
+
+def _transpose_fill(p, in_shapes, out_shapes):
+    """The input's unknown dimensions from a known output, through the inverse permutation."""
+    data, out = in_shapes[0], out_shapes[0]
+    if out is None or (data is not None and len(data) != len(out)):
+        return in_shapes
+    perm = _perm(p, len(out))
+    back = [0] * len(out)
+    for i, a in enumerate(perm):
+        back[a] = out[i]
+    in_shapes[0] = tuple(d or b for d, b in zip(data or back, back))
+    return in_shapes
+
+
 register(OpDef(name="Reshape", aliases=("reshape",), params=_RESHAPE_PARAMS,
                forward=_reshape_forward, backward=_reshape_backward, infer_shape=_reshape_shape,
+               fill_inputs=_reshape_fill,
                backward_reads=READS_SHAPES, forward_view=True, grad_passthrough=(0,),
                doc="Reshapes the input; 0 copies a dim, -1 infers one, -2 copies the rest, -3 "
                    "merges two dims, -4 splits one (two values follow)."))
@@ -142,7 +162,7 @@ def _flatten_shape(p, in_shapes):
     data = in_shapes[0]
     if data is None:
         return [None], [None]
-    return [data], [(data[0], _size(data[1:]))]
+    return [data], [(data[0], prod(data[1:]))]
 
 
 register(OpDef(name="Flatten", aliases=("flatten",), forward=lambda sc, p, ins: [
@@ -214,8 +234,9 @@ register_unary("transpose",
                unary_shape_rule(lambda p, s: tuple(s[a] for a in _perm(p, len(s)))),
                lambda sc, p, ins: [ins[0].transpose(_perm(p, ins[0].ndim))],
                lambda sc, p, g, ins, outs: [g[0].transpose(
-           tuple(int(a) for a in np.argsort(_perm(p, ins[0].ndim))))],
-               "Permutes the dimensions of the input (reverses them by default).")
+                   tuple(int(a) for a in np.argsort(_perm(p, ins[0].ndim))))],
+               "Permutes the dimensions of the input (reverses them by default).",
+               backward_reads=READS_SHAPES, fill_inputs=_transpose_fill)
 
 
 def _swap(p, ndim):

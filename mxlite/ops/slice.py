@@ -2,7 +2,7 @@
 gradient scatters the head gradient back into a zero array of the input's shape.
 """
 from ..base import MXNetError
-from ._util import OptInt, axis_in, fmt_shape, lhs_type, norm_axis, register_unary, unary_shape_rule
+from ._util import OptInt, axis_in, fmt_shape, lhs_type, norm_axis, register_unary
 from .params import REQUIRED, Axis, Int, OptShape, ParamSpec, Shape
 from .registry import OpDef, register
 
@@ -57,13 +57,34 @@ def _slice_backward(sc, p, ograds, ins, outs):
     return [grad]
 
 
+def _axiswise(fn):
+    """A shape rule for slices, which keep the rank: a dimension unknown on the input (0) is
+    unknown on the output, as MXNet's SliceShape gives; the known ones are sliced as usual (on a
+    large stand-in for the unknown ones, which they do not depend on)."""
+    def infer(p, in_shapes):
+        data = in_shapes[0]
+        if data is None:
+            return [None], [None]
+        if all(data):
+            return [data], [fn(p, tuple(data))]
+        for stand_in in (7207200, 97, 13, 8, 5, 3, 2, 1):  # one the slice accepts
+            try:
+                out = fn(p, tuple(d or stand_in for d in data))
+            except MXNetError:
+                continue
+            return [data], [tuple(o if d else 0 for o, d in zip(out, data))]
+        return [data], [None]
+    return infer
+
+
 register_unary("slice",
                ParamSpec(OptShape("begin", REQUIRED, "Start index per leading axis (None OK)."),
                           OptShape("end", REQUIRED, "End index per leading axis (None OK)."),
                           OptShape("step", (), "Step per leading axis (None: 1; negative OK).")),
-               unary_shape_rule(lambda p, s: tuple(r[3] for r in _slice_ranges(p, s))),
+               _axiswise(lambda p, s: tuple(r[3] for r in _slice_ranges(p, s))),
                lambda sc, p, ins: [ins[0][_slice_key(p, ins[0].shape)]], _slice_backward,
-               "Slices a region with Python semantics on the leading axes.", aliases=("crop",))
+               "Slices a region with Python semantics on the leading axes.", aliases=("crop",),
+               partial_shapes=True)
 
 
 def _slice_axis_key(p, s):
@@ -93,10 +114,10 @@ register_unary("slice_axis", ParamSpec(Int("axis", REQUIRED, "Axis to slice (neg
                                # MXNet requires end but accepts None; the generated
                                # wrappers drop None-valued keywords, so None is the default
                                OptInt("end", None, "End index (None: to the end).")),
-               unary_shape_rule(_slice_axis_shape),
+               _axiswise(_slice_axis_shape),
                lambda sc, p, ins: [ins[0][_slice_axis_key(p, ins[0].shape)[1]]],
                _slice_axis_backward,
-               "Slices [begin, end) along one axis.")
+               "Slices [begin, end) along one axis.", partial_shapes=True)
 
 
 # ----- reverse ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 import warnings
 
 from .. import attribute
+from ..util import is_np_shape
 from ..base import MXNetError, NotImplementedForSymbol, dtype_flag, dtype_np, numeric_types
 from ..ops import registry
 from .infer import infer_graph, is_known_shape
@@ -13,6 +14,13 @@ from .node import Node, topo_order
 
 __all__ = ["Symbol", "Variable", "var", "Group", "load", "load_json"]
 
+
+
+def _legacy_dims(shape):
+    """A given shape with unknown dimensions as 0 (the planner's notation): NumPy-shape mode
+    marks them -1."""
+    dims = tuple(int(d) for d in shape)
+    return tuple(0 if d == -1 else d for d in dims) if is_np_shape() else dims
 
 class Symbol:
     """A list of graph outputs ("heads"), each a (Node, output index) pair."""
@@ -206,7 +214,7 @@ class Symbol:
                     raise TypeError(f"Arguments need to be shapes (tuple), but '{name}' is "
                                     f"{type(value)}")
                 if value:  # () means unknown; a 0 dimension is an unknown dimension
-                    out[name] = tuple(int(d) for d in value)
+                    out[name] = _legacy_dims(value)
             elif value is not None:
                 out[name] = dtype_np(value)
         for node in self._order():
@@ -214,8 +222,8 @@ class Symbol:
                 if kind == "shape" and "__shape__" in node.attrs:
                     shape = tuple(json.loads(node.attrs["__shape__"].replace("(", "[")
                                              .replace(")", "]").replace(",]", "]")))
-                    if is_known_shape(shape):
-                        out[node.name] = shape
+                    if shape:  # a 0 dimension is an unknown one, as given
+                        out[node.name] = _legacy_dims(shape)
                 if kind == "type" and "__dtype__" in node.attrs:
                     from ..base import dtype_from_flag
                     out[node.name] = dtype_from_flag(int(node.attrs["__dtype__"]))
@@ -254,8 +262,15 @@ class Symbol:
         return arg_s, out_s, aux_s
 
     def infer_shape_partial(self, *args, **kwargs):
+        """Like ``infer_shape``, but unknown dimensions stay unknown: 0 (MXNet's legacy shapes) or,
+        in NumPy-shape mode, -1; an entirely unknown shape is ``()`` (``None`` with np_shape)."""
         arg_s, out_s, aux_s = self._infer("shape", args, kwargs)
-        fill = lambda lst: [s if s is not None else () for s in lst]  # noqa: E731
+        np_mode = is_np_shape()
+
+        def fill(shapes):
+            if np_mode:
+                return [None if s is None else tuple(d if d else -1 for d in s) for s in shapes]
+            return [s if s is not None else () for s in shapes]
         return fill(arg_s), fill(out_s), fill(aux_s)
 
     def infer_type(self, *args, **kwargs):

@@ -36,6 +36,8 @@ from .compare import (  # noqa: F401  (re-exported)
     default_numeric_eps, default_rtols, effective_dtype, find_max_violation, get_atol, get_etol,
     get_rtol, get_tolerance, get_tols, locationError, same, tf32_enabled)
 from .consistency import check_consistency  # noqa: F401  (re-exported)
+from ..io.datasets import (  # noqa: F401  (MXNet's test_utils offers the MNIST helpers)
+    download, get_mnist, get_mnist_iterator, get_mnist_ubyte)
 
 # No __all__, as in MXNet: test files do ``from mxnet.test_utils import *`` and rely on getting the
 # public helpers together with the modules imported here (np, os, sys).

@@ -38,3 +38,16 @@ NO_CASE = {
                              "bind it (MXNet's neither): forward, gradient, dtypes and errors are "
                              "tested imperatively in tests/test_boolean_mask.py",
 }
+# The optimizers' update ops write the weight and their states in place and have no gradient:
+# each is checked step by step against MXNet 1.9.1 (tests/golden/training) in
+# tests/test_optimizer.py.
+_UPDATE_OPS = (
+    "sgd_update", "sgd_mom_update", "mp_sgd_update", "mp_sgd_mom_update", "nag_mom_update",
+    "mp_nag_mom_update", "adam_update", "rmsprop_update", "rmspropalex_update", "ftrl_update",
+    "ftml_update", "signsgd_update", "signum_update", "lamb_update_phase1", "lamb_update_phase2",
+    "mp_lamb_update_phase1", "mp_lamb_update_phase2", "multi_sgd_update",
+    "preloaded_multi_sgd_update", "multi_sgd_mom_update", "preloaded_multi_sgd_mom_update",
+    "multi_mp_sgd_update", "preloaded_multi_mp_sgd_update", "multi_mp_sgd_mom_update",
+    "preloaded_multi_mp_sgd_mom_update")
+NO_CASE.update({op: "an in-place optimizer update without gradient: checked step by step against "
+                    "MXNet 1.9.1 in tests/test_optimizer.py" for op in _UPDATE_OPS})
