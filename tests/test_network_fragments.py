@@ -135,3 +135,9 @@ def test_ctc_head_trains():
         for name in ("proj_weight", "proj_bias"):
             ex.arg_dict[name][:] -= 0.5 * ex.grad_dict[name]
     assert values[-1] < values[0]
+
+
+def test_mx_contrib_names_the_contrib_ops():
+    assert mx.contrib.ndarray.CTCLoss is mx.nd.contrib.CTCLoss
+    assert mx.contrib.sym.MultiBoxPrior is mx.sym.contrib.MultiBoxPrior
+    assert mx.contrib.nd is mx.contrib.ndarray and mx.contrib.symbol is mx.sym.contrib
