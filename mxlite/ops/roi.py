@@ -19,8 +19,8 @@ pooled_h, pooled_w). ``rois`` takes no gradient (zeros, as MXNet writes).
 The ROI geometry is worked out on the host from the small rois array. ROIAlign's sampling is
 separable (a sample's weight is a row weight times a column weight), so each ROI's output is
 Wy @ image @ Wx^T with small per-ROI matrices: one GEMM per image for the columns, a batched one
-for the rows, on the data's device; the gradient is the transpose. ROIPooling takes maxima over
-each ROI's crop with masked reductions.
+for the rows, on the data's device; the gradient is the transpose. ROIPooling takes the bins'
+maxima over the ROIs' crops with masked reductions, ROIs of similar size batched together.
 """
 import math
 
@@ -93,44 +93,76 @@ def _roi_pool_bins(p, roi, height, width, dtype):
     return ranges(y1, size_h, ph, height), ranges(x1, size_w, pw, width)
 
 
+def _chunks(todo, heights, widths, per_cell, budget=1 << 19):
+    """ROIs in groups of similar crop size (sorted by area), each group's padded work within
+    ``budget`` elements: padding a small crop to a large one is the waste to avoid."""
+    order = todo[np.lexsort((widths[todo], heights[todo]))]
+    group, top_h, top_w = [], 0, 0
+    for r in order:
+        h, w = max(top_h, heights[r]), max(top_w, widths[r])
+        if group and (len(group) + 1) * per_cell * h * w > budget:
+            yield np.array(group)
+            group, h, w = [], heights[r], widths[r]
+        group.append(r)
+        top_h, top_w = h, w
+    if group:
+        yield np.array(group)
+
+
 def _roi_pool(xp, p, data, rois):
-    """Output (R, C, ph, pw) and the flat data index of each maximum (-1 where none). Per ROI,
-    the bins' maxima over its crop: first over each bin's columns, then over its rows, with masked
-    reductions (argmax takes the first maximum, so ties go to the first in row-major order)."""
+    """Output (R, C, ph, pw) and the flat data index of each maximum (-1 where none).
+
+    ROIs go in chunks; each ROI's crop (padded to the chunk's largest) is reduced per bin, first
+    over the bin's columns, then over its rows, with masked maxima (argmax takes the first
+    maximum, so ties go to the first in row-major order, as MXNet's strict > loop)."""
     n, c, h, w = data.shape
     ph, pw = _pooled(_RP, p)
     ct = acc_dtype(data.dtype)
     host_rois = to_host(xp, rois).astype(ct)
-    out = xp.zeros((rois.shape[0], c, ph, pw), data.dtype)
-    where = xp.full((rois.shape[0], c, ph, pw), -1, np.int64)
-    low = xp.asarray(-np.inf, data.dtype)
+    r_all = len(host_rois)
+    out = xp.zeros((r_all, c, ph, pw), data.dtype)
+    where = xp.full((r_all, c, ph, pw), -1, np.int64)
+    rows = np.zeros((r_all, ph, 2), np.int64)
+    cols = np.zeros((r_all, pw, 2), np.int64)
+    batch = host_rois[:, 0].astype(np.int64) if r_all else np.zeros(0, np.int64)
     for r, roi in enumerate(host_rois):
-        b = int(roi[0])
-        if not 0 <= b < n:
-            continue
-        rows, cols = (np.array(v) for v in _roi_pool_bins(p, roi, h, w, ct))
-        live_y, live_x = rows[:, 1] > rows[:, 0], cols[:, 1] > cols[:, 0]
-        if not live_y.any() or not live_x.any():
-            continue
-        y_lo, y_hi = rows[live_y, 0].min(), rows[live_y, 1].max()
-        x_lo, x_hi = cols[live_x, 0].min(), cols[live_x, 1].max()
-        crop = data[b, :, y_lo:y_hi, x_lo:x_hi]                            # (C, hr, wr)
-        ys, xs = np.arange(y_lo, y_hi), np.arange(x_lo, x_hi)
-        in_col = xp.asarray((xs[None] >= cols[:, :1]) & (xs[None] < cols[:, 1:]))   # (pw, wr)
-        in_row = xp.asarray((ys[None] >= rows[:, :1]) & (ys[None] < rows[:, 1:]))   # (ph, hr)
-        by_col = xp.where(in_col, crop[:, :, None, :], low)               # (C, hr, pw, wr)
-        col_arg = by_col.argmax(axis=3)
-        col_max = xp.take_along_axis(by_col, col_arg[..., None], axis=3)[..., 0]   # (C, hr, pw)
-        by_row = xp.where(in_row[None, :, :, None], col_max[:, None], low)          # (C,ph,hr,pw)
-        row_arg = by_row.argmax(axis=2)                                   # (C, ph, pw)
-        best = xp.take_along_axis(by_row, row_arg[:, :, None], axis=2)[:, :, 0]
-        # the column of each maximum: col_arg at (its row, its bin column)
-        col_at = xp.take_along_axis(col_arg, row_arg, axis=1)             # (C, ph, pw)
-        live = xp.asarray(live_y[:, None] & live_x[None, :])
-        chan = xp.arange(c)[:, None, None]
-        flat = ((b * c + chan) * h + (y_lo + row_arg)) * w + (x_lo + col_at)
-        out[r] = xp.where(live, best, 0)
-        where[r] = xp.where(live, flat, -1)
+        if 0 <= batch[r] < n:
+            rows[r], cols[r] = _roi_pool_bins(p, roi, h, w, ct)
+    live = (rows[:, :, None, 1] > rows[:, :, None, 0]) & (cols[:, None, :, 1] > cols[:, None, :, 0])
+    live &= ((batch >= 0) & (batch < n))[:, None, None]
+    todo = np.flatnonzero(live.any(axis=(1, 2)))
+    if not len(todo):
+        return out, where
+    y_lo = np.where(live.any(axis=2), rows[:, :, 0], h).min(axis=1)
+    y_hi = np.where(live.any(axis=2), rows[:, :, 1], 0).max(axis=1)
+    x_lo = np.where(live.any(axis=1), cols[:, :, 0], w).min(axis=1)
+    x_hi = np.where(live.any(axis=1), cols[:, :, 1], 0).max(axis=1)
+    low = xp.asarray(-np.inf, data.dtype)
+    for sel in _chunks(todo, y_hi - y_lo, x_hi - x_lo, c * max(ph, pw)):
+        hr, wr = int((y_hi - y_lo)[sel].max()), int((x_hi - x_lo)[sel].max())
+        ys = y_lo[sel, None] + np.arange(hr)[None]                            # (r, hr)
+        xs = x_lo[sel, None] + np.arange(wr)[None]                            # (r, wr)
+        crop = data[xp.asarray(batch[sel])[:, None, None], :,
+                    xp.asarray(np.minimum(ys, h - 1))[:, :, None],
+                    xp.asarray(np.minimum(xs, w - 1))[:, None, :]]            # (r, hr, wr, C)
+        crop = crop.transpose(0, 3, 1, 2)                                     # (r, C, hr, wr)
+        in_col = xp.asarray((xs[:, None] >= cols[sel, :, :1]) & (xs[:, None] < cols[sel, :, 1:]))
+        in_row = xp.asarray((ys[:, None] >= rows[sel, :, :1]) & (ys[:, None] < rows[sel, :, 1:]))
+        by_col = xp.where(in_col[:, None, None], crop[:, :, :, None, :], low)  # (r,C,hr,pw,wr)
+        col_arg = by_col.argmax(axis=4)                                       # (r, C, hr, pw)
+        col_max = xp.take_along_axis(by_col, col_arg[..., None], axis=4)[..., 0]
+        by_row = xp.where(in_row[:, None, :, :, None], col_max[:, :, None], low)  # (r,C,ph,hr,pw)
+        row_arg = by_row.argmax(axis=3)                                       # (r, C, ph, pw)
+        best = xp.take_along_axis(by_row, row_arg[:, :, :, None], axis=3)[:, :, :, 0]
+        col_at = xp.take_along_axis(col_arg, row_arg, axis=2)                 # (r, C, ph, pw)
+        chan = xp.arange(c)[None, :, None, None]
+        b_sel = xp.asarray(batch[sel])[:, None, None, None]
+        flat = (((b_sel * c + chan) * h + xp.asarray(y_lo[sel])[:, None, None, None] + row_arg)
+                * w + xp.asarray(x_lo[sel])[:, None, None, None] + col_at)
+        ok = xp.asarray(live[sel])[:, None]
+        sel_x = xp.asarray(sel)
+        out[sel_x] = xp.where(ok, best, 0)
+        where[sel_x] = xp.where(ok, flat, -1)
     return out, where
 
 
