@@ -1,6 +1,7 @@
 """The spatial, detection, sequence-loss and normalisation ops against the real MXNet 1.9.1
 (fixtures written by tests/golden/make_ops_more.py): each case's outputs and, where recorded, the
-gradients of its inputs for the recorded head gradients."""
+gradients of its inputs for the recorded head gradients; the symbol's JSON text (built here and
+round-tripped) and its argument and output names."""
 import glob
 import json
 import os
@@ -43,3 +44,14 @@ def test_ops_more_golden(case_id):
         for n, g in grads.items():
             np.testing.assert_allclose(g.asnumpy(), data[f"grad:{n}"], err_msg=f"grad of {n}",
                                        **tol)
+
+
+@pytest.mark.parametrize("case_id", CASES)
+def test_ops_more_symbol_json(case_id):
+    meta, _ = _load(case_id)
+    op = getattr(mx.sym, meta["op"])
+    sym = op(name="op", **{n: mx.sym.var(n) for n in meta["inputs"]}, **meta["params"])
+    assert sym.list_arguments() == meta["arguments"]
+    assert sym.list_outputs() == meta["outputs"]
+    assert sym.tojson() == meta["symbol"]
+    assert mx.sym.load_json(meta["symbol"]).tojson() == meta["symbol"]

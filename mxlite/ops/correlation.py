@@ -9,8 +9,9 @@ channel (dy/stride2 + r) * (2r + 1) + (dx/stride2 + r), r = max_displacement // 
 size ceil((padded size - 2*(max_displacement + (k-1)/2)) / stride1).
 
 The gradient reaches both inputs (the padding's share is dropped); for absolute differences a tie
-counts as data1 > data2, as in MXNet. MXNet's hidden padded copies (tmp1, tmp2) are recomputed in
-backward here.
+counts as data1 > data2, as in MXNet. The hidden outputs tmp1 and tmp2 are MXNet's padded
+channel-last copies of the inputs (declared so that symbol JSON matches MXNet's); backward
+recomputes the padding.
 """
 import math
 
@@ -48,7 +49,7 @@ def _shape(p, in_shapes):
     d1, d2 = in_shapes
     known = d1 if d1 is not None else d2
     if known is None:
-        return list(in_shapes), [None]
+        return list(in_shapes), [None] * 3
     for name, s in (("data1", d1), ("data2", d2)):
         if s is not None and len(s) != 4:
             raise MXNetError(f"Error in operator {_OP}: {name} should be a 4D tensor, got {name} "
@@ -57,7 +58,9 @@ def _shape(p, in_shapes):
         raise MXNetError(f"Error in operator {_OP}: data1 {fmt_shape(d1)} and data2 "
                          f"{fmt_shape(d2)} must have the same shape")
     top_h, top_w, shifts, _, _ = _geometry(p, known)
-    return [tuple(known)] * 2, [(known[0], len(shifts), top_h, top_w)]
+    pad = p["pad_size"]
+    padded = (known[0], known[2] + 2 * pad, known[3] + 2 * pad, known[1])
+    return [tuple(known)] * 2, [(known[0], len(shifts), top_h, top_w), padded, padded]
 
 
 def _padded(xp, x, pad, ct):
@@ -86,7 +89,10 @@ def _forward(sc, p, ins):
             for w in range(k):
                 out[:, c] += prod[:, h:h + (top_h - 1) * s1 + 1:s1, w:w + (top_w - 1) * s1 + 1:s1]
     out /= ct.type(k * k * d1.shape[1])
-    return [out.astype(d1.dtype, copy=False)]
+    # the hidden outputs "tmp1"/"tmp2": MXNet's padded channel-last copies of the inputs
+    return [out.astype(d1.dtype, copy=False),
+            xp.ascontiguousarray(a.transpose(0, 2, 3, 1)).astype(d1.dtype, copy=False),
+            xp.ascontiguousarray(b.transpose(0, 2, 3, 1)).astype(d2.dtype, copy=False)]
 
 
 def _backward(sc, p, ograds, ins, outs):
@@ -129,7 +135,8 @@ register(OpDef(
         Int("pad_size", 0, "pad for Correlation"),
         Bool("is_multiply", True, "operation type is either multiplication or subduction")),
     forward=_forward, backward=_backward, infer_shape=_shape,
-    infer_type=uniform_type(_OP, ("data1", "data2"), 1),
+    infer_type=uniform_type(_OP, ("data1", "data2"), 3),
+    num_hidden_outputs=2, output_names=lambda p: ["output"],
     backward_reads=BackwardReads(inputs=(0, 1)),
     doc="FlowNet correlation of two feature maps: patch products (or absolute differences) of "
         "data1 with data2 at every displacement within max_displacement."))

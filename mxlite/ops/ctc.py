@@ -194,7 +194,7 @@ register(OpDef(
         Enum("blank_label", ("first", "last"), "first",
              "Set the label that is reserved for blank label.")),
     forward=_forward, backward=_backward, infer_shape=_shape, infer_type=_types,
-    num_hidden_outputs=1, output_names=lambda p: ["output"],
+    num_hidden_outputs=1, output_names=lambda p: ["output0"],  # MXNet names it so
     no_grad_inputs=(), backward_reads=BackwardReads(outputs=(1,)),
     doc="Connectionist Temporal Classification loss of unnormalised sequence scores (T, N, "
         "alphabet) against label sequences; output (N,)."))

@@ -226,7 +226,7 @@ def _nms_backward(sc, p, ograds, ins, outs):
 register(OpDef(
     name=_NMS, aliases=("_contrib_box_non_maximum_suppression",), params=_NMS_PARAMS,
     forward=_nms_forward, backward=_nms_backward, infer_shape=_nms_shape, infer_type=_nms_types,
-    num_hidden_outputs=1, output_names=lambda p: ["output"],
+    num_hidden_outputs=1, output_names=lambda p: ["output0"],  # MXNet names it so
     backward_reads=BackwardReads(outputs=(1,)),
     doc="Non-maximum suppression of scored boxes (..., num_box, width): kept boxes sorted by "
         "score first, suppressed and invalid rows set to -1."))

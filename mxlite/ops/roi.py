@@ -167,17 +167,29 @@ def _roi_pool(xp, p, data, rois):
 
 
 def _rp_forward(sc, p, ins):
-    return [_roi_pool(sc.xp, p, ins[0], ins[1])[0]]
+    # the hidden "maxidx" output keeps each maximum's position for backward, as in MXNet
+    return list(_roi_pool(sc.xp, p, ins[0], ins[1]))
 
 
 def _rp_backward(sc, p, ograds, ins, outs):
     xp = sc.xp
     data, rois = ins
-    _, where = _roi_pool(xp, p, data, rois)
+    where = outs[1]
     found = where.reshape(-1) >= 0
     grad = xp.zeros(data.size, acc_dtype(data.dtype))
     scatter_add(xp, grad, where.reshape(-1)[found], upcast(xp, ograds[0]).reshape(-1)[found])
-    return [grad.reshape(data.shape).astype(data.dtype, copy=False), _zero_rois(xp, rois)]
+    return [grad.reshape(data.shape).astype(data.dtype, copy=False),
+            xp.zeros(rois.shape, rois.dtype)]
+
+
+def _rp_shape(p, in_shapes):
+    ins, outs = _roi_shapes(_RP, p, in_shapes, lambda c: c)
+    return ins, outs * 2
+
+
+def _rp_type(p, in_types):
+    ins, outs = uniform_type(_RP, ("data", "rois"), 1)(p, in_types)
+    return ins, outs + [np.dtype(np.int64)]
 
 
 register(OpDef(
@@ -187,10 +199,9 @@ register(OpDef(
         Float("spatial_scale", REQUIRED, "Ratio of input feature map height (or w) to raw image "
                                          "height (or w). Equals the reciprocal of total stride "
                                          "in convolutional layers")),
-    forward=_rp_forward, backward=_rp_backward,
-    infer_shape=lambda p, s: _roi_shapes(_RP, p, s, lambda c: c),
-    infer_type=uniform_type(_RP, ("data", "rois"), 1),
-    backward_reads=BackwardReads(inputs=(0, 1)),
+    forward=_rp_forward, backward=_rp_backward, infer_shape=_rp_shape, infer_type=_rp_type,
+    num_hidden_outputs=1, output_names=lambda p: ["output"],
+    backward_reads=BackwardReads(input_shapes=(0, 1), outputs=(1,)),
     doc="Region of interest max pooling (Fast R-CNN): each ROI [batch, x1, y1, x2, y2] of the "
         "feature map pooled to pooled_size."))
 

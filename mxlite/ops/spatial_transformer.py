@@ -11,8 +11,9 @@ GridGenerator makes grids: ``affine`` from 2x3 matrices (N, 6) applied to the ta
 to the pixel coordinates and normalised. SpatialTransformer is an affine GridGenerator followed by
 BilinearSampler in one op (inputs data and loc).
 
-MXNet's hidden outputs (grid_dst, grid_src, the cuDNN sampler's tmp) are recomputed in backward
-here, not kept. float16 computes in float32.
+MXNet's hidden outputs are declared as there (GridGenerator's grid_dst, SpatialTransformer's
+grid_dst and grid_src, BilinearSampler's channel-last tmp), so symbol JSON matches MXNet's; backward
+recomputes what it needs from the inputs. float16 computes in float32.
 """
 import numpy as np
 
@@ -115,13 +116,14 @@ _BS = "BilinearSampler"
 def _bs_shape(p, in_shapes):
     data, grid = in_shapes
     if data is None or grid is None:
-        return list(in_shapes), [None]
+        return list(in_shapes), [None, None]
     _need_4d(_BS, "data", data)
     _need_4d(_BS, "grid", grid)
     if grid[0] != data[0] or grid[1] != 2:
         raise MXNetError(f"Error in operator {_BS}: incorrect grid shape {fmt_shape(grid)}: "
                          f"expected ({data[0]}, 2, height, width) for data {fmt_shape(data)}")
-    return [tuple(data), tuple(grid)], [(data[0], data[1], grid[2], grid[3])]
+    return [tuple(data), tuple(grid)], [(data[0], data[1], grid[2], grid[3]),
+                                        (grid[0], grid[2], grid[3], 2)]
 
 
 def _bs_forward(sc, p, ins):
@@ -129,7 +131,8 @@ def _bs_forward(sc, p, ins):
     data, grid = ins
     with quiet(xp):
         out = bilinear_sample(xp, upcast(xp, data), upcast(xp, grid))
-    return [out.astype(data.dtype, copy=False)]
+    # the hidden "tmp" output: MXNet's cuDNN sampler keeps the grid channel-last there
+    return [out.astype(data.dtype, copy=False), xp.ascontiguousarray(grid.transpose(0, 2, 3, 1))]
 
 
 def _bs_backward(sc, p, ograds, ins, outs):
@@ -146,7 +149,8 @@ def _bs_backward(sc, p, ograds, ins, outs):
 register(OpDef(
     name=_BS, inputs=("data", "grid"), params=ParamSpec(_CUDNN_OFF),
     forward=_bs_forward, backward=_bs_backward, infer_shape=_bs_shape,
-    infer_type=uniform_type(_BS, ("data", "grid"), 1),
+    infer_type=uniform_type(_BS, ("data", "grid"), 2),
+    num_hidden_outputs=1, output_names=lambda p: ["output"],
     backward_reads=BackwardReads(inputs=(0, 1)),
     doc="Bilinear sampling of NCHW data at the normalised source positions of grid "
         "(N, 2, H, W): output (N, C, H, W); positions outside the image read zeros."))
@@ -178,16 +182,17 @@ def _target(op, p):
 def _gg_shape(p, in_shapes):
     data = in_shapes[0]
     if data is None:
-        return [None], [None]
+        return [None], [None, None]
     if p["transform_type"] == "affine":
         if len(data) != 2 or data[1] != 6:
             raise MXNetError(f"Error in operator {_GG}: data of an affine transform should be "
                              f"(batch, 6), got data shape {fmt_shape(data)}")
-        return [tuple(data)], [(data[0], 2) + _target(_GG, p)]
+        h, w = _target(_GG, p)
+        return [tuple(data)], [(data[0], 2, h, w), (3, h * w)]
     if len(data) != 4 or data[1] != 2:
         raise MXNetError(f"Error in operator {_GG}: data of a warp transform should be a flow "
                          f"field (batch, 2, height, width), got data shape {fmt_shape(data)}")
-    return [tuple(data)], [tuple(data)]
+    return [tuple(data)], [tuple(data), tuple(data[1:])]
 
 
 def _warp_scale(xp, shape, dtype):
@@ -203,13 +208,16 @@ def _gg_forward(sc, p, ins):
         if p["transform_type"] == "affine":
             h, w = _target(_GG, p)
             theta = upcast(xp, data).reshape(-1, 2, 3)
-            out = xp.matmul(theta, target_grid(xp, h, w, ct)).reshape(-1, 2, h, w)
+            dst = target_grid(xp, h, w, ct)
+            out = xp.matmul(theta, dst).reshape(-1, 2, h, w)
         else:
             n, _, h, w = data.shape
             pix = xp.stack([xp.broadcast_to(xp.arange(w, dtype=ct), (h, w)),
                             xp.broadcast_to(xp.arange(h, dtype=ct)[:, None], (h, w))])
             out = (upcast(xp, data) + pix) / _warp_scale(xp, data.shape, ct) - 1
-    return [out.astype(data.dtype, copy=False)]
+            dst = pix
+    # the hidden "grid_dst" output: the target grid (affine) or the pixel grid (warp)
+    return [out.astype(data.dtype, copy=False), xp.ascontiguousarray(dst).astype(data.dtype)]
 
 
 def _gg_backward(sc, p, ograds, ins, outs):
@@ -237,7 +245,8 @@ register(OpDef(
                                       "transformation type is `affine`. If transformation type "
                                       "is `warp`, this parameter is ignored.")),
     forward=_gg_forward, backward=_gg_backward, infer_shape=_gg_shape,
-    infer_type=uniform_type(_GG, ("data",), 1),
+    infer_type=uniform_type(_GG, ("data",), 2),
+    num_hidden_outputs=1, output_names=lambda p: ["output"],
     backward_reads=BackwardReads(input_shapes=(0,)),
     doc="Generates a sampling grid (N, 2, H, W) for BilinearSampler from affine matrices "
         "(N, 6) or an optical flow (N, 2, H, W)."))
@@ -250,13 +259,14 @@ _ST = "SpatialTransformer"
 def _st_shape(p, in_shapes):
     data, loc = in_shapes
     if data is None:
-        return list(in_shapes), [None]
+        return list(in_shapes), [None] * 3
     _need_4d(_ST, "data", data)
     if loc is not None and (len(loc) != 2 or tuple(loc) != (data[0], 6)):
         raise MXNetError(f"Error in operator {_ST}: loc (the localisation network's output) "
                          f"should be ({data[0]}, 6), got loc shape {fmt_shape(loc)}")
     h, w = _target(_ST, p)
-    return [tuple(data), (data[0], 6)], [(data[0], data[1], h, w)]
+    return [tuple(data), (data[0], 6)], [(data[0], data[1], h, w), (3, h * w),
+                                         (data[0], 2, h * w)]
 
 
 def _st_grid(xp, p, loc):
@@ -267,9 +277,14 @@ def _st_grid(xp, p, loc):
 def _st_forward(sc, p, ins):
     xp = sc.xp
     data, loc = ins
+    h, w = _target(_ST, p)
     with quiet(xp):
-        out = bilinear_sample(xp, upcast(xp, data), _st_grid(xp, p, upcast(xp, loc)))
-    return [out.astype(data.dtype, copy=False)]
+        grid = _st_grid(xp, p, upcast(xp, loc))
+        out = bilinear_sample(xp, upcast(xp, data), grid)
+        dst = target_grid(xp, h, w, grid.dtype)
+    # hidden outputs "grid_dst" and "grid_src", as MXNet keeps them
+    return [out.astype(data.dtype, copy=False), dst.astype(data.dtype),
+            grid.reshape(grid.shape[0], 2, -1).astype(data.dtype)]
 
 
 def _st_backward(sc, p, ograds, ins, outs):
@@ -294,7 +309,8 @@ register(OpDef(
         Enum("sampler_type", ("bilinear",), REQUIRED, "sampling type"),
         _CUDNN_OFF),
     forward=_st_forward, backward=_st_backward, infer_shape=_st_shape,
-    infer_type=uniform_type(_ST, ("data", "loc"), 1),
+    infer_type=uniform_type(_ST, ("data", "loc"), 3),
+    num_hidden_outputs=2, output_names=lambda p: ["output"],
     backward_reads=BackwardReads(inputs=(0, 1)),
     doc="Spatial transformer: samples NCHW data bilinearly on the affine grid given by loc "
         "(N, 6), output (N, C, *target_shape)."))

@@ -1,6 +1,8 @@
 """Record what the real MXNet 1.9.1 computes for the spatial, detection, sequence-loss and
 normalisation ops (tests/golden/ops_more/<case>.json + .npz), read by tests/test_ops_more_golden.py.
 
+Each case also records the symbol's JSON text and its list_arguments/list_outputs.
+
 Run with the MXNet 1.9.1 environment described in README.md:
 
     ../mxnet-venv/bin/python tests/golden/make_ops_more.py
@@ -65,7 +67,8 @@ def run(c):
         store.update({f"grad:{n}": g.asnumpy() for n, g in grads.items()})
     meta = dict(op=c["op"], params={k: str(v) for k, v in c["params"].items()},
                 inputs=list(arrays), grad=c["grad"], rtol=c["rtol"], atol=c["atol"],
-                n_outputs=len(outs))
+                n_outputs=len(outs), symbol=sym.tojson(), outputs=sym.list_outputs(),
+                arguments=sym.list_arguments())
     with open(os.path.join(HERE, c["id"] + ".json"), "w") as f:
         json.dump(meta, f, indent=1, sort_keys=True)
         f.write("\n")
