@@ -80,17 +80,19 @@ template <typename A> struct MaxSum {
   A s;
 };
 
-// s * exp((m_from - m_to) * inv_t), with an empty partial (m_from = -inf, s = 0) giving 0 rather
-// than the NaN of exp(-inf + inf).
+// s * exp((m_from - m_to) * inv_t), with an empty partial (s = 0, m_from = -inf) giving 0 rather
+// than the NaN of exp(-inf + inf). A partial whose first value was NaN keeps m_from = -inf (NaN
+// never compares greater) with s = NaN; it must stay NaN, so the test is on s, not on m_from.
 template <typename A> __device__ __forceinline__ A rescale(A s, A m_from, A m_to, A inv_t) {
-  return m_from == neg_inf<A>() ? A(0) : s * acc_exp((m_from - m_to) * inv_t);
+  return s == A(0) ? A(0) : s * acc_exp((m_from - m_to) * inv_t);
 }
 
 // Add one value to the running pair; when the max grows the sum is rescaled to the new max.
-// NaN inputs poison the sum (as in MXNet); -inf inputs contribute exactly 0.
+// NaN inputs poison the sum, as in MXNet; -inf inputs contribute exactly 0. A new max x adds
+// exp((x - x) * inv_t): 1, or NaN for x = +inf, since MXNet's exp(x - max) is NaN there too.
 template <typename A> __device__ __forceinline__ void ms_add(MaxSum<A>& st, A x, A inv_t) {
   if (x > st.m) {
-    st.s = rescale(st.s, st.m, x, inv_t) + A(1);
+    st.s = rescale(st.s, st.m, x, inv_t) + (x - x + A(1));
     st.m = x;
   } else if (x != neg_inf<A>()) {
     st.s += acc_exp((x - st.m) * inv_t);

@@ -4,7 +4,9 @@
 //   forward   y = softmax((x - max) / T)  or  log_softmax = (x - max) / T - log(sum)
 //   backward  softmax:     dx = y * (g - sum(g * y)) / T
 //             log_softmax: dx = (g - exp(y) * sum(g)) / T
-//   negate (softmin) feeds -x forward and negates dx.
+//   negate (softmin) feeds -x forward and negates dx. T < 0 is computed as softmax(-x / |T|)
+//   (MXNet subtracts max(x) before dividing by T and overflows to NaN; we do not).
+//   Non-finite values as in MXNet: a NaN or +inf in a row makes the row NaN, -inf contributes 0.
 //   use_length: positions >= length[row] output 0 and get 0 gradient; lengths are clamped to
 //   [0, axis length] (MXNet reads out of bounds past the axis; a zero length gives an all-zero
 //   row, as in MXNet).
@@ -211,8 +213,10 @@ __device__ __forceinline__ void softmax_fwd_last(const T* x, T* y, const i64* le
   __shared__ A smem[64];
   const int VW = VecWidth<T>::value;
   const int CACHE = SoftmaxCache<T>::fwd;
-  const A inv_t = A(1) / A(temperature);
-  const A sign = negate ? A(-1) : A(1);
+  // softmax(x / T) for T < 0 is softmax(-x / |T|): folding the sign into the values keeps the
+  // max subtraction stable (MXNet subtracts max(x), not max(x / T), and overflows to NaN).
+  const A inv_t = A(1) / A(temperature < 0 ? -temperature : temperature);
+  const A sign = (negate ? A(-1) : A(1)) * (temperature < 0 ? A(-1) : A(1));
   const bool vec = cols % VW == 0 && is_aligned(x, 16) && is_aligned(y, 16);
   const i64 step = (i64)gridDim.x * blockDim.y;
   for (i64 row = (i64)blockIdx.x * blockDim.y + threadIdx.y; row < rows; row += step) {
@@ -259,8 +263,10 @@ __device__ __forceinline__ void softmax_fwd_axis(const T* x, T* y, const i64* le
                                                  int use_length) {
   typedef typename Acc<T>::type A;
   const int CACHE = SoftmaxCache<T>::axis;
-  const A inv_t = A(1) / A(temperature);
-  const A sign = negate ? A(-1) : A(1);
+  // softmax(x / T) for T < 0 is softmax(-x / |T|): folding the sign into the values keeps the
+  // max subtraction stable (MXNet subtracts max(x), not max(x / T), and overflows to NaN).
+  const A inv_t = A(1) / A(temperature < 0 ? -temperature : temperature);
+  const A sign = (negate ? A(-1) : A(1)) * (temperature < 0 ? A(-1) : A(1));
   const i64 lines = outer * inner;
   for (i64 idx = (i64)blockIdx.x * blockDim.x + threadIdx.x; idx < lines;
        idx += (i64)gridDim.x * blockDim.x) {

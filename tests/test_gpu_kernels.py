@@ -6,8 +6,12 @@ a warp, rows not a multiple of the vector width (scalar loads), misaligned rows,
 (<= 1024 columns) and block-per-row layouts, rows longer than the register cache (streamed tail),
 middle-axis softmax, use_length, temperature, softmin, SoftmaxOutput's normalisations, ignore
 label, label smoothing and odd labels, and the FullyConnected bias reduction over one or many row
-chunks. The references are written from MXNET_SEMANTICS.md, independently of the kernels. Marked
-``gpu``: skipped without CuPy and a device.
+chunks; then shapes where every block loops over several rows (hundreds of rows, rows longer than
+a block), NaN/inf rows, negative temperatures, every SoftmaxOutput parameter combination and more
+than a warp of labels. The references are written from MXNET_SEMANTICS.md, independently of the
+kernels. Marked ``gpu``: on a device, or on the CPU through the emulated CuPy, which executes the
+real kernels with tests/cuda_on_cpu (``PYTHONPATH=tests/emulated_gpu pytest -m gpu``); skipped
+otherwise. ``tests/cuda_on_cpu/mutate.py`` checks that these tests catch known-bad kernel edits.
 """
 import os
 
@@ -75,14 +79,18 @@ def random(shape, dtype, seed, scale=3.0):
 # References (float64)
 
 def softmax_ref(x, axis=-1, temperature=1.0, length=None, log=False, negate=False):
+    """Plain float64 softmax of x / T: NaN anywhere in a row (or x - max = inf - inf, from +inf
+    or an all -inf row) makes the whole row NaN, as in NumPy and MXNet."""
     x = np.moveaxis(x.astype(np.float64), axis, -1) * (-1.0 if negate else 1.0)
     out = np.zeros_like(x)
-    for idx in np.ndindex(x.shape[:-1]):
-        n = x.shape[-1] if length is None else int(np.clip(length[idx], 0, x.shape[-1]))
-        if n:
-            z = (x[idx][:n] - x[idx][:n].max()) / temperature
-            lse = np.log(np.exp(z).sum())
-            out[idx][:n] = z - lse if log else np.exp(z - lse)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for idx in np.ndindex(x.shape[:-1]):
+            n = x.shape[-1] if length is None else int(np.clip(length[idx], 0, x.shape[-1]))
+            if n:
+                z = x[idx][:n] / temperature
+                z = z - z.max()
+                lse = np.log(np.exp(z).sum())
+                out[idx][:n] = z - lse if log else np.exp(z - lse)
     return np.moveaxis(out, -1, axis)
 
 
@@ -101,6 +109,7 @@ def softmax_grad_ref(y, g, axis=-1, temperature=1.0, length=None, log=False, neg
 def softmax_output_grad_ref(prob, label, grad_scale, ignore_label, use_ignore, normalization,
                             multi_output, smooth_alpha):
     """MXNET_SEMANTICS.md 7.1 and section 0 #4/#5."""
+    prob = np.asarray(prob)
     p = prob.astype(np.float64)
     p3 = p.reshape(p.shape[0], p.shape[1], -1) if multi_output else p[:, :, None]
     n, k, s = p3.shape
@@ -327,3 +336,169 @@ def test_fc_backward_is_deterministic():
     first = to_cpu(fc_cuda().fc_backward_fused(g, y, "relu")[1])
     for _ in range(3):
         assert np.array_equal(to_cpu(fc_cuda().fc_backward_fused(g, y, "relu")[1]), first)
+
+
+# --------------------------------------------------------------------------------------------
+# Shapes where blocks loop, non-finite rows, every parameter combination. On the emulated device
+# (2 SMs) grid-stride launches get at most 64 blocks, so 260 warp-per-row rows (4 per block) and
+# 66 block-per-row rows make blocks handle several rows and reuse their shared memory.
+
+MANY_ROWS = [(260, 1), (260, 33), (260, 64), (66, 1025), (66, 4200), (3, 20001)]
+
+
+@pytest.mark.parametrize("op", SOFTMAX_OPS)
+@pytest.mark.parametrize("shape", MANY_ROWS, ids=[f"{r}x{c}" for r, c in MANY_ROWS])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_many_rows(dtype, shape, op):
+    rows, cols = shape
+    log, negate = op == "log_softmax", op == "softmin"
+    x = random(shape, dtype, rows + cols)
+    length = np.random.default_rng(cols).integers(0, cols + 2, rows)
+    for t, lens in ((1.0, None), (1.7, length)):
+        glen = None if lens is None else to_gpu(lens)
+        y = _launch_softmax(x, op, axis=-1, temperature=t, length=glen)
+        expected = softmax_ref(x, -1, t, lens, log, negate)
+        assert_close(y, expected, dtype, f"{op} forward T={t}")
+        y_in = expected.astype(dtype)
+        g = random(shape, dtype, rows, scale=1.0)
+        dx = softmax_cuda().softmax_backward(to_gpu(y_in), to_gpu(g), -1, t, glen, log=log,
+                                             negate=negate)
+        assert_close(dx, softmax_grad_ref(y_in, g, -1, t, lens, log, negate), dtype,
+                     f"{op} backward T={t}")
+
+
+def nonfinite(shape, dtype, seed):
+    """Rows (along the last axis) with NaN first / inside / last, +inf, two +inf, -inf, all -inf,
+    and finite control rows; NaN and inf land on every lane and vector position over the rows."""
+    x = random(shape, dtype, seed).reshape(-1, shape[-1])
+    cols = x.shape[1]
+    for r in range(x.shape[0]):
+        c = (r * 7 + r // 8) % cols
+        kind = r % 8
+        if kind == 0:
+            x[r, c] = np.nan
+        elif kind == 1:
+            x[r, 0] = np.nan
+        elif kind == 2:
+            x[r, c] = np.inf
+        elif kind == 3:
+            x[r, c] = -np.inf
+            x[r, (c + 5) % cols] = -np.inf
+        elif kind == 4:
+            x[r] = -np.inf
+        elif kind == 5:
+            x[r, -1] = np.nan
+        elif kind == 6:
+            x[r, c] = np.inf
+            x[r, (c + 3) % cols] = np.inf
+    return x.reshape(shape)
+
+
+NONFINITE_SHAPES = [((64, 4), -1), ((64, 33), -1), ((96, 64), -1), ((40, 256), -1),
+                    ((24, 1025), -1), ((16, 2048), -1), ((4, 40, 6), 1), ((3, 24, 40), 1)]
+
+
+@pytest.mark.parametrize("op", SOFTMAX_OPS)
+@pytest.mark.parametrize("shape,axis", NONFINITE_SHAPES,
+                         ids=[f"{'x'.join(map(str, s))}-{a}" for s, a in NONFINITE_SHAPES])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_nonfinite_rows(dtype, shape, axis, op):
+    """NaN poisons its whole row (it used to be dropped when it was the first value a thread or
+    a line saw); +inf gives NaN (inf - inf); -inf contributes 0; an all -inf row is NaN."""
+    log, negate = op == "log_softmax", op == "softmin"
+    x = nonfinite(shape, dtype, 5)
+    if axis != -1:
+        x = np.ascontiguousarray(np.moveaxis(x, -1, axis))
+    for t in (1.0, 2.0):
+        y = _launch_softmax(x, op, axis=axis, temperature=t)
+        assert_close(y, softmax_ref(x, axis, t, None, log, negate), dtype, f"{op} T={t}")
+
+
+@pytest.mark.parametrize("shape", [(64, 33), (96, 64), (24, 1025), (5, 7, 3)],
+                         ids=["64x33", "96x64", "24x1025", "multi-5x7x3"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_output_forward_nonfinite_rows(dtype, shape):
+    if len(shape) == 2:
+        x = nonfinite(shape, dtype, 6)
+        expected = softmax_ref(x)
+    else:
+        x = np.ascontiguousarray(np.moveaxis(nonfinite((5, 3, 7), dtype, 6), -1, 1))
+        expected = softmax_ref(x, axis=1)
+    y = softmax_cuda().softmax_output_forward(to_gpu(x))
+    assert_close(y, expected, dtype, "SoftmaxOutput forward")
+
+
+def test_softmax_nan_first_in_row_regression():
+    """The issue's example: softmax([[nan, 1, 2, 3]]) was [nan, .09, .245, .665]."""
+    for dtype in DTYPES:
+        x = np.array([[np.nan, 1, 2, 3]], dtype)
+        assert np.isnan(to_cpu(_launch_softmax(x, "softmax", axis=-1))).all(), dtype
+        assert np.isnan(to_cpu(_launch_softmax(x.T.copy(), "log_softmax", axis=0))).all(), dtype
+
+
+@pytest.mark.parametrize("op", SOFTMAX_OPS)
+@pytest.mark.parametrize("shape,axis", [((5, 33), -1), ((3, 1025), -1), ((2, 30, 3), 1)],
+                         ids=["5x33", "3x1025", "2x30x3-1"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_negative_temperature(dtype, shape, axis, op):
+    """softmax(x / T) for T < 0 without overflow (MXNet overflows to NaN: it subtracts max(x))."""
+    log, negate = op == "log_softmax", op == "softmin"
+    x = random(shape, dtype, 9, scale=40.0)
+    y = _launch_softmax(x, op, axis=axis, temperature=-0.5)
+    expected = softmax_ref(x, axis, -0.5, None, log, negate)
+    assert np.isfinite(expected).all()
+    assert_close(y, expected, dtype, f"{op} T=-0.5", scale=10.0)
+    g = random(shape, dtype, 10, scale=1.0)
+    y_in = expected.astype(dtype)
+    dx = softmax_cuda().softmax_backward(to_gpu(y_in), to_gpu(g), axis, -0.5, log=log,
+                                         negate=negate)
+    assert_close(dx, softmax_grad_ref(y_in, g, axis, -0.5, None, log, negate), dtype,
+                 f"{op} backward T=-0.5", scale=10.0)
+
+
+@pytest.mark.parametrize("out_grad", [False, True], ids=["", "out_grad"])
+@pytest.mark.parametrize("multi", [False, True], ids=["2d", "multi"])
+@pytest.mark.parametrize("alpha", [0.0, 0.15], ids=["", "smooth"])
+@pytest.mark.parametrize("use_ignore", [False, True], ids=["", "ignore"])
+@pytest.mark.parametrize("normalization", ["null", "batch", "valid"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_output_backward_every_combination(dtype, normalization, use_ignore, alpha, multi,
+                                                   out_grad):
+    """Every parameter the kernel reads; > 1 warp of labels for the 'valid' count (70 and 165
+    labels); fractional, negative, too-large and ignored (2.x) labels."""
+    shape = (5, 7, 3, 11) if multi else (70, 37)
+    n, k = shape[:2]
+    nlabel = n * (int(np.prod(shape[2:])) if multi else 1)
+    rng = np.random.default_rng(nlabel)
+    label = (rng.integers(-2, k + 2, nlabel) + rng.choice([0.0, 0.3, 0.9], nlabel))
+    label[::7] = 2.5
+    label = label.astype(dtype)
+    prob = softmax_ref(random(shape, dtype, 33), axis=1).astype(dtype)
+    grad = softmax_cuda().softmax_output_backward(
+        to_gpu(prob), to_gpu(label), grad_scale=1.7, ignore_label=2.0, use_ignore=use_ignore,
+        normalization=normalization, multi_output=multi, smooth_alpha=alpha, out_grad=out_grad)
+    expected = softmax_output_grad_ref(prob, label, 1.7, 2.0, use_ignore, normalization, multi,
+                                       alpha)
+    if out_grad:
+        expected = expected * prob.astype(np.float64)
+    if dtype == "float64":  # MXNet computes the scale and the smoothing terms in float32
+        np.testing.assert_allclose(to_cpu(grad), expected, rtol=1e-6, atol=1e-7)
+    else:
+        assert_close(grad, expected, dtype, "SoftmaxOutput backward")
+
+
+@pytest.mark.parametrize("nlabel", [31, 32, 33, 100, 1024, 1025, 5000])
+def test_softmax_output_valid_count_many_labels(nlabel):
+    """The 'valid' count kernel: one block of up to 1024 threads looping over the labels."""
+    k = 3
+    rng = np.random.default_rng(nlabel)
+    label = rng.integers(0, k, nlabel).astype(np.float32)
+    ignored = rng.random(nlabel) < 0.3
+    label[ignored] = 1.0
+    label[~ignored & (label == 1.0)] = 2.0
+    prob = softmax_ref(random((nlabel, k), "float32", 3)).astype(np.float32)
+    grad = softmax_cuda().softmax_output_backward(to_gpu(prob), to_gpu(label), ignore_label=1.0,
+                                          use_ignore=True, normalization="valid")
+    valid = int((~ignored).sum())
+    expected = softmax_output_grad_ref(prob, label, 1.0, 1.0, True, "valid", False, 0.0)
+    assert_close(grad, expected, "float32", f"{valid} valid labels")

@@ -19,22 +19,9 @@ import mxlite as mx
 from mxlite.base import MXNetError
 
 
-def _emulated_cupy():
-    """True under tests/emulated_gpu, whose ``cupy.random`` is NumPy's own module (its package
-    ``__init__`` fills the namespace from NumPy before ``from . import random``), so gpu draws come
-    back as plain NumPy arrays there."""
-    try:
-        import cupy
-    except ImportError:
-        return False
-    return getattr(cupy, "__version__", "") == "emulated"
-
 
 CONTEXTS = [pytest.param("cpu", id="cpu"),
-            pytest.param("gpu", id="gpu", marks=[
-                pytest.mark.gpu,
-                pytest.mark.skipif(_emulated_cupy(), reason="the emulated device's cupy.random "
-                                   "is NumPy's (tests/emulated_gpu/cupy/__init__.py)")])]
+            pytest.param("gpu", id="gpu", marks=pytest.mark.gpu)]
 N = 200_000
 Z = 5.0  # standard errors allowed for a sample moment
 

@@ -76,7 +76,8 @@ def fc_backward_fused(grad, y, act, d_out=None, db_out=None):
     rows_per_chunk = -(-rows_per_chunk // 8) * 8
     nchunks = -(-rows // rows_per_chunk)
     with grad.device:
-        partial = db if nchunks == 1 else cupy.empty((nchunks, cols), dtype=acc)
+        # direct (one chunk): the kernel writes db itself and never reads partial
+        partial = None if nchunks == 1 else cupy.empty((nchunks, cols), dtype=acc)
         kernel_function("fully_connected.cu", f"fc_bias_bwd_{act}_{sfx}")(
             (tiles, nchunks), (32, 8),
             (grad, y, d, partial, db, np.int64(rows), np.int64(cols), np.int64(rows_per_chunk),

@@ -33,6 +33,8 @@ def softmax_ref(xp, x, axis, temperature=None, log=False, mask=None):
     if mask is None and not log and temperature in (None, 1.0):
         return softmax_plain(xp, x, axis)
     x = _acc(xp, x)
+    if x.size == 0:  # a zero-length axis has no max; the result is as empty as the input
+        return x.copy()
     if temperature is not None and temperature != 1.0:
         x = x / temperature
     if mask is not None:
@@ -57,6 +59,8 @@ def softmax_plain(xp, x, axis, out=None):
     ``out`` when given (same shape and dtype as ``x``)."""
     if x.dtype == xp.float16:
         return softmax_plain(xp, x.astype(xp.float32), axis)
+    if x.size == 0:  # a zero-length axis has no max; the result is as empty as the input
+        return xp.empty(x.shape, dtype=x.dtype) if out is None else out
     if x.nbytes <= _BLOCK_BYTES or xp is not _np or axis != x.ndim - 1:
         out = xp.subtract(x, x.max(axis=axis, keepdims=True), out=out)
         xp.exp(out, out=out)
@@ -276,6 +280,14 @@ def _plain_grad(xp, p, prob, label):
     return grad
 
 
+def _label_int(xp, label):
+    """static_cast<int> of stored labels as MXNet on x86 and the kernels do it: truncation toward
+    zero, saturating to int32, NaN to INT_MIN (so it matches no class)."""
+    lab = xp.asarray(label, dtype=xp.float64)
+    lab = xp.where(lab != lab, -2.0**31, xp.clip(lab, -2.0**31, 2.0**31 - 1))
+    return xp.trunc(lab).astype(xp.int64)
+
+
 def softmax_output_grad(xp, p, prob, label):
     """Gradient of SoftmaxOutput for probabilities ``prob`` (viewed per _so_view) and ``label``."""
     if (not p["multi_output"] and not p["smooth_alpha"] and not p["use_ignore"]
@@ -292,23 +304,30 @@ def softmax_output_grad(xp, p, prob, label):
         lab = label.reshape(-1)[:prob.shape[0]]
         cls = xp.arange(k).reshape(1, k)
         lab_b = lab[:, None]
-    lab_int = lab_b.astype(xp.int64)
+    lab_int = _label_int(xp, lab_b)
     hit = cls == lab_int
     # label smoothing applies to the 2-D case only; multi_output ignores smooth_alpha
     # (softmax_output-inl.h)
     alpha = 0.0 if p["multi_output"] else p["smooth_alpha"]
     if alpha:
-        target = xp.where(hit, 1.0 - alpha, alpha / (k - 1)) if k > 1 else hit * (1.0 - alpha)
+        # alpha / (K - 1) in float, as mshadow's SmoothSoftmaxGrad (tensor_cpu-inl.h): with one
+        # class that is inf, so every position but the label's gets -inf, as in MXNet
+        with _np.errstate(divide="ignore"):
+            smooth = _np.float32(alpha) / _np.float32(k - 1)
+        target = xp.where(hit, 1.0 - alpha, smooth)
         # a label outside [0, K) gets no 1-alpha anywhere but still the smoothing mass
         grad = prob - target.astype(prob.dtype)
     else:
         grad = prob - hit.astype(prob.dtype)
-    ignored = lab_b == p["ignore_label"]
+    # ignore_label and the 'valid' count compare static_cast<int> of both sides
+    # (softmax_output-inl.h, mshadow SoftmaxGrad): label 1.6 is ignored with ignore_label 1
+    ignore = int(_label_int(_np, _np.float32(p["ignore_label"])))
+    ignored = lab_int == ignore
     if p["use_ignore"]:
         grad = xp.where(ignored, 0, grad)
     norm = p["normalization"]
     if norm == "valid":
-        count = max(1, int((lab != p["ignore_label"]).sum()))
+        count = max(1, int((_label_int(xp, lab) != ignore).sum()))
     elif norm == "batch":
         count = lab.shape[0] if p["multi_output"] else lab.size
     else:

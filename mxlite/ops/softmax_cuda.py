@@ -35,10 +35,10 @@ def _split(shape, axis):
     return math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
 
 
-def _lengths(length, outer, inner, like):
-    """Per-line lengths as contiguous int64 (the kernels' type); ``like`` stands in when absent."""
+def _lengths(length, outer, inner):
+    """Per-line lengths as contiguous int64 (the kernels' type); a null pointer when absent."""
     if length is None:
-        return like, np.int32(0)
+        return None, np.int32(0)
     if length.dtype.kind not in "iu":
         raise ValueError(f"softmax: length must have an integer dtype, not {length.dtype}")
     if length.size != outer * inner:
@@ -62,7 +62,7 @@ def _launch_softmax(direction, arrays, shape, axis, temperature, length, log, ne
     outer, axis_len, inner = _split(shape, axis)
     if outer * axis_len * inner == 0:
         return
-    length_arg, use_length = _lengths(length, outer, inner, arrays[0])
+    length_arg, use_length = _lengths(length, outer, inner)
     temperature = np.float64(1.0 if temperature is None else temperature)
     negate = np.int32(bool(negate))
     device_id = arrays[0].device.id
@@ -197,7 +197,7 @@ def softmax_output_backward(prob, label, *, grad_scale=1.0, ignore_label=-1.0, u
             kernel_function("softmax_output.cu", f"softmax_output_count_{sfx}")(
                 (1,), (threads,), (label, np.int64(nlabel), ignore_count, count))
         else:
-            count = label  # never read (use_valid = 0)
+            count = None  # a null pointer, never read (use_valid = 0)
         kernel_function("softmax_output.cu", f"softmax_output_bwd_{sfx}")(
             (grid_size(prob.size, 256, device_id),), (256,),
             (prob, label, grad, np.int64(n), np.int64(k), np.int64(s), scale, count,

@@ -5,6 +5,9 @@ class Device:
     def __init__(self, id=0):  # noqa: A002  (CuPy's name)
         self.id = id
         self.compute_capability = "90"
+        # A small device: grid-stride kernels (capped per SM) then loop over their work.
+        self.attributes = {"MultiProcessorCount": 2, "MaxThreadsPerBlock": 1024,
+                           "WarpSize": 32}
 
     def __enter__(self):
         return self
@@ -29,6 +32,10 @@ class runtime:  # noqa: N801  (CuPy's name)
     @staticmethod
     def getDeviceCount():  # noqa: N802
         return 1
+
+    @staticmethod
+    def getDevice():  # noqa: N802
+        return 0
 
     @staticmethod
     def memGetInfo():  # noqa: N802
