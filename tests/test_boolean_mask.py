@@ -66,3 +66,16 @@ def test_boolean_mask_errors():
     sym = mx.sym.contrib.boolean_mask(mx.sym.var("data"), mx.sym.var("index"))
     with pytest.raises(MXNetError):
         sym.bind(mx.cpu(), args={"data": mx.nd.ones((4, 3)), "index": mx.nd.ones(4)}).forward()
+
+
+def test_boolean_mask_under_autograd():
+    """MXNet's own usage: recorded, the selected rows get the head gradient (test_operator.py's
+    test_boolean_mask gives these numbers)."""
+    data = mx.nd.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    index = mx.nd.array([0, 1, 1])
+    data.attach_grad()
+    with mx.autograd.record():
+        out = mx.nd.contrib.boolean_mask(data, index)
+    out.backward()
+    np.testing.assert_array_equal(out.asnumpy(), [[4, 5, 6], [7, 8, 9]])
+    np.testing.assert_array_equal(data.grad.asnumpy(), [[0, 0, 0], [1, 1, 1], [1, 1, 1]])
