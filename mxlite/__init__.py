@@ -26,7 +26,7 @@ __all__ = ["nd", "ndarray", "sym", "symbol", "Context", "cpu", "gpu", "cpu_pinne
            "autograd", "util", "np_shape", "use_np_shape", "is_np_shape", "set_np_shape"]
 
 
-_LAZY_MODULES = {"test_utils", "model", "init", "initializer",
+_LAZY_MODULES = {"test_utils", "model", "init", "initializer", "contrib",
                  # the training layer, as MXNet lays it out
                  "module", "io", "metric", "optimizer", "lr_scheduler", "callback", "kvstore",
                  "monitor", "visualization", "profiler",

@@ -41,6 +41,6 @@ def __getattr__(name):
 # NumPy-style binary functions, moveaxis, onehot_encode, from_numpy, split_v2 (ndarray.py's
 # Python-level functions); imported last so that they are the names mx.nd exposes
 from .wrappers import (add, divide, equal, from_numpy, greater, greater_equal,  # noqa: E402,F401
-                       hypot, lesser, lesser_equal, logical_and, logical_or, logical_xor,
+                       histogram, hypot, lesser, lesser_equal, logical_and, logical_or, logical_xor,
                        maximum, minimum, modulo, moveaxis, multiply, not_equal, onehot_encode,
                        power, split_v2, subtract, true_divide)

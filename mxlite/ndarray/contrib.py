@@ -1,4 +1,6 @@
-"""``mx.nd.contrib``: the contrib functions mxlite provides (``allclose``)."""
+"""``mx.nd.contrib``: ``allclose``, ``isinf``/``isnan``/``isfinite``, and every ``_contrib_*``
+operator under its short name (``BilinearResize2D``, ``ROIAlign``, ``box_nms``, ``MultiBox*``,
+``Proposal``, ``ctc_loss``, ``boolean_mask``, ``index_copy``, ``interleaved_matmul_*``, ...)."""
 import numpy as np
 
 from ..base import MXNetError

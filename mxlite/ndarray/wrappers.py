@@ -213,3 +213,22 @@ def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False):
         raise ValueError("indices_or_sections must either int or tuple of ints")
     return invoke("_split_v2", [ary], {"indices": indices, "axis": axis,
                                        "squeeze_axis": squeeze_axis})
+
+
+def histogram(a, bins=10, range=None):  # noqa: A002 (MXNet's parameter name)
+    """Histogram of the flattened ``a``: (int64 counts, bin edges).
+
+    ``bins`` is an NDArray of edges (the last bin includes its right edge) or a number of equal
+    bins over ``range``; without ``range`` NumPy's histogram decides the edges, as MXNet's
+    ``ndarray.histogram`` does (it warns and calls NumPy; both results are then float32).
+    """
+    if isinstance(bins, NDArray):
+        return invoke("_histogram", [a, bins], {})
+    if isinstance(bins, numbers.Integral):
+        if range is None:
+            counts, edges = np.histogram(a.asnumpy(), bins=bins)
+            # MXNet wraps NumPy's result with array(), which gives float32 for both
+            return (array(counts, ctx=a.context, dtype=np.float32),
+                    array(edges, ctx=a.context, dtype=np.float32))
+        return invoke("_histogram", [a], {"bin_cnt": bins, "range": range})
+    raise ValueError("bins argument should be either an integer or an NDArray")

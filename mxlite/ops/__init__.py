@@ -14,12 +14,15 @@ FAMILIES = (
     # element-wise
     "unary", "binary", "scalar", "elemwise",
     # reductions and layout
-    "reduce", "sort", "broadcast", "shape", "join", "slice", "pad", "index", "diag",
+    "reduce", "histogram", "sort", "broadcast", "shape", "join", "slice", "pad", "index", "diag",
     # creation
     "init", "random",
     # layers
-    "fully_connected", "activation", "dropout", "conv", "pool", "resize", "batch_norm",
-    "layer_norm", "lrn", "softmax", "loss", "sequence", "rnn",
+    "fully_connected", "activation", "dropout", "conv", "deformable_conv", "im2col", "pool",
+    "resize", "batch_norm", "layer_norm", "lrn", "softmax", "loss", "ctc", "sequence", "rnn",
+    "attention",
+    # spatial transformers, correlation, regions of interest, detection
+    "spatial_transformer", "correlation", "roi", "detection", "proposal",
     # linear algebra
     "dot", "linalg", "linalg_factor",
     # training: the optimizers' update ops

@@ -1,5 +1,5 @@
-"""Index ops: Embedding, take, one_hot, pick, batch_take, gather_nd, scatter_nd and
-``_contrib_index_array``.
+"""Index ops: Embedding, take, one_hot, pick, batch_take, gather_nd, scatter_nd,
+``_contrib_index_array``, ``_contrib_index_copy`` and ``_contrib_boolean_mask``.
 
 Indices may come in any dtype; they are truncated toward zero (C's cast) and then clamped, wrapped
 or checked as each op's ``mode`` says (``src/operator/tensor/indexing_op.h``,
@@ -23,7 +23,7 @@ from .params import (
     Shape,
 )
 from .reduce import reduced_shape
-from .registry import OpDef, register
+from .registry import BackwardReads, OpDef, register
 
 
 def _truncate(xp, idx):
@@ -450,3 +450,111 @@ register(OpDef(
     forward=_index_forward, backward=zero_grads, needs_head_grad=False,
     infer_shape=_index_shape, infer_type=lambda p, t: ([t[0]], [_INT64]),
     doc="The int64 index of every element: out[i1, ..., in, :] = [i_axes[0], i_axes[1], ...]."))
+
+
+# ----- _contrib_index_copy ------------------------------------------------------------------------
+# src/operator/contrib/index_copy*: row index_vector[i] of the output is new_tensor[i], the other
+# rows are old_tensor's. Gradients: old_tensor gets the head gradient with the overwritten rows
+# zeroed, new_tensor the head gradient's rows at index_vector, index_vector zeros.
+_IC = "_contrib_index_copy"
+
+
+def _ic_shape(p, in_shapes):
+    old, index, new = in_shapes
+    if old is None or new is None:
+        return list(in_shapes), [old]
+    if index is not None and len(index) != 1:
+        raise MXNetError(f"Error in operator {_IC}: index_vector must be a vector, got "
+                         f"index_vector shape {fmt_shape(index)}")
+    if len(new) != len(old) or tuple(new[1:]) != tuple(old[1:]) or new[0] > old[0]:
+        raise MXNetError(f"Error in operator {_IC}: new_tensor shape {fmt_shape(new)} must match "
+                         f"old_tensor {fmt_shape(old)} in all but the first axis, and have no "
+                         f"more rows")
+    if index is not None and index[0] != new[0]:
+        raise MXNetError(f"Error in operator {_IC}: index_vector shape {fmt_shape(index)} must "
+                         f"have one entry per row of new_tensor {fmt_shape(new)}")
+    return [tuple(old), (new[0],), tuple(new)], [tuple(old)]
+
+
+def _ic_type(p, in_types):
+    old, index, new = in_types
+    dtype = old if old is not None else new
+    if old is not None and new is not None and np.dtype(old) != np.dtype(new):
+        raise MXNetError(f"Error in operator {_IC}: new_tensor has dtype {np.dtype(new).name}, "
+                         f"old_tensor {np.dtype(old).name}")
+    return [dtype, _index_type_known(_IC, index), dtype], [dtype]
+
+
+def _ic_rows(xp, index, n):
+    rows = _truncate(xp, index)
+    if rows.size and (int(rows.min()) < 0 or int(rows.max()) >= n):
+        raise MXNetError(f"Error in operator {_IC}: index_vector values must lie in [0, {n}), "
+                         f"got min {int(rows.min())}, max {int(rows.max())}")
+    return rows
+
+
+def _ic_forward(sc, p, ins):
+    old, index, new = ins
+    out = old.copy()
+    out[_ic_rows(sc.xp, index, old.shape[0])] = new
+    return [out]
+
+
+def _ic_backward(sc, p, ograds, ins, outs):
+    xp = sc.xp
+    g = ograds[0]
+    rows = _ic_rows(xp, ins[1], g.shape[0])
+    g_old = g.copy()
+    g_old[rows] = 0
+    return [g_old, xp.zeros(ins[1].shape, ins[1].dtype), g[rows]]
+
+
+register(OpDef(
+    name=_IC, inputs=("old_tensor", "index_vector", "new_tensor"), forward=_ic_forward,
+    backward=_ic_backward, infer_shape=_ic_shape, infer_type=_ic_type,
+    backward_reads=BackwardReads(inputs=(1,)),
+    doc="A copy of old_tensor whose row index_vector[i] is replaced by new_tensor[i]."))
+
+
+# ----- _contrib_boolean_mask ----------------------------------------------------------------------
+# src/operator/contrib/boolean_mask*: the rows of data whose index entry is nonzero. The output's
+# length depends on the index values, so the shape rule leaves it unknown: the op runs
+# imperatively (mx.nd), while a bound executor refuses an output of unknown shape.
+_BM = "_contrib_boolean_mask"
+
+
+def _bm_shape(p, in_shapes):
+    data, index = in_shapes
+    if p["axis"] != 0:
+        raise MXNetError(f"Error in operator {_BM}: axis={p['axis']} is not supported (only 0, "
+                         f"as in MXNet)")
+    if data is not None and index is not None:
+        if len(index) != 1 or len(data) < 1 or index[0] != data[0]:
+            raise MXNetError(f"Error in operator {_BM}: index shape {fmt_shape(index)} must be a "
+                             f"vector as long as axis 0 of data {fmt_shape(data)}")
+    return list(in_shapes), [None]
+
+
+def _bm_forward(sc, p, ins):
+    data, index = ins
+    _bm_shape(p, [data.shape, index.shape])
+    return [data[sc.xp.flatnonzero(index)]]
+
+
+def _bm_backward(sc, p, ograds, ins, outs):
+    xp = sc.xp
+    data, index = ins
+    grad = xp.zeros(data.shape, ograds[0].dtype)
+    grad[xp.flatnonzero(index)] = ograds[0]
+    return [grad, xp.zeros(index.shape, index.dtype)]
+
+
+register(OpDef(
+    name=_BM, inputs=("data", "index"),
+    params=ParamSpec(Int("axis", 0, "An integer that represents the axis in NDArray to mask "
+                                    "from.")),
+    forward=_bm_forward, backward=_bm_backward, infer_shape=_bm_shape,
+    infer_type=lambda p, t: ([t[0], t[1]], [t[0]]),
+    backward_reads=BackwardReads(inputs=(1,), input_shapes=(0,)),
+    doc="The rows of data (along axis 0) whose index entry is nonzero; the output length depends "
+        "on the index values."))

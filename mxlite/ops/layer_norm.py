@@ -1,4 +1,4 @@
-"""Per-instance normalisation: LayerNorm, InstanceNorm and L2Normalization.
+"""Per-instance normalisation: LayerNorm, InstanceNorm, GroupNorm and L2Normalization.
 
 All accumulate in float32 for float16 data. Their gradients are the exact derivatives, which is
 what MXNet's kernels compute (``src/operator/nn/layer_norm*``, ``instance_norm-inl.h``,
@@ -11,6 +11,9 @@ what MXNet's kernels compute (``src/operator/nn/layer_norm*``, ``instance_norm-i
   gamma and beta are per channel (axis 1). Hidden outputs ``mean`` and ``var`` of shape (N, C).
   MXNet 1.9.1 runs it in float32 only (a legacy ``real_t`` kernel); mxlite accepts every float
   dtype.
+- GroupNorm splits the channels into ``num_groups`` groups and normalises each (sample, group)
+  over its channels and remaining axes; in MXNet 1.9.x gamma and beta have one value per group.
+  Hidden outputs ``mean`` and ``std`` of shape (N, num_groups).
 - L2Normalization divides by ``sqrt(sum(x^2) + eps)`` over all but axis 0 (instance), over axis 1
   (channel) or over axes 2.. (spatial); the hidden output ``norm`` has shape (N,), the data shape
   with axis 1 set to 1, or (N, C).
@@ -19,7 +22,7 @@ what MXNet's kernels compute (``src/operator/nn/layer_norm*``, ``instance_norm-i
 from ..base import MXNetError
 from ._util import f32, fmt_shape, uniform_type
 from .params import Bool, Enum, Float, Int, ParamSpec
-from .registry import OpDef, register
+from .registry import BackwardReads, OpDef, register
 
 
 def upcast(xp, x):
@@ -239,3 +242,71 @@ register(OpDef(
     output_names=lambda p: ["output"],
     doc="Divides the input by its L2 norm sqrt(sum(x^2) + eps), taken per instance (all axes but "
         "0), per channel vector (axis 1) or per spatial map (axes 2..)."))
+
+
+# ----- GroupNorm ----------------------------------------------------------------------------------
+# src/operator/nn/group_norm*: in MXNet 1.9.x gamma and beta hold one value per *group* (shape
+# (num_groups,)), not per channel; mean and std (sqrt(var + eps)) have shape (N, num_groups).
+_GN_PARAMS = ParamSpec(
+    Int("num_groups", 1, "Total number of groups."),
+    Float("eps", f32(1e-5), "An `epsilon` parameter to prevent division by 0."),
+    Bool("output_mean_var", False, "Output the mean and std calculated along the given axis."))
+
+
+def _gn_shape(p, in_shapes):
+    data, gamma, beta = in_shapes
+    g = p["num_groups"]
+    if data is None:
+        return [data, gamma, beta], [None] * 3
+    if len(data) < 3:
+        raise MXNetError(f"Error in operator GroupNorm: data must have at least 3 dimensions "
+                         f"(N, C, ...), got data shape {fmt_shape(data)}")
+    if g < 1 or data[1] % g:
+        raise MXNetError(f"Error in operator GroupNorm: # of channels must be divisible by # of "
+                         f"groups: data shape {fmt_shape(data)}, num_groups={g}")
+    check_param("GroupNorm", "gamma", gamma, (g,))
+    check_param("GroupNorm", "beta", beta, (g,))
+    return [data, (g,), (g,)], [data, (data[0], g), (data[0], g)]
+
+
+def _gn_stats(xp, p, x):
+    """The data as (N, G, rest) in the accumulation type, its mean and std (kept dims)."""
+    xa = upcast(xp, x).reshape(x.shape[0], p["num_groups"], -1)
+    mean = xa.mean(axis=2, keepdims=True)
+    std = xp.sqrt(((xa - mean) ** 2).mean(axis=2, keepdims=True) + f32(p["eps"]))
+    return xa, mean, std
+
+
+def _gn_forward(sc, p, ins):
+    xp = sc.xp
+    x, gamma, beta = ins
+    xa, mean, std = _gn_stats(xp, p, x)
+    y = (xa - mean) / std * upcast(xp, gamma)[:, None] + upcast(xp, beta)[:, None]
+    n, g = x.shape[0], p["num_groups"]
+    return [y.reshape(x.shape).astype(x.dtype, copy=False),
+            mean.reshape(n, g).astype(x.dtype, copy=False),
+            std.reshape(n, g).astype(x.dtype, copy=False)]
+
+
+def _gn_backward(sc, p, ograds, ins, outs):
+    xp = sc.xp
+    x, gamma, beta = ins
+    xa, mean, std = _gn_stats(xp, p, x)
+    g = upcast(xp, ograds[0]).reshape(xa.shape)
+    # the mean/std outputs take no gradient, as LayerNorm's
+    dx, dgamma, dbeta = _affine_backward(xp, g, (xa - mean) / std, 1 / std,
+                                         upcast(xp, gamma)[:, None], 2, (0, 2))
+    return [dx.reshape(x.shape).astype(x.dtype, copy=False),
+            dgamma.astype(gamma.dtype, copy=False), dbeta.astype(beta.dtype, copy=False)]
+
+
+register(OpDef(
+    name="GroupNorm", params=_GN_PARAMS, inputs=("data", "gamma", "beta"),
+    forward=_gn_forward, backward=_gn_backward, infer_shape=_gn_shape,
+    infer_type=uniform_type("GroupNorm", ("data", "gamma", "beta"), 3),
+    backward_reads=BackwardReads(inputs=(0, 1), input_shapes=(2,)),
+    output_names=lambda p: ["output", "mean", "std"] if p["output_mean_var"] else ["output"],
+    **MEAN_VAR_OUTPUTS,
+    doc="Group normalization: the channels split into num_groups groups, each (sample, group) "
+        "normalised over its channels and remaining axes, then scaled by gamma and shifted by "
+        "beta per group."))

@@ -123,7 +123,8 @@ class OpDef:
     """Declaration of one operator.
 
     ``inputs`` is a tuple of input names or a function ``params -> names`` (FullyConnected drops
-    ``bias`` when ``no_bias``); ``aux`` names the inputs that are auxiliary (mutable) states.
+    ``bias`` when ``no_bias``; a variadic op's function sees ``num_args``, UpSampling's names
+    ``data, weight`` when bilinear); ``aux`` names the inputs that are auxiliary (mutable) states.
     ``forward(sc, p, ins)`` returns the list of outputs (visible first, then hidden); ``backward(sc,
     p, ograds, ins, outs)`` returns one gradient per input, None where the input gets none.
     ``needs_head_grad`` is False for loss-like ops whose backward ignores the head gradient.
@@ -190,7 +191,7 @@ class OpDef:
             self.partial_shapes = self.infer_shape is same_shape
 
     def input_names(self, p):
-        if self.variadic:
+        if self.variadic and not callable(self.inputs):
             return [f"arg{i}" for i in range(p["num_args"])]
         return list(self.inputs(p) if callable(self.inputs) else self.inputs)
 

@@ -5,7 +5,9 @@ UpSampling (``src/operator/nn/upsampling*``) takes ``num_args`` NCHW inputs (``a
 is repeated by ``out_h / h_i`` with ``out_h = h_0 * scale``, so every input must divide the output
 size; ``multi_input_mode='concat'`` stacks the results on the channel axis, ``'sum'`` adds them
 (equal channel counts). The gradient of each input sums the output gradient over its blocks.
-Bilinear upsampling (a deconvolution with a learned ``weight``) is not implemented.
+Bilinear upsampling takes ``data`` and a learned ``weight`` (C, 1, k, k), k = 2*scale - scale%2,
+and is the per-channel Deconvolution of upsampling-inl.h (stride scale, pad ceil((scale-1)/2)),
+so its forward and gradients are Deconvolution's.
 
 The two contrib resamplers (src/operator/contrib/adaptive_avg_pooling*, bilinear_resize*) are
 separable: each output row (column) is a fixed weighted sum of input rows (columns), so the op is
@@ -17,6 +19,7 @@ import numpy as np
 from ..base import MXNetError
 from ._util import fmt_shape
 from .params import REQUIRED, Bool, Enum, Float, Int, OptShape, ParamSpec
+from . import registry
 from .registry import OpDef, register
 
 # ----- UpSampling ---------------------------------------------------------------------------------
@@ -35,15 +38,53 @@ _UP_PARAMS = ParamSpec(
 
 
 def _up_check(p):
-    if p["sample_type"] != "nearest":
-        raise MXNetError("Error in operator UpSampling: sample_type='bilinear' is not supported "
-                         "by mxlite (only 'nearest')")
     if p["scale"] < 1:
         raise MXNetError(f"Error in operator UpSampling: scale must be >= 1, got {p['scale']}")
 
 
+def _up_inputs(p):
+    if p["sample_type"] == "bilinear":
+        return ("data", "weight")
+    return tuple(f"arg{i}" for i in range(p["num_args"]))
+
+
+def _bilinear_deconv(p, channels):
+    """The Deconvolution bilinear upsampling is (upsampling-inl.h GetDeconvolutionParam): one
+    filter per channel, kernel 2*scale - scale%2, stride scale, pad ceil((scale-1)/2)."""
+    s = p["scale"]
+    k = 2 * s - s % 2
+    pad = s // 2  # == ceil((s - 1) / 2)
+    return registry.get("Deconvolution").parse(
+        {"kernel": (k, k), "stride": (s, s), "pad": (pad, pad), "num_filter": channels,
+         "num_group": channels, "no_bias": True, "workspace": p["workspace"]})
+
+
+def _up_bilinear_shape(p, in_shapes):
+    data, weight = in_shapes
+    if data is None:
+        return list(in_shapes), [None]
+    if len(data) != 4:
+        raise MXNetError(f"Error in operator UpSampling: UpSamplingBilinear: Input data should "
+                         f"be 4D in (batch, channel, y, x), got data shape {fmt_shape(data)}")
+    if p["num_filter"] != data[1]:
+        # MXNet builds its deconvolution with num_filter groups while shaping weight and output
+        # by the data's channels: anything but equality computes garbage there
+        raise MXNetError(f"Error in operator UpSampling: num_filter={p['num_filter']} must equal "
+                         f"the number of channels of data {fmt_shape(data)} for bilinear "
+                         f"sampling")
+    k = 2 * p["scale"] - p["scale"] % 2
+    wshape = (data[1], 1, k, k)
+    if weight is not None and tuple(weight) != wshape:
+        raise MXNetError(f"Error in operator UpSampling: Shape inconsistent, Provided = "
+                         f"{fmt_shape(weight)}, inferred shape={fmt_shape(wshape)} for weight")
+    s = p["scale"]
+    return [tuple(data), wshape], [(data[0], data[1], data[2] * s, data[3] * s)]
+
+
 def _up_shape(p, in_shapes):
     _up_check(p)
+    if p["sample_type"] == "bilinear":
+        return _up_bilinear_shape(p, in_shapes)
     if any(s is None for s in in_shapes):
         return list(in_shapes), [None]
     first = in_shapes[0]
@@ -67,6 +108,9 @@ def _up_shape(p, in_shapes):
 
 
 def _up_forward(sc, p, ins):
+    if p["sample_type"] == "bilinear":
+        return registry.get("Deconvolution").forward(sc, _bilinear_deconv(p, ins[0].shape[1]),
+                                                     ins)
     xp = sc.xp
     oh = ins[0].shape[2] * p["scale"]
     parts = []
@@ -84,6 +128,9 @@ def _up_forward(sc, p, ins):
 
 
 def _up_backward(sc, p, ograds, ins, outs):
+    if p["sample_type"] == "bilinear":
+        return registry.get("Deconvolution").backward(
+            sc, _bilinear_deconv(p, ins[0].shape[1]), ograds, ins, outs)
     g = ograds[0]
     n, _, oh, ow = g.shape
     grads, begin = [], 0
@@ -97,10 +144,12 @@ def _up_backward(sc, p, ograds, ins, outs):
 
 
 register(OpDef(
-    name="UpSampling", params=_UP_PARAMS, variadic=True, forward=_up_forward,
-    backward=_up_backward, infer_shape=_up_shape,
-    doc="Nearest-neighbour upsampling of NCHW inputs by `scale` (several inputs are brought to "
-        "one size and concatenated on channels, or summed)."))
+    name="UpSampling", params=_UP_PARAMS, variadic=True, inputs=_up_inputs,
+    forward=_up_forward, backward=_up_backward, infer_shape=_up_shape,
+    input_var_attrs={"weight": {"__init__": '["bilinear", {}]'}},
+    doc="Upsampling of NCHW inputs by `scale`: nearest neighbour (several inputs are brought to "
+        "one size and concatenated on channels, or summed), or bilinear (a per-channel "
+        "deconvolution with the learned `weight`, bilinear-initialised)."))
 
 
 _INT64 = np.dtype(np.int64)

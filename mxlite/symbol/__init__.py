@@ -137,3 +137,15 @@ def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False):
         raise ValueError("indices_or_sections must either int or tuple of ints")
     return _op("_split_v2")(ary, indices=indices, axis=axis, squeeze_axis=squeeze_axis,
                             sections=sections)
+
+
+def histogram(a, bins=10, range=None, **kwargs):  # noqa: A002 (MXNet's parameter name)
+    """Histogram of the flattened ``a`` (``_histogram``): outputs int64 counts and bin edges.
+    ``bins`` is a Symbol of edges or a number of equal bins over ``range`` (required here)."""
+    if isinstance(bins, Symbol):
+        return _op("_histogram")(data=a, bins=bins, **kwargs)
+    if isinstance(bins, int):
+        if range is None:
+            raise ValueError("null range is not supported in symbol mode")
+        return _op("_histogram")(data=a, bin_cnt=bins, range=range, **kwargs)
+    raise ValueError("bins argument should be either an integer or an NDArray")

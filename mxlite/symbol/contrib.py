@@ -1,7 +1,9 @@
 """``mx.sym.contrib``: the ``_contrib_*`` operators under their short names
-(``AdaptiveAvgPooling2D``, ``BilinearResize2D``, ``index_array``, ``div_sqrt_dim``,
-``arange_like``, declared in mxlite/ops/resize.py, index.py,
-elemwise.py and init.py), and ``isinf``/``isnan``/``isfinite``.
+(``AdaptiveAvgPooling2D``, ``BilinearResize2D``, ``index_array``, ``index_copy``,
+``boolean_mask``, ``div_sqrt_dim``, ``arange_like``, ``ROIAlign``, ``box_nms``, ``MultiBoxPrior``,
+``MultiBoxTarget``, ``MultiBoxDetection``, ``Proposal``, ``MultiProposal``,
+``DeformableConvolution``, ``ctc_loss``/``CTCLoss``, ``interleaved_matmul_*``, declared in
+mxlite/ops/<family>.py), and ``isinf``/``isnan``/``isfinite``.
 
 Each op function is the generated Symbol function of the op, so its auto-name hint is the short
 name lowered (``bilinearresize2d0``), as in MXNet.

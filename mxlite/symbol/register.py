@@ -24,7 +24,7 @@ def create(op, hint, args, named, params, name=None, attr=None):
     if op.variadic and (args or "num_args" not in attrs):
         # num_args follows the inputs given; with none given, the num_args parameter says how
         # many <name>_arg<i> variables to create (Concat(num_args=2, name='cc') -> cc_arg0, cc_arg1)
-        attrs["num_args"] = str(len(args))
+        attrs["num_args"] = str(len(args) + len(named))
     node_name = NameManager.current.get(name, hint)
     try:
         p = op.parse(attrs)
@@ -87,7 +87,7 @@ def make_function(op, public_name):
         if op.variadic:
             if args:
                 params.pop("num_args", None)
-            if named:
+            if named and not callable(op.inputs):
                 raise TypeError(f"{public_name} takes its inputs positionally")
         inputs, positional_params = split_positional(op, public_name, args,
                                                      lambda a: isinstance(a, Symbol))

@@ -132,3 +132,23 @@ for params, shape, name in (({}, (2, 3), "default"), ({"axes": (1, 0)}, (3, 2, 2
     add(OpCase("_contrib_index_array", {"data": shape},
                as_list(lambda x, p: R.index_array(x["data"], **p)), params=params, name=name,
                loss=True, ref_grad=zero_grad))
+
+
+# ----- _contrib_index_copy ------------------------------------------------------------------------
+def _rows(values):
+    return lambda rng, shape, dtype: np.array(values, dtype=dtype)
+
+
+for shapes, rows, name in ((((6, 3), (3,), (3, 3)), [4, 0, 2], ""),
+                           (((5, 2, 2), (2,), (2, 2, 2)), [1, 3], "3d")):
+    add(OpCase("_contrib_index_copy",
+               dict(zip(("old_tensor", "index_vector", "new_tensor"), shapes)),
+               as_list(lambda x, p: R.index_copy(x["old_tensor"], x["index_vector"],
+                                                 x["new_tensor"])),
+               name=name, draw={"index_vector": _rows(rows)}, no_grad=("index_vector",),
+               input_dtypes={"index_vector": "int64"} if name else {},
+               errors=[error("new-rows", r"new_tensor shape \(3,4\)",
+                             shapes={"new_tensor": (3, 4)}),
+                       error("index-length", r"index_vector shape \(2,\)",
+                             shapes={"index_vector": (2,)})]
+               if not name else []))

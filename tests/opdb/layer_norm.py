@@ -1,5 +1,5 @@
 """Op-database cases for the layer_norm family: LayerNorm (axis, eps, output_mean_var),
-InstanceNorm and L2Normalization (instance, channel, spatial).
+InstanceNorm, GroupNorm and L2Normalization (instance, channel, spatial).
 
 InstanceNorm runs float32/float64 only: MXNet 1.9.1's kernel is float32-only, and float64 is what
 the generated gradient tests bind.
@@ -50,3 +50,26 @@ for shape, mode in (((2, 3, 4), "instance"), ((3, 4), "instance"), ((2, 3, 2, 2)
                             params={"mode": "channel"}),
                        error("bad-mode", "mode='row'", params={"mode": "row"})]
                if (mode, len(shape)) == ("instance", 3) else []))
+
+# ----- GroupNorm ----------------------------------------------------------------------------------
+
+
+def _gn(x, p):
+    out = R.group_norm(x["data"], x["gamma"], x["beta"], p.get("num_groups", 1),
+                       p.get("eps", 1e-5))
+    return out if p.get("output_mean_var") else out[:1]
+
+
+for shape, params, name in (((2, 6, 3), {"num_groups": 3}, ""),
+                            ((2, 4, 2, 3), {"num_groups": 2, "eps": 1e-3}, "4d"),
+                            ((1, 3, 4), {}, "one-group"),
+                            ((2, 4, 3), {"num_groups": 2, "output_mean_var": True},
+                             "output-mean-var")):
+    g = params.get("num_groups", 1)
+    add(OpCase("GroupNorm", {"data": shape, "gamma": (g,), "beta": (g,)}, _gn, params=params,
+               name=name, draw=dict(_GB), grad=not params.get("output_mean_var"),
+               errors=[error("gamma-shape", r"inferred shape=\(3,?\) for gamma",
+                             shapes={"gamma": (6,)}),
+                       error("groups-divide", "num_groups=4", params={"num_groups": 4}),
+                       error("2d-data", r"data shape \(2,6\)", shapes={"data": (2, 6)})]
+               if not name else []))

@@ -1,9 +1,9 @@
 """Op-database cases for the resize family: UpSampling (nearest, one or several inputs concatenated
-or summed), _contrib_BilinearResize2D (sizes, scales, align_corners, like mode) and
-_contrib_AdaptiveAvgPooling2D.
+or summed; bilinear with its weight), _contrib_BilinearResize2D (sizes, scales, align_corners, like
+mode) and _contrib_AdaptiveAvgPooling2D.
 
-UpSampling is variadic, so its error cases (which the generated error test passes by keyword) are
-not expressible here.
+Nearest UpSampling's inputs are positional only (arg0, arg1, ...), so its error cases (which the
+generated error test passes by keyword) are not expressible here; bilinear's inputs have names.
 """
 from opdb.core import OpCase, add, as_list, error
 from reference import resize as R
@@ -53,3 +53,16 @@ for params, shape, name in (
                if name == "up" else []))
 add(OpCase("_contrib_BilinearResize2D", {"data": (1, 2, 3, 4), "like": (1, 1, 5, 2)}, _resize_ref,
            params={"mode": "like"}, name="like"))
+
+# ----- UpSampling, bilinear: data and a learned per-channel weight --------------------------------
+for scale, shape in ((2, (2, 3, 3, 4)), (3, (1, 2, 3, 2)), (1, (1, 2, 2, 2))):
+    k = 2 * scale - scale % 2
+    add(OpCase("UpSampling", {"data": shape, "weight": (shape[1], 1, k, k)},
+               lambda x, p: [R.upsampling_bilinear(x["data"], x["weight"], p["scale"])],
+               params={"sample_type": "bilinear", "scale": scale, "num_filter": shape[1]},
+               name=f"bilinear-scale{scale}",
+               errors=[error("3d", r"data shape \(2,3,3\)", shapes={"data": (2, 3, 3)}),
+                       error("num-filter", "num_filter=2", params={"num_filter": 2}),
+                       error("weight-shape", r"inferred shape=\(3,1,4,4\) for weight",
+                             shapes={"weight": (3, 1, 3, 3)})]
+               if scale == 2 else []))

@@ -100,3 +100,15 @@ def index_array(x, axes=None):
     idx = np.indices(x.shape, dtype=np.int64)
     axes = range(x.ndim) if axes is None else axes
     return np.stack([idx[a] for a in axes], axis=-1)
+
+
+def index_copy(old_tensor, index_vector, new_tensor):
+    out = old_tensor.copy()
+    for i, row in enumerate(index_vector):
+        out[int(row)] = new_tensor[i]
+    return out
+
+
+def boolean_mask(data, index):
+    return np.array([data[i] for i in range(len(index)) if index[i] != 0]).reshape(
+        (-1,) + data.shape[1:])

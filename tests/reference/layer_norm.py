@@ -1,5 +1,5 @@
-"""NumPy float64 references for the layer_norm family: LayerNorm, InstanceNorm and
-L2Normalization (instance, channel and spatial modes).
+"""NumPy float64 references for the layer_norm family: LayerNorm, InstanceNorm, GroupNorm
+and L2Normalization (instance, channel and spatial modes).
 
 Written from the formulas in MXNet 1.9.x's layer_norm-inl.h, instance_norm-inl.h and
 l2_normalization-inl.h, with loops where that keeps them obviously right.
@@ -40,3 +40,20 @@ def l2_normalization(x, mode="instance", eps=1e-10):
         else:  # channel: the vector across channels at each spatial position
             out[n] = x[n] / np.sqrt((x[n] ** 2).sum(axis=0, keepdims=True) + eps)
     return out
+
+
+def group_norm(x, gamma, beta, num_groups=1, eps=1e-5):
+    """[y, mean, std]: each (sample, group) of channels normalised; gamma/beta per group (MXNet
+    1.9.x); mean and std of shape (N, num_groups)."""
+    n, c = x.shape[:2]
+    per = c // num_groups
+    y = np.empty_like(x)
+    mean = np.empty((n, num_groups))
+    std = np.empty((n, num_groups))
+    for i in range(n):
+        for g in range(num_groups):
+            v = x[i, g * per:(g + 1) * per]
+            mean[i, g] = v.mean()
+            std[i, g] = np.sqrt(v.var() + eps)
+            y[i, g * per:(g + 1) * per] = (v - mean[i, g]) / std[i, g] * gamma[g] + beta[g]
+    return [y, mean, std]

@@ -58,3 +58,18 @@ def bilinear_resize(x, out_h, out_w, align_corners=True):
             out[:, :, i, j] = ((1 - ly) * ((1 - lx) * x[:, :, y0, x0] + lx * x[:, :, y0, x1])
                                + ly * ((1 - lx) * x[:, :, y1, x0] + lx * x[:, :, y1, x1]))
     return out
+
+
+def upsampling_bilinear(x, weight, scale):
+    """Bilinear UpSampling as MXNet defines it: each channel scattered through its own
+    (k, k) filter with stride ``scale`` (a transposed convolution), k = 2*scale - scale%2,
+    the border ceil((scale-1)/2) cropped on every side."""
+    n, c, h, w = x.shape
+    k = 2 * scale - scale % 2
+    pad = int(np.ceil((scale - 1) / 2))
+    full = np.zeros((n, c, (h - 1) * scale + k, (w - 1) * scale + k))
+    for i in range(h):
+        for j in range(w):
+            full[:, :, i * scale:i * scale + k, j * scale:j * scale + k] += \
+                x[:, :, i, j][:, :, None, None] * weight[:, 0][None]
+    return full[:, :, pad:pad + h * scale, pad:pad + w * scale]
