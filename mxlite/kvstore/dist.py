@@ -1,0 +1,384 @@
+"""Distributed kvstores over an MPI process group: 'dist_sync', 'dist_device_sync', 'dist_async'.
+
+MXNet 1.9 runs these on a parameter server (src/kvstore/kvstore_dist.h, kvstore_dist_server.h):
+workers push gradients, servers sum the pushes of all workers and apply the optimizer once, workers
+pull the new weights. mxlite reaches the same numbers without servers:
+
+* **dist_sync / dist_device_sync** — a push sums the worker's own devices, then the workers
+  allreduce the sums (MPI; NCCL for GPU buffers in 'dist_device_sync' when CuPy has it). Every
+  worker then applies the same optimizer step to the same weights, so each holds the copy a server
+  would hold; optimizer states are replicated. Pushes are packed into buckets (one allreduce per
+  ``MXLITE_KVSTORE_BUCKET_BYTES``, default 4 MiB) that start as soon as they fill and are waited
+  on only by the pull that needs them.
+* **dist_async** — rank 0 runs a server thread holding the master weights and the optimizer: each
+  push is applied on arrival, with no barrier between workers, and a pull returns the weights as
+  they are then. Why a thread and not MPI one-sided windows: the server must run the optimizer
+  (any of them, with its state), which an MPI_Accumulate cannot; a thread in rank 0 keeps the
+  launch a plain ``mpiexec -n N`` (no extra server processes) and its traffic is on its own
+  communicator. Staleness: a worker's gradient is computed on weights that miss the pushes other
+  workers made since its last pull — about ``num_workers - 1`` updates when workers keep the same
+  pace, unbounded if one runs ahead (as MXNet's dist_async).
+
+``init`` takes rank 0's value for every worker (as MXNet: only rank 0 pushes the initial value) and
+ends with a barrier. With gradient compression each worker quantizes its summed gradient with its
+own residual; the workers allgather the 2-bit codes (1/16 of the bytes) and each dequantizes and
+adds them up in rank order.
+"""
+import atexit
+import os
+import threading
+
+import numpy as np
+
+from ..base import MXNetError
+from ..context import cpu
+from ..ndarray import NDArray
+from .compression import GradientCompression
+from .local import KVStore, _key_value_pairs
+from .mpi import get_group
+
+__all__ = ["DistKVStore", "reduce_metric", "current_rank"]
+
+_TAG_PUSH, _TAG_PULL, _TAG_REPLY, _TAG_STOP, _TAG_STATES = 1, 2, 3, 4, 5
+
+_LIVE = []     # stores of this process (rank-0-only helpers look here)
+
+
+def current_rank():
+    """This process's worker rank when it has a distributed kvstore, else 0."""
+    return _LIVE[-1].rank if _LIVE else 0
+
+
+def _host(arr):
+    """Contiguous NumPy copy of an NDArray's data."""
+    data = arr._data
+    if not isinstance(data, np.ndarray):
+        data = data.get()
+    return np.ascontiguousarray(data)
+
+
+class _Bucket:
+    """Gradients of several keys packed in one buffer for one allreduce."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+        self.parts = []        # (key, host array)
+        self.nbytes = 0
+        self.buf = None
+        self.request = None
+
+    def start(self, group):
+        self.buf = np.concatenate([a.ravel() for _, a in self.parts])
+        self.request = group.start_allreduce(self.buf)
+
+    def results(self, group):
+        group.wait(self.request, "allreduce of " + ", ".join(str(k) for k, _ in self.parts))
+        off = 0
+        for key, a in self.parts:
+            yield key, self.buf[off:off + a.size].reshape(a.shape)
+            off += a.size
+
+
+class DistKVStore(KVStore):
+    """A kvstore shared by the workers of an MPI job (MXNet's KVStoreDist on MPI)."""
+
+    _defers_reduction = True     # Module pushes every gradient before the first pull
+
+    def __init__(self, kv_type):
+        super().__init__(kv_type)
+        self._group = get_group()
+        self._async = kv_type == "dist_async"
+        self._gc = None
+        self._bucket = None              # filling
+        self._in_flight = {}             # key -> started bucket
+        self._bucket_bytes = int(os.environ.get("MXLITE_KVSTORE_BUCKET_BYTES", 4 << 20))
+        self._barrier_on_exit = True
+        self._closed = False
+        self._lock = threading.RLock()
+        self._server = None
+        self._nccl = None
+        if self._async and self._group.size > 1:
+            self._srv = self._group._comm.Dup()
+            if self.rank == 0:
+                self._server = threading.Thread(target=self._serve, name="mxlite-kvstore-server",
+                                                daemon=True)
+                self._server.start()
+        _LIVE.append(self)
+        atexit.register(self._at_exit)
+
+    # ----- identity
+    @property
+    def rank(self):
+        return self._group.rank
+
+    @property
+    def num_workers(self):
+        return self._group.size
+
+    @property
+    def timeout(self):
+        """Seconds a collective may wait before the peers are declared lost."""
+        return self._group.timeout
+
+    @timeout.setter
+    def timeout(self, seconds):
+        self._group.timeout = float(seconds)
+
+    def _on_device(self):
+        return "device" in self._type
+
+    # ----- init / broadcast
+    def init(self, key, value):
+        """Every worker gets rank 0's value (MXNet: only rank 0's init reaches the server)."""
+        pairs = _key_value_pairs(key, value, "init")
+        for k, vals in pairs:
+            self._check_key(k, "init")
+            if k in self._store:
+                raise MXNetError(f"kvstore.init: duplicate init of key {k}")
+        for k, vals in pairs:
+            host = _host(vals[0]).copy()
+            self._group.broadcast(host, root=0)
+            value = NDArray(host, cpu())
+            self._store[k] = value.as_in_context(vals[0].context) if self._on_device() else value
+        self._group.barrier()
+
+    # ----- push / pull
+    def push(self, key, value, priority=0):
+        pairs = _key_value_pairs(key, value, "push")
+        for k, vals in pairs:
+            if k not in self._store:
+                raise MXNetError(f"kvstore.push: key {k!r} has not been initialized")
+            if any(v.shape != self._store[k].shape for v in vals):
+                raise MXNetError(f"kvstore.push: key {k!r} holds shape {self._store[k].shape}, "
+                                 f"pushed {[v.shape for v in vals]}")
+            if k in self._in_flight or (self._bucket and any(k == p for p, _ in
+                                                             self._bucket.parts)):
+                self._complete(k)        # a second push of a key waits for the first
+        for k, vals in pairs:
+            merged = self._reduce(vals)
+            if self._async:
+                self._push_async(k, merged)
+            elif self._gc is not None:
+                self._push_compressed(k, merged)
+            elif self._nccl_for(merged) is not None:
+                self._nccl.allreduce(merged._data)    # merged is this push's own copy
+                self._apply(k, merged)
+            else:
+                self._add_to_bucket(k, _host(merged).copy())
+
+    def _add_to_bucket(self, key, grad):
+        if self._bucket is not None and self._bucket.dtype != grad.dtype:
+            self._flush()
+        if self._bucket is None:
+            self._bucket = _Bucket(grad.dtype)
+        self._bucket.parts.append((key, grad))
+        self._bucket.nbytes += grad.nbytes
+        if self._bucket.nbytes >= self._bucket_bytes:
+            self._flush()
+
+    def _flush(self):
+        b, self._bucket = self._bucket, None
+        if b is None:
+            return
+        b.start(self._group)
+        for k, _ in b.parts:
+            self._in_flight[k] = b
+
+    def _complete(self, key):
+        """Finish the reduction holding ``key`` and apply its keys' updates."""
+        if self._bucket is not None and any(k == key for k, _ in self._bucket.parts):
+            self._flush()
+        b = self._in_flight.get(key)
+        if b is None:
+            return
+        for k, total in b.results(self._group):
+            del self._in_flight[k]
+            self._apply(k, total)
+
+    def _nccl_for(self, merged):
+        """The NCCL group for GPU pushes of 'dist_device_sync' (None: go through MPI on host)."""
+        if (self._type != "dist_device_sync" or self.num_workers == 1
+                or merged.context.device_type != "gpu"):
+            return None
+        if self._nccl is None:
+            from .nccl import NcclGroup, _nccl
+            self._nccl = NcclGroup(self._group, merged.context.device_id) if _nccl() else False
+        return self._nccl or None
+
+    def _apply(self, key, total):
+        stored = self._store[key]
+        merged = total if isinstance(total, NDArray) else NDArray(np.array(total), cpu())
+        if merged.context != stored.context:
+            merged = merged.as_in_context(stored.context)
+        if self._updater is not None:
+            self._updater(key, merged, stored)
+        else:
+            stored._assign(merged)
+
+    def _push_compressed(self, key, merged):
+        g = _host(merged)
+        packed = self._gc.quantize(key, g)
+        every = self._group.allgather(packed)
+        total = np.zeros(g.size, np.float32)
+        for codes in every:
+            total += self._gc.dequantize(codes, g.size)
+        self._apply(key, total.reshape(g.shape).astype(g.dtype, copy=False))
+
+    def pull(self, key, out=None, priority=0, ignore_sparse=True):
+        if out is None:
+            raise MXNetError("kvstore.pull: out is required")
+        pairs = _key_value_pairs(key, out, "pull")
+        for k, outs in pairs:
+            if k not in self._store:
+                raise MXNetError(f"kvstore.pull: key {k!r} has not been initialized")
+            for o in outs:
+                if o.shape != self._store[k].shape:
+                    raise MXNetError(f"kvstore.pull: key {k!r} holds shape "
+                                     f"{self._store[k].shape}, out has {o.shape}")
+        for k, outs in pairs:
+            if self._async:
+                self._pull_async(k)
+            else:
+                self._complete(k)
+            for o in outs:
+                o._assign(self._store[k])
+
+    # ----- dist_async: rank 0's server thread
+    def _need_updater(self):
+        if self._updater is None:
+            raise MXNetError("kvstore 'dist_async' applies pushes with the optimizer: call "
+                             "set_optimizer first (MXNet: 'Updater needs to be set for async "
+                             "mode')")
+
+    def _server_apply(self, key, grad):
+        with self._lock:
+            stored = self._store[key]
+            self._updater(key, NDArray(grad, cpu()).as_in_context(stored.context), stored)
+
+    def _push_async(self, key, merged):
+        self._need_updater()
+        grad = _host(merged)
+        payload = ("raw", grad)
+        if self._gc is not None:
+            payload = ("2bit", self._gc.quantize(key, grad), grad.shape)
+        if self.rank == 0 or self.num_workers == 1:
+            self._server_apply(key, self._decode(payload))
+        else:
+            self._group.wait(self._srv.isend((key, payload), dest=0, tag=_TAG_PUSH),
+                             f"push of {key!r} to the rank-0 server")
+
+    def _decode(self, payload):
+        if payload[0] == "raw":
+            return payload[1]
+        shape = payload[2]
+        return self._gc.dequantize(payload[1], int(np.prod(shape))).reshape(shape)
+
+    def _pull_async(self, key):
+        if self.rank == 0 or self.num_workers == 1:
+            return
+        stored = self._store[key]
+        buf = np.empty(stored.shape, stored.dtype)
+        self._group.wait(self._srv.isend(key, dest=0, tag=_TAG_PULL), f"pull of {key!r}")
+        self._group.wait(self._srv.Irecv(buf, source=0, tag=_TAG_REPLY), f"pull of {key!r}")
+        stored._assign(NDArray(buf, cpu()).as_in_context(stored.context))
+
+    def _serve(self):
+        """Rank 0's server loop: apply pushes as they arrive, answer pulls, stop when every other
+        worker said STOP."""
+        from mpi4py import MPI
+        import time
+        status = MPI.Status()
+        stopped = 0
+        pending = []
+        nap = 0.0
+        while stopped < self.num_workers - 1:
+            if not self._srv.Iprobe(MPI.ANY_SOURCE, MPI.ANY_TAG, status):
+                nap = min(0.002, nap + 0.0001)
+                time.sleep(nap)
+                pending = [r for r in pending if not r.Test()]
+                continue
+            nap = 0.0
+            src, tag = status.Get_source(), status.Get_tag()
+            msg = self._srv.recv(source=src, tag=tag)
+            if tag == _TAG_PUSH:
+                key, payload = msg
+                self._server_apply(key, self._decode(payload))
+            elif tag == _TAG_PULL:
+                with self._lock:
+                    value = _host(self._store[msg]).copy()
+                pending.append(self._srv.Isend(value, dest=src, tag=_TAG_REPLY))
+            elif tag == _TAG_STATES:
+                with self._lock:
+                    states = self._updater.get_states(msg) if self._updater else None
+                pending.append(self._srv.isend(states, dest=src, tag=_TAG_REPLY))
+            elif tag == _TAG_STOP:
+                stopped += 1
+        for r in pending:
+            r.Wait()
+
+    # ----- optimizer
+    def set_gradient_compression(self, compression_params):
+        """2-bit compression of what each worker sends (MXNet's residual semantics)."""
+        self._gc = GradientCompression(compression_params)
+
+    def save_optimizer_states(self, fname, dump_optimizer=False):
+        """Write the optimizer states (dist_async: fetched from rank 0, which holds them)."""
+        if self._async and self.rank != 0 and self.num_workers > 1:
+            self._group.wait(self._srv.isend(dump_optimizer, dest=0, tag=_TAG_STATES))
+            req = self._srv.irecv(source=0, tag=_TAG_REPLY)
+            states = req.wait()
+            if states is None:
+                raise MXNetError("kvstore.save_optimizer_states: no optimizer set")
+            from ..utils import atomic_write_bytes
+            atomic_write_bytes(fname, states)
+            return
+        with self._lock:
+            super().save_optimizer_states(fname, dump_optimizer)
+
+    def load_optimizer_states(self, fname):
+        """Load states on every worker (dist_async: rank 0's server uses them)."""
+        with self._lock:
+            super().load_optimizer_states(fname)
+
+    # ----- synchronisation and exit
+    def barrier(self):
+        """Wait until every worker reaches this point."""
+        self._drain()
+        self._group.barrier()
+
+    def _drain(self):
+        self._flush()
+        for k in list(self._in_flight):
+            self._complete(k)
+
+    def _set_barrier_before_exit(self, barrier_before_exit=True):
+        self._barrier_on_exit = bool(barrier_before_exit)
+
+    def _barrier_before_exit(self):
+        self._set_barrier_before_exit(True)
+
+    def _at_exit(self):
+        if self._closed or self._group._broken:
+            return
+        self._closed = True
+        if self._async and self.num_workers > 1 and self.rank != 0:
+            self._group.wait(self._srv.isend(None, dest=0, tag=_TAG_STOP), "exit")
+        if self._barrier_on_exit or self._async:
+            self._drain()
+            self._group.barrier()
+        if self._server is not None:
+            self._server.join(self._group.timeout)
+
+
+def reduce_metric(eval_metric, kv):
+    """Sum an EvalMetric's ``sum_metric`` / ``num_inst`` over the workers of ``kv``, in place, so
+    ``get()`` reports the metric of the whole job (each worker otherwise reports its shard)."""
+    group = getattr(kv, "_group", None)
+    if group is None or group.size == 1:
+        return eval_metric
+    metrics = getattr(eval_metric, "metrics", None) or [eval_metric]
+    for m in metrics:
+        both = np.array([m.sum_metric, m.num_inst], np.float64)
+        group.allreduce(both)
+        m.sum_metric, m.num_inst = float(both[0]), int(both[1])
+    return eval_metric

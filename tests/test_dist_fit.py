@@ -1,0 +1,77 @@
+"""Module.fit across processes: dist_sync equals one process on the combined batch; dist_async
+converges; the launcher runs a script unchanged with one worker."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import mxlite as mx
+from dist_util import SCRIPTS, launch, needs_mpi
+
+sys.path.insert(0, SCRIPTS)
+import fit_mlp  # noqa: E402
+
+SCRIPT = os.path.join(SCRIPTS, "fit_mlp.py")
+
+
+def single_process_trajectory(num_workers, num_epoch=2):
+    """One process, batch BATCH * num_workers, samples in the order the workers' shards make
+    their combined batches (shard r is the r-th contiguous part; batch i takes batch i of each)."""
+    x, y = fit_mlp.data()
+    part = fit_mlp.N // num_workers
+    nb = part // fit_mlp.BATCH
+    order = [r * part + i * fit_mlp.BATCH + j for i in range(nb) for r in range(num_workers)
+             for j in range(fit_mlp.BATCH)]
+    it = mx.io.NDArrayIter(x[order], y[order], batch_size=fit_mlp.BATCH * num_workers)
+    mod = mx.mod.Module(fit_mlp.network(), context=mx.cpu())
+    trajectory = []
+
+    def on_batch(param):
+        args, _ = mod.get_params()
+        trajectory.append(np.concatenate([args[k].asnumpy().ravel() for k in sorted(args)]))
+
+    mod.fit(it, kvstore="local", optimizer="sgd",
+            optimizer_params={"learning_rate": 0.5, "momentum": 0.9, "wd": 1e-4},
+            arg_params=fit_mlp.initial_params(), num_epoch=num_epoch, batch_end_callback=on_batch)
+    return np.array(trajectory)
+
+
+@needs_mpi
+@pytest.mark.parametrize("num_workers", [2, 3])
+def test_dist_sync_fit_matches_single_process(num_workers, tmp_path):
+    rc, out, _ = launch(num_workers, [SCRIPT, str(tmp_path), "dist_sync", "trajectory"])
+    assert rc == 0, out
+    expected = single_process_trajectory(num_workers)
+    for r in range(num_workers):
+        got = np.load(tmp_path / f"rank{r}.npz")["trajectory"]
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5,
+                                   err_msg=f"rank {r} of {num_workers}")
+
+
+@needs_mpi
+def test_dist_async_converges(tmp_path):
+    rc, out, _ = launch(2, [SCRIPT, str(tmp_path), "dist_async", "converge", "15"])
+    assert rc == 0, out
+    x, y = fit_mlp.data()
+    mod = mx.mod.Module(fit_mlp.network(), context=mx.cpu())
+    it = mx.io.NDArrayIter(x, y, batch_size=fit_mlp.BATCH)
+    mod.bind(it.provide_data, it.provide_label, for_training=False)
+    mod.set_params(fit_mlp.initial_params(), {})
+    before = mod.score(it, "acc")[0][1]
+    for r in range(2):
+        after = float(np.load(tmp_path / f"rank{r}.npz")["score"])
+        assert after >= 0.85 and after > before + 0.3, (before, after, out)
+
+
+def test_dist_sync_one_process_without_launcher(tmp_path, monkeypatch):
+    """The same script, run alone, is a job of one worker (no MPI needed)."""
+    import subprocess
+    env = dict(os.environ, MXLITE_DIST_BACKEND="single",
+               PYTHONPATH=os.path.dirname(SCRIPTS) + "/..")
+    proc = subprocess.run([sys.executable, SCRIPT, str(tmp_path), "dist_sync", "trajectory"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    got = np.load(tmp_path / "rank0.npz")["trajectory"]
+    np.testing.assert_allclose(got, single_process_trajectory(1), rtol=1e-5, atol=1e-6)
