@@ -8,13 +8,21 @@ given with ``--mpiexec``) with ``-n`` workers, on this machine or on the hosts o
 needs no change: ``mx.kv.create('dist_sync')`` joins the job, and the same script run alone is a
 job of one worker.
 
+Each worker runs under a small supervisor (``--worker``, the launcher's own mode): MPI launchers
+kill every worker at once when one dies of a signal, before the others can say which one died.
+The supervisor turns the death into a message naming the rank and an exit status a few seconds
+later (``MXLITE_DIST_GRACE``, default 5), so the surviving workers, which watch their peers, report
+the dead rank and end the job themselves.
+
 Exit status: the launcher's (non-zero when any worker failed).
 """
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 __all__ = ["main", "mpiexec_command"]
 
@@ -62,7 +70,34 @@ def mpiexec_command(num_workers, command, hostfile=None, env=None, mpiexec=None)
     return args + list(command)
 
 
+def _worker_rank():
+    for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK"):
+        if var in os.environ:
+            return os.environ[var]
+    return "?"
+
+
+def supervise(command):
+    """Run one worker's ``command`` (the launcher's --worker mode); see the module docstring."""
+    # close_fds=False: the MPI launcher's connection (PMI_FD) must reach the worker
+    child = subprocess.Popen(command, close_fds=False)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
+        signal.signal(sig, lambda signum, frame: child.send_signal(signum))
+    code = child.wait()
+    if code < 0:
+        sys.stderr.write(f"mxlite.launch: worker rank {_worker_rank()} (pid {child.pid}) was "
+                         f"killed by signal {-code}\n")
+        sys.stderr.flush()
+        time.sleep(float(os.environ.get("MXLITE_DIST_GRACE", "5")))
+        return 128 - code
+    return code
+
+
 def main(argv=None):
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] == "--worker":
+        return supervise(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m mxlite.launch",
         description="Run a training script as a distributed mxlite job (kvstore 'dist_*').")
@@ -89,7 +124,8 @@ def main(argv=None):
         env[key] = value
     if args.timeout is not None:
         env["MXLITE_DIST_TIMEOUT"] = repr(args.timeout)
-    cmd = mpiexec_command(args.num_workers, args.command, args.hostfile, env, args.mpiexec)
+    worker = [sys.executable, "-m", "mxlite.launch", "--worker"] + list(args.command)
+    cmd = mpiexec_command(args.num_workers, worker, args.hostfile, env, args.mpiexec)
     if cmd is None:
         if args.num_workers == 1 and not args.hostfile:
             return subprocess.call(args.command, env={**os.environ, **env})

@@ -12,10 +12,14 @@ failure, so a dead or failing worker never leaves the others hanging:
   pings every peer; live peers answer from their own wait loops, and the error names the ranks
   that did not answer.
 
-After such an error the process exits non-zero (``os._exit``: MPI_Finalize would wait forever on
-the unfinished collective); the MPI launcher then ends the rest of the job.
+After such an error the process tells its peers, then ends the whole job with MPI_Abort
+(MPI_Finalize would wait forever on the unfinished collective). ``mxlite.launch`` runs MPICH's
+launcher with ``-disable-auto-cleanup`` so that a killed worker does not take the others down
+before they report which rank died; MPICH then signals the survivors with SIGUSR1, which mxlite
+catches so that the wait loop, not the signal, ends them.
 """
 import os
+import signal
 import socket
 import sys
 import threading
@@ -91,6 +95,10 @@ class ProcessGroup:
         self.peers = comm.allgather((socket.gethostname(), os.getpid()))
         self._host = socket.gethostname()
         _install_excepthook(self)
+        if (threading.current_thread() is threading.main_thread()
+                and not callable(signal.getsignal(signal.SIGUSR1))):
+            # MPICH's launcher (without auto-cleanup) signals a peer's death with SIGUSR1
+            signal.signal(signal.SIGUSR1, lambda signum, frame: None)
 
     # ----- failure handling
     def _fail(self, message):
@@ -246,6 +254,15 @@ def get_group():
     return _GROUP
 
 
+def _abort(group):
+    """End this job: give the peers a moment to report, then MPI_Abort (os._exit without MPI)."""
+    try:
+        time.sleep(0.5)
+        group._comm.Abort(1)
+    finally:
+        os._exit(1)
+
+
 def _install_excepthook(group):
     """An uncaught exception tells the peers, then ends the process without MPI_Finalize."""
     previous = sys.excepthook
@@ -254,12 +271,12 @@ def _install_excepthook(group):
         try:
             previous(exc_type, exc, tb)
         finally:
+            text = "".join(traceback.format_exception_only(exc_type, exc)).strip()
             if group._broken is None:
-                group.notify_failure(
-                    "".join(traceback.format_exception_only(exc_type, exc)).strip())
+                group.notify_failure(text)
             sys.stdout.flush()
             sys.stderr.flush()
-            os._exit(1)
+            _abort(group)
 
     sys.excepthook = hook
     # a worker that raises in a thread (the dist_async server) fails the same way

@@ -3,7 +3,8 @@
     fit_mlp.py OUT_DIR KVSTORE MODE [NUM_EPOCH]
 
 MODE: 'trajectory' (record the parameters after every batch), 'converge' (train, then score the
-whole data set), 'kill' (rank 1 kills itself with SIGKILL mid-epoch), 'raise' (rank 1 raises).
+whole data set), 'kill' (rank 1 kills itself with SIGKILL mid-epoch), 'raise' (rank 1 raises), 'hang'
+(rank 1 stops answering).
 Each worker writes OUT_DIR/rank<r>.npz. Run alone it is a job of one worker.
 """
 import os
@@ -59,6 +60,9 @@ def main():
                 os.kill(os.getpid(), signal.SIGKILL)
             if mode == "raise":
                 raise ValueError("worker 1 gives up on purpose")
+            if mode == "hang":
+                import time
+                time.sleep(600)
 
     optimizer_params = {"learning_rate": 0.5, "momentum": 0.9, "wd": 1e-4}
     if kvstore == "dist_async":
