@@ -1,4 +1,6 @@
-"""Start a distributed mxlite job: ``python -m mxlite.launch -n 4 [--hostfile H] python train.py ...``
+"""Start a distributed mxlite job.
+
+    python -m mxlite.launch -n 4 [--hostfile H] [--timeout S] python train.py ...
 
 The spirit of MXNet's ``tools/launch.py``, on the MPI launcher instead of a parameter-server
 tracker: it runs ``mpiexec`` (MPICH's Hydra or Open MPI, found beside this Python, on PATH, or

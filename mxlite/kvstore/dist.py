@@ -68,7 +68,10 @@ class _Bucket:
         self.request = None
 
     def start(self, group):
-        self.buf = np.concatenate([a.ravel() for _, a in self.parts])
+        if len(self.parts) == 1:
+            self.buf = self.parts[0][1].ravel()     # already this push's own copy
+        else:
+            self.buf = np.concatenate([a.ravel() for _, a in self.parts])
         self.request = group.start_allreduce(self.buf)
 
     def results(self, group):
@@ -131,7 +134,7 @@ class DistKVStore(KVStore):
     def init(self, key, value):
         """Every worker gets rank 0's value (MXNet: only rank 0's init reaches the server)."""
         pairs = _key_value_pairs(key, value, "init")
-        for k, vals in pairs:
+        for k, _ in pairs:
             self._check_key(k, "init")
             if k in self._store:
                 raise MXNetError(f"kvstore.init: duplicate init of key {k}")
@@ -164,7 +167,8 @@ class DistKVStore(KVStore):
                 self._nccl.allreduce(merged._data)    # merged is this push's own copy
                 self._apply(k, merged)
             else:
-                self._add_to_bucket(k, _host(merged).copy())
+                # merged is this push's own array (KVStore._reduce copies)
+                self._add_to_bucket(k, _host(merged))
 
     def _add_to_bucket(self, key, grad):
         if self._bucket is not None and self._bucket.dtype != grad.dtype:
@@ -207,7 +211,13 @@ class DistKVStore(KVStore):
 
     def _apply(self, key, total):
         stored = self._store[key]
-        merged = total if isinstance(total, NDArray) else NDArray(np.array(total), cpu())
+        if not isinstance(total, NDArray) and self._updater is None and \
+                stored.context == cpu() and stored.dtype == total.dtype:
+            stored._data[...] = total          # no optimizer: the store keeps the sum
+            return
+        if not isinstance(total, NDArray):
+            total = NDArray(np.ascontiguousarray(total), cpu())   # a view of the reduced buffer
+        merged = total
         if merged.context != stored.context:
             merged = merged.as_in_context(stored.context)
         if self._updater is not None:

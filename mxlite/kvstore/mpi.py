@@ -35,6 +35,7 @@ __all__ = ["ProcessGroup", "get_group", "launched_by_mpi"]
 _TAG_FAIL, _TAG_PING, _TAG_PONG = 101, 102, 103
 _CHECK_EVERY = 0.2        # seconds between failure checks inside a wait
 _PING_GRACE = 3.0         # seconds peers get to answer a ping after a timeout
+_SPIN = 0.02              # seconds a wait polls without sleeping
 
 _LAUNCH_VARS = ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS")
 
@@ -163,8 +164,9 @@ class ProcessGroup:
                     self._fail(f"mxlite.kvstore: {what} timed out after {self.timeout:g} s "
                                f"(MXLITE_DIST_TIMEOUT); ranks not answering: "
                                f"{silent or 'none (all alive but not at this collective)'}")
-            # spin briefly (low latency), then back off so waiting workers leave the CPU to others
-            if now - start > 0.002:
+            # spin first (each Test moves the transfer on, and most collectives end within
+            # milliseconds), then back off so that waiting workers leave the CPU to the others
+            if now - start > _SPIN:
                 nap = min(0.001, nap + 0.00005)
                 time.sleep(nap)
 

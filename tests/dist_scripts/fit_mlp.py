@@ -2,9 +2,9 @@
 
     fit_mlp.py OUT_DIR KVSTORE MODE [NUM_EPOCH]
 
-MODE: 'trajectory' (record the parameters after every batch), 'converge' (train, then score the
-whole data set), 'kill' (rank 1 kills itself with SIGKILL mid-epoch), 'raise' (rank 1 raises), 'hang'
-(rank 1 stops answering).
+MODE: 'trajectory' (record the parameters after every batch), 'converge' (train, then score
+the whole data set), 'kill' (rank 1 kills itself with SIGKILL mid-epoch), 'raise' (rank 1
+raises), 'hang' (rank 1 stops answering).
 Each worker writes OUT_DIR/rank<r>.npz. Run alone it is a job of one worker.
 """
 import os
