@@ -176,11 +176,11 @@ class KVStore:
 
 
 def create(name="local"):
-    """A key-value store: 'local' or 'device' (and MXNet's local_* variants). Distributed types
-    ('dist_*', 'nccl', 'horovod') need several processes, which mxlite does not run."""
+    """A single-process store: 'local' or 'device' (and MXNet's local_* variants);
+    ``mx.kv.create`` also makes the distributed ones (kvstore/dist.py, kvstore/nccl.py)."""
     if not isinstance(name, str):
         raise TypeError("name must be a string")
     if name not in _TYPES:
         raise MXNetError(f"Unknown KVStore type {name!r}: mxlite provides "
-                         f"{', '.join(_TYPES)} (one process)")
+                         f"{', '.join(_TYPES)}, nccl, dist_sync, dist_device_sync, dist_async")
     return KVStore(name)
