@@ -7,9 +7,10 @@ pull the new weights. mxlite reaches the same numbers without servers:
 * **dist_sync / dist_device_sync** — a push sums the worker's own devices, then the workers
   allreduce the sums (MPI; NCCL for GPU buffers in 'dist_device_sync' when CuPy has it). Every
   worker then applies the same optimizer step to the same weights, so each holds the copy a server
-  would hold; optimizer states are replicated. Pushes are packed into buckets (one allreduce per
-  ``MXLITE_KVSTORE_BUCKET_BYTES``, default 4 MiB) that start as soon as they fill and are waited
-  on only by the pull that needs them.
+  would hold; optimizer states are replicated. Pushes are packed into buckets of at most
+  ``MXLITE_KVSTORE_BUCKET_BYTES`` (default 4 MiB; a larger gradient is sent alone, in chunks of
+  that size) whose allreduces start as soon as a bucket is full and are waited on only by the
+  pull that needs them.
 * **dist_async** — rank 0 runs a server thread holding the master weights and the optimizer: each
   push is applied on arrival, with no barrier between workers, and a pull returns the weights as
   they are then. Why a thread and not MPI one-sided windows: the server must run the optimizer
@@ -65,17 +66,23 @@ class _Bucket:
         self.parts = []        # (key, host array)
         self.nbytes = 0
         self.buf = None
-        self.request = None
+        self.requests = []
 
-    def start(self, group):
+    def start(self, group, chunk_bytes):
         if len(self.parts) == 1:
             self.buf = self.parts[0][1].ravel()     # already this push's own copy
         else:
             self.buf = np.concatenate([a.ravel() for _, a in self.parts])
-        self.request = group.start_allreduce(self.buf)
+        # several allreduces of at most chunk_bytes each: MPI's large-message protocols are much
+        # slower per byte on loopback than a few mid-sized messages in flight together
+        step = max(1, chunk_bytes // self.buf.itemsize) if chunk_bytes > 0 else self.buf.size
+        self.requests = [group.start_allreduce(self.buf[i:i + step])
+                         for i in range(0, self.buf.size, step)]
 
     def results(self, group):
-        group.wait(self.request, "allreduce of " + ", ".join(str(k) for k, _ in self.parts))
+        what = "allreduce of " + ", ".join(str(k) for k, _ in self.parts)
+        for request in self.requests:
+            group.wait(request, what)
         off = 0
         for key, a in self.parts:
             yield key, self.buf[off:off + a.size].reshape(a.shape)
@@ -171,8 +178,9 @@ class DistKVStore(KVStore):
                 self._add_to_bucket(k, _host(merged))
 
     def _add_to_bucket(self, key, grad):
-        if self._bucket is not None and self._bucket.dtype != grad.dtype:
-            self._flush()
+        if self._bucket is not None and (self._bucket.dtype != grad.dtype or
+                                         self._bucket.nbytes + grad.nbytes > self._bucket_bytes):
+            self._flush()       # a bucket holds one dtype and stays within the bucket size
         if self._bucket is None:
             self._bucket = _Bucket(grad.dtype)
         self._bucket.parts.append((key, grad))
@@ -184,7 +192,7 @@ class DistKVStore(KVStore):
         b, self._bucket = self._bucket, None
         if b is None:
             return
-        b.start(self._group)
+        b.start(self._group, self._bucket_bytes)
         for k, _ in b.parts:
             self._in_flight[k] = b
 

@@ -66,7 +66,8 @@ def main():
 
     optimizer_params = {"learning_rate": 0.5, "momentum": 0.9, "wd": 1e-4}
     if kvstore == "dist_async":
-        optimizer_params["learning_rate"] = 0.2
+        # stale gradients and heavy momentum do not mix: plain SGD
+        optimizer_params = {"learning_rate": 0.3}
     mod.fit(it, kvstore=kv, optimizer="sgd", optimizer_params=optimizer_params,
             arg_params=initial_params(), num_epoch=num_epoch, batch_end_callback=on_batch)
     score = mod.score(mx.io.NDArrayIter(x, y, batch_size=BATCH), "acc")[0][1]
