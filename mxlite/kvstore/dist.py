@@ -8,9 +8,11 @@ pull the new weights. mxlite reaches the same numbers without servers:
   allreduce the sums (MPI; NCCL for GPU buffers in 'dist_device_sync' when CuPy has it). Every
   worker then applies the same optimizer step to the same weights, so each holds the copy a server
   would hold; optimizer states are replicated. Pushes are packed into buckets of at most
-  ``MXLITE_KVSTORE_BUCKET_BYTES`` (default 4 MiB; a larger gradient is sent alone, in chunks of
-  that size) whose allreduces start as soon as a bucket is full and are waited on only by the
-  pull that needs them.
+  ``MXLITE_KVSTORE_BUCKET_BYTES`` (default 1 MiB; a larger gradient is sent alone) whose
+  allreduces start as soon as a bucket is full and are waited on only by the pull that needs
+  them. Small gradients (biases, BatchNorm) share one allreduce and so one latency α; large ones
+  are not copied into a bucket at all — on loopback, concatenating them into big buckets cost
+  more than it saved (bench/bench_dist.py).
 * **dist_async** — rank 0 runs a server thread holding the master weights and the optimizer: each
   push is applied on arrival, with no barrier between workers, and a pull returns the weights as
   they are then. Why a thread and not MPI one-sided windows: the server must run the optimizer
@@ -68,16 +70,12 @@ class _Bucket:
         self.buf = None
         self.requests = []
 
-    def start(self, group, chunk_bytes):
+    def start(self, group):
         if len(self.parts) == 1:
             self.buf = self.parts[0][1].ravel()     # already this push's own copy
         else:
             self.buf = np.concatenate([a.ravel() for _, a in self.parts])
-        # several allreduces of at most chunk_bytes each: MPI's large-message protocols are much
-        # slower per byte on loopback than a few mid-sized messages in flight together
-        step = max(1, chunk_bytes // self.buf.itemsize) if chunk_bytes > 0 else self.buf.size
-        self.requests = [group.start_allreduce(self.buf[i:i + step])
-                         for i in range(0, self.buf.size, step)]
+        self.requests = [group.start_allreduce(self.buf)]
 
     def results(self, group):
         what = "allreduce of " + ", ".join(str(k) for k, _ in self.parts)
@@ -101,7 +99,7 @@ class DistKVStore(KVStore):
         self._gc = None
         self._bucket = None              # filling
         self._in_flight = {}             # key -> started bucket
-        self._bucket_bytes = int(os.environ.get("MXLITE_KVSTORE_BUCKET_BYTES", 4 << 20))
+        self._bucket_bytes = int(os.environ.get("MXLITE_KVSTORE_BUCKET_BYTES", 1 << 20))
         self._barrier_on_exit = True
         self._closed = False
         self._lock = threading.RLock()
@@ -192,7 +190,7 @@ class DistKVStore(KVStore):
         b, self._bucket = self._bucket, None
         if b is None:
             return
-        b.start(self._group, self._bucket_bytes)
+        b.start(self._group)
         for k, _ in b.parts:
             self._in_flight[k] = b
 
