@@ -48,6 +48,10 @@ def test_dist_sync_fit_matches_single_process(num_workers, tmp_path):
         assert got.shape == expected.shape
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5,
                                    err_msg=f"rank {r} of {num_workers}")
+    written = sorted(f for f in os.listdir(tmp_path) if f.startswith("ckpt"))
+    assert written == ["ckpt-r0-0001.params", "ckpt-r0-0002.params", "ckpt-r0-mod-0002.params",
+                       "ckpt-r0-mod-0002.states", "ckpt-r0-mod-symbol.json",
+                       "ckpt-r0-symbol.json"], written
 
 
 @needs_mpi
@@ -75,3 +79,13 @@ def test_dist_sync_one_process_without_launcher(tmp_path, monkeypatch):
     assert proc.returncode == 0, proc.stderr
     got = np.load(tmp_path / "rank0.npz")["trajectory"]
     np.testing.assert_allclose(got, single_process_trajectory(1), rtol=1e-5, atol=1e-6)
+
+
+def test_ndarrayiter_parts():
+    x = np.arange(20, dtype=np.float32).reshape(10, 2)
+    parts = [mx.io.NDArrayIter(x, np.arange(10), batch_size=5, num_parts=2, part_index=r)
+             for r in range(2)]
+    got = [b.data[0].asnumpy() for it in parts for b in it]
+    np.testing.assert_array_equal(np.concatenate(got), x)
+    with pytest.raises(ValueError, match="part_index"):
+        mx.io.NDArrayIter(x, batch_size=2, num_parts=2, part_index=2)

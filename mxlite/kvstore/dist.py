@@ -374,9 +374,22 @@ class DistKVStore(KVStore):
         self._set_barrier_before_exit(True)
 
     def _at_exit(self):
-        if self._closed or self._group._broken:
+        if self._closed:
             return
         self._closed = True
+        if self._group._broken:
+            # the program went on after a failure MXNetError: MPI_Finalize would hang
+            from .mpi import _abort
+            _abort(self._group)
+        try:
+            self._exit_barrier()
+        except MXNetError as exc:
+            # a peer failed while this worker was finishing: report it and end the job, as an
+            # uncaught error does (MPI_Finalize would wait for the peer forever)
+            import sys
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+
+    def _exit_barrier(self):
         if self._async and self.num_workers > 1 and self.rank != 0:
             self._group.wait(self._srv.isend(None, dest=0, tag=_TAG_STOP), "exit")
         if self._barrier_on_exit or self._async:

@@ -68,8 +68,12 @@ def main():
     if kvstore == "dist_async":
         # stale gradients and heavy momentum do not mix: plain SGD
         optimizer_params = {"learning_rate": 0.3}
+    # a prefix per rank: only rank 0's checkpoints may appear
+    prefix = os.path.join(out_dir, f"ckpt-r{kv.rank}")
     mod.fit(it, kvstore=kv, optimizer="sgd", optimizer_params=optimizer_params,
-            arg_params=initial_params(), num_epoch=num_epoch, batch_end_callback=on_batch)
+            arg_params=initial_params(), num_epoch=num_epoch, batch_end_callback=on_batch,
+            epoch_end_callback=mx.callback.do_checkpoint(prefix))
+    mod.save_checkpoint(prefix + "-mod", num_epoch, save_optimizer_states=True)
     score = mod.score(mx.io.NDArrayIter(x, y, batch_size=BATCH), "acc")[0][1]
     np.savez(os.path.join(out_dir, f"rank{kv.rank}.npz"), trajectory=np.array(trajectory),
              score=score, num_workers=kv.num_workers)
