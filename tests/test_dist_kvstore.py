@@ -55,8 +55,10 @@ def test_2bit_packing_layout():
 
 
 @needs_mpi
-def test_kvstore_api_two_workers(tmp_path):
-    rc, out, _ = launch(2, [os.path.join(SCRIPTS, "kv_api.py"), str(tmp_path), GOLDEN])
+@pytest.mark.parametrize("bucket_bytes", ["0", "1048576"])
+def test_kvstore_api_two_workers(bucket_bytes, tmp_path):
+    rc, out, _ = launch(2, [os.path.join(SCRIPTS, "kv_api.py"), str(tmp_path), GOLDEN],
+                        env={"MXLITE_KVSTORE_BUCKET_BYTES": bucket_bytes})
     assert rc == 0, out
     case = golden()["cases"]["two_devices"]
     seen = [json.load(open(tmp_path / f"rank{r}.json")) for r in range(2)]

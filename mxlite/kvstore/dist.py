@@ -7,12 +7,12 @@ pull the new weights. mxlite reaches the same numbers without servers:
 * **dist_sync / dist_device_sync** — a push sums the worker's own devices, then the workers
   allreduce the sums (MPI; NCCL for GPU buffers in 'dist_device_sync' when CuPy has it). Every
   worker then applies the same optimizer step to the same weights, so each holds the copy a server
-  would hold; optimizer states are replicated. Pushes are packed into buckets of at most
-  ``MXLITE_KVSTORE_BUCKET_BYTES`` (default 1 MiB; a larger gradient is sent alone) whose
-  allreduces start as soon as a bucket is full and are waited on only by the pull that needs
-  them. Small gradients (biases, BatchNorm) share one allreduce and so one latency α; large ones
-  are not copied into a bucket at all — on loopback, concatenating them into big buckets cost
-  more than it saved (bench/bench_dist.py).
+  would hold; optimizer states are replicated. Each push starts a non-blocking allreduce that
+  only the pull needing it waits for, so all of a step's allreduces are in flight together.
+  ``MXLITE_KVSTORE_BUCKET_BYTES`` packs gradients smaller than that into shared allreduces (one
+  latency α for many small tensors; a larger gradient is always sent alone). It is 0 (off) by
+  default: on loopback, with α of a few microseconds, the copies into buckets cost more than they
+  saved (bench/bench_dist.py); on a network with a large α, 1 MiB or more pays.
 * **dist_async** — rank 0 runs a server thread holding the master weights and the optimizer: each
   push is applied on arrival, with no barrier between workers, and a pull returns the weights as
   they are then. Why a thread and not MPI one-sided windows: the server must run the optimizer
@@ -99,7 +99,7 @@ class DistKVStore(KVStore):
         self._gc = None
         self._bucket = None              # filling
         self._in_flight = {}             # key -> started bucket
-        self._bucket_bytes = int(os.environ.get("MXLITE_KVSTORE_BUCKET_BYTES", 1 << 20))
+        self._bucket_bytes = int(os.environ.get("MXLITE_KVSTORE_BUCKET_BYTES", 0))
         self._barrier_on_exit = True
         self._closed = False
         self._lock = threading.RLock()

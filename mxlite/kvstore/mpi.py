@@ -169,6 +169,10 @@ class ProcessGroup:
             if now - start > _SPIN:
                 nap = min(0.001, nap + 0.00005)
                 time.sleep(nap)
+            else:
+                # on a machine with more runnable processes than cores the peer may be waiting
+                # for this core: give it up at every poll (a no-op when nobody waits)
+                os.sched_yield()
 
     def notify_failure(self, text):
         """Tell every peer that this worker is failing (best effort, bounded)."""
