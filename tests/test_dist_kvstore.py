@@ -91,6 +91,9 @@ def test_one_process_store_without_mpi(monkeypatch):
     np.testing.assert_array_equal(out.asnumpy(), [3, 3])
     kv.barrier()
     kv._barrier_before_exit()
+    for name in ("dist", "dist_device_sync", "dist_sync_device", "dist_async_device"):
+        store = mx.kv.create(name)
+        assert store.type == name and store._async == ("async" in name)
     kva = mx.kv.create("dist_async")
     kva.init("w", mx.nd.ones((2,)))
     with pytest.raises(MXNetError, match="set_optimizer"):

@@ -6,7 +6,9 @@ KVStoreBase = KVStore
 
 __all__ = ["KVStore", "KVStoreBase", "create"]
 
-_DIST_TYPES = ("dist_sync", "dist_device_sync", "dist_async", "dist")
+# MXNet's names (src/kvstore/kvstore.cc reads 'dist', '_async' and 'device' out of the name)
+_DIST_TYPES = ("dist_sync", "dist_device_sync", "dist_sync_device", "dist_async",
+               "dist_async_device", "dist_device_async", "dist")
 
 
 def create(name="local"):
@@ -17,7 +19,7 @@ def create(name="local"):
         raise TypeError("name must be a string")
     if name in _DIST_TYPES:
         from .dist import DistKVStore
-        return DistKVStore("dist_sync" if name == "dist" else name)
+        return DistKVStore(name)
     if name == "nccl":
         from .nccl import NCCLKVStore
         return NCCLKVStore()

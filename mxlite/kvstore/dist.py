@@ -95,7 +95,9 @@ class DistKVStore(KVStore):
     def __init__(self, kv_type):
         super().__init__(kv_type)
         self._group = get_group()
-        self._async = kv_type == "dist_async"
+        # 'dist' alone is synchronous, as in MXNet (and, as there, Module does not scale
+        # rescale_grad by the worker count for it: the name lacks '_sync')
+        self._async = "_async" in kv_type
         self._gc = None
         self._bucket = None              # filling
         self._in_flight = {}             # key -> started bucket
@@ -207,7 +209,7 @@ class DistKVStore(KVStore):
 
     def _nccl_for(self, merged):
         """The NCCL group for GPU pushes of 'dist_device_sync' (None: go through MPI on host)."""
-        if (self._type != "dist_device_sync" or self.num_workers == 1
+        if ("device" not in self._type or self.num_workers == 1
                 or merged.context.device_type != "gpu"):
             return None
         if self._nccl is None:
