@@ -113,6 +113,7 @@ def test_launcher_command_line(monkeypatch):
     assert "--oversubscribe" in cmd and "-x" in cmd
 
 
+@needs_mpi
 def test_launcher_one_worker_runs_script_unchanged(tmp_path):
     rc, out, _ = launch(1, ["-c", "import mxlite as mx; kv = mx.kv.create('dist_sync'); "
                                   "print('workers', kv.num_workers, 'rank', kv.rank)"])
