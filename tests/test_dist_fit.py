@@ -69,6 +69,24 @@ def test_dist_async_converges(tmp_path):
         assert after >= 0.8 and after > before + 0.3, (before, after, out)
 
 
+@needs_mpi
+def test_dist_async_barrier_and_states(tmp_path):
+    """After a barrier every push is applied: all workers pull the same weights and save rank 0's
+    states (the updater is sent to the server before a worker's first push)."""
+    import json
+    rc, out, _ = launch(3, [os.path.join(SCRIPTS, "kv_async.py"), str(tmp_path)])
+    assert rc == 0, out
+    w, v = 1.0, 0.0
+    for _ in range(9):                       # 3 workers x 3 pushes of ones, momentum SGD
+        v = 0.9 * v - 0.1
+        w += v
+    for r in range(3):
+        got = json.load(open(tmp_path / f"rank{r}.json"))["w"]
+        np.testing.assert_allclose(got, [w] * 3, rtol=1e-5)
+    states = [(tmp_path / f"states{r}").read_bytes() for r in range(3)]
+    assert states[1] == states[0] and states[2] == states[0]
+
+
 def test_dist_sync_one_process_without_launcher(tmp_path, monkeypatch):
     """The same script, run alone, is a job of one worker (no MPI needed)."""
     import subprocess

@@ -42,7 +42,7 @@ from .mpi import get_group
 
 __all__ = ["DistKVStore", "reduce_metric", "current_rank"]
 
-_TAG_PUSH, _TAG_PULL, _TAG_REPLY, _TAG_STOP, _TAG_STATES = 1, 2, 3, 4, 5
+_TAG_PUSH, _TAG_PULL, _TAG_REPLY, _TAG_STOP, _TAG_STATES, _TAG_FENCE, _TAG_OPTIMIZER = range(1, 8)
 
 _LIVE = []     # stores of this process (rank-0-only helpers look here)
 
@@ -329,12 +329,38 @@ class DistKVStore(KVStore):
                 with self._lock:
                     states = self._updater.get_states(msg) if self._updater else None
                 pending.append(self._srv.isend(states, dest=src, tag=_TAG_REPLY))
+            elif tag == _TAG_OPTIMIZER:
+                self._install_updater(msg)
+            elif tag == _TAG_FENCE:     # every earlier push of src is applied: say so
+                pending.append(self._srv.Isend(np.zeros(1), dest=src, tag=_TAG_REPLY))
             elif tag == _TAG_STOP:
                 stopped += 1
         for r in pending:
             r.Wait()
 
     # ----- optimizer
+    def set_optimizer(self, optimizer):
+        """Apply ``optimizer`` where the weights live: on every worker (dist_sync), on rank 0's
+        server (dist_async: every worker sends it, as MXNet's workers send it to the servers, so
+        a worker's pushes never reach the server before an optimizer does)."""
+        if self._async and self.num_workers > 1 and self.rank != 0:
+            from ..optimizer import get_updater
+            self._updater = get_updater(optimizer)     # marks the store as having one
+            self._group.wait(self._srv.isend(optimizer, dest=0, tag=_TAG_OPTIMIZER),
+                             "set_optimizer")
+            return
+        if self._async:
+            self._install_updater(optimizer)
+        else:
+            super().set_optimizer(optimizer)
+
+    def _install_updater(self, optimizer):
+        """The first optimizer to arrive is used (the workers send equal ones)."""
+        from ..optimizer import get_updater
+        with self._lock:
+            if self._updater is None:
+                self._updater = get_updater(optimizer)
+
     def set_gradient_compression(self, compression_params):
         """2-bit compression of what each worker sends (MXNet's residual semantics)."""
         self._gc = GradientCompression(compression_params)
@@ -360,8 +386,13 @@ class DistKVStore(KVStore):
 
     # ----- synchronisation and exit
     def barrier(self):
-        """Wait until every worker reaches this point."""
+        """Wait until every worker reaches this point (dist_async: with its pushes applied, as
+        an MXNet push completes once the server has applied it)."""
         self._drain()
+        if self._async and self.num_workers > 1 and self.rank != 0:
+            ack = np.empty(1)
+            self._group.wait(self._srv.isend(None, dest=0, tag=_TAG_FENCE), "barrier")
+            self._group.wait(self._srv.Irecv(ack, source=0, tag=_TAG_REPLY), "barrier")
         self._group.barrier()
 
     def _drain(self):
