@@ -38,9 +38,13 @@ def single_process_trajectory(num_workers, num_epoch=2):
 
 
 @needs_mpi
-@pytest.mark.parametrize("num_workers", [2, 3])
-def test_dist_sync_fit_matches_single_process(num_workers, tmp_path):
-    rc, out, _ = launch(num_workers, [SCRIPT, str(tmp_path), "dist_sync", "trajectory"])
+@pytest.mark.parametrize("num_workers, kvstore, devices", [
+    (2, "dist_sync", 1), (3, "dist_sync", 1), (2, "dist_device_sync", 2)])
+def test_dist_sync_fit_matches_single_process(num_workers, kvstore, devices, tmp_path):
+    """Each worker may also split its batch over several contexts (summed before the
+    allreduce); the trajectory is still the one of a single process on the combined batch."""
+    rc, out, _ = launch(num_workers, [SCRIPT, str(tmp_path), kvstore, "trajectory"],
+                        env={"FIT_MLP_DEVICES": str(devices)})
     assert rc == 0, out
     expected = single_process_trajectory(num_workers)
     for r in range(num_workers):

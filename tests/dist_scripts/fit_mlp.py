@@ -48,7 +48,8 @@ def main():
     x, y = data()
     it = mx.io.NDArrayIter(x, y, batch_size=BATCH, num_parts=kv.num_workers,
                            part_index=kv.rank)
-    mod = mx.mod.Module(network(), context=mx.cpu())
+    devices = int(os.environ.get("FIT_MLP_DEVICES", "1"))     # contexts per worker
+    mod = mx.mod.Module(network(), context=[mx.cpu(i) for i in range(devices)])
     trajectory = []
 
     def on_batch(param):
