@@ -37,12 +37,13 @@ from ..base import MXNetError
 from ..context import cpu
 from ..ndarray import NDArray
 from .compression import GradientCompression
+from .dist_async import (TAG_FENCE, TAG_OPTIMIZER, TAG_REPLY, TAG_STATES, TAG_STOP, AsyncServer,
+                         _host)
 from .local import KVStore, _key_value_pairs
 from .mpi import get_group
 
 __all__ = ["DistKVStore", "reduce_metric", "current_rank"]
 
-_TAG_PUSH, _TAG_PULL, _TAG_REPLY, _TAG_STOP, _TAG_STATES, _TAG_FENCE, _TAG_OPTIMIZER = range(1, 8)
 
 _LIVE = []     # stores of this process (rank-0-only helpers look here)
 
@@ -50,14 +51,6 @@ _LIVE = []     # stores of this process (rank-0-only helpers look here)
 def current_rank():
     """This process's worker rank when it has a distributed kvstore, else 0."""
     return _LIVE[-1].rank if _LIVE else 0
-
-
-def _host(arr):
-    """Contiguous NumPy copy of an NDArray's data."""
-    data = arr._data
-    if not isinstance(data, np.ndarray):
-        data = data.get()
-    return np.ascontiguousarray(data)
 
 
 class _Bucket:
@@ -87,7 +80,7 @@ class _Bucket:
             off += a.size
 
 
-class DistKVStore(KVStore):
+class DistKVStore(AsyncServer, KVStore):
     """A kvstore shared by the workers of an MPI job (MXNet's KVStoreDist on MPI)."""
 
     _defers_reduction = True     # Module pushes every gradient before the first pull
@@ -261,83 +254,6 @@ class DistKVStore(KVStore):
             for o in outs:
                 o._assign(self._store[k])
 
-    # ----- dist_async: rank 0's server thread
-    def _need_updater(self):
-        if self._updater is None:
-            raise MXNetError("kvstore 'dist_async' applies pushes with the optimizer: call "
-                             "set_optimizer first (MXNet: 'Updater needs to be set for async "
-                             "mode')")
-
-    def _server_apply(self, key, grad):
-        with self._lock:
-            stored = self._store[key]
-            self._updater(key, NDArray(grad, cpu()).as_in_context(stored.context), stored)
-
-    def _push_async(self, key, merged):
-        self._need_updater()
-        grad = _host(merged)
-        payload = ("raw", grad)
-        if self._gc is not None:
-            payload = ("2bit", self._gc.quantize(key, grad), grad.shape)
-        if self.rank == 0 or self.num_workers == 1:
-            self._server_apply(key, self._decode(payload))
-        else:
-            self._group.wait(self._srv.isend((key, payload), dest=0, tag=_TAG_PUSH),
-                             f"push of {key!r} to the rank-0 server")
-
-    def _decode(self, payload):
-        if payload[0] == "raw":
-            return payload[1]
-        shape = payload[2]
-        return self._gc.dequantize(payload[1], int(np.prod(shape))).reshape(shape)
-
-    def _pull_async(self, key):
-        if self.rank == 0 or self.num_workers == 1:
-            return
-        stored = self._store[key]
-        buf = np.empty(stored.shape, stored.dtype)
-        self._group.wait(self._srv.isend(key, dest=0, tag=_TAG_PULL), f"pull of {key!r}")
-        self._group.wait(self._srv.Irecv(buf, source=0, tag=_TAG_REPLY), f"pull of {key!r}")
-        stored._assign(NDArray(buf, cpu()).as_in_context(stored.context))
-
-    def _serve(self):
-        """Rank 0's server loop: apply pushes as they arrive, answer pulls, stop when every other
-        worker said STOP."""
-        from mpi4py import MPI
-        import time
-        status = MPI.Status()
-        stopped = 0
-        pending = []
-        nap = 0.0
-        while stopped < self.num_workers - 1:
-            if not self._srv.Iprobe(MPI.ANY_SOURCE, MPI.ANY_TAG, status):
-                nap = min(0.002, nap + 0.0001)
-                time.sleep(nap)
-                pending = [r for r in pending if not r.Test()]
-                continue
-            nap = 0.0
-            src, tag = status.Get_source(), status.Get_tag()
-            msg = self._srv.recv(source=src, tag=tag)
-            if tag == _TAG_PUSH:
-                key, payload = msg
-                self._server_apply(key, self._decode(payload))
-            elif tag == _TAG_PULL:
-                with self._lock:
-                    value = _host(self._store[msg]).copy()
-                pending.append(self._srv.Isend(value, dest=src, tag=_TAG_REPLY))
-            elif tag == _TAG_STATES:
-                with self._lock:
-                    states = self._updater.get_states(msg) if self._updater else None
-                pending.append(self._srv.isend(states, dest=src, tag=_TAG_REPLY))
-            elif tag == _TAG_OPTIMIZER:
-                self._install_updater(msg)
-            elif tag == _TAG_FENCE:     # every earlier push of src is applied: say so
-                pending.append(self._srv.Isend(np.zeros(1), dest=src, tag=_TAG_REPLY))
-            elif tag == _TAG_STOP:
-                stopped += 1
-        for r in pending:
-            r.Wait()
-
     # ----- optimizer
     def set_optimizer(self, optimizer):
         """Apply ``optimizer`` where the weights live: on every worker (dist_sync), on rank 0's
@@ -346,20 +262,13 @@ class DistKVStore(KVStore):
         if self._async and self.num_workers > 1 and self.rank != 0:
             from ..optimizer import get_updater
             self._updater = get_updater(optimizer)     # marks the store as having one
-            self._group.wait(self._srv.isend(optimizer, dest=0, tag=_TAG_OPTIMIZER),
+            self._group.wait(self._srv.isend(optimizer, dest=0, tag=TAG_OPTIMIZER),
                              "set_optimizer")
             return
         if self._async:
             self._install_updater(optimizer)
         else:
             super().set_optimizer(optimizer)
-
-    def _install_updater(self, optimizer):
-        """The first optimizer to arrive is used (the workers send equal ones)."""
-        from ..optimizer import get_updater
-        with self._lock:
-            if self._updater is None:
-                self._updater = get_updater(optimizer)
 
     def set_gradient_compression(self, compression_params):
         """2-bit compression of what each worker sends (MXNet's residual semantics)."""
@@ -368,8 +277,8 @@ class DistKVStore(KVStore):
     def save_optimizer_states(self, fname, dump_optimizer=False):
         """Write the optimizer states (dist_async: fetched from rank 0, which holds them)."""
         if self._async and self.rank != 0 and self.num_workers > 1:
-            self._group.wait(self._srv.isend(dump_optimizer, dest=0, tag=_TAG_STATES))
-            req = self._srv.irecv(source=0, tag=_TAG_REPLY)
+            self._group.wait(self._srv.isend(dump_optimizer, dest=0, tag=TAG_STATES))
+            req = self._srv.irecv(source=0, tag=TAG_REPLY)
             states = req.wait()
             if states is None:
                 raise MXNetError("kvstore.save_optimizer_states: no optimizer set")
@@ -391,8 +300,8 @@ class DistKVStore(KVStore):
         self._drain()
         if self._async and self.num_workers > 1 and self.rank != 0:
             ack = np.empty(1)
-            self._group.wait(self._srv.isend(None, dest=0, tag=_TAG_FENCE), "barrier")
-            self._group.wait(self._srv.Irecv(ack, source=0, tag=_TAG_REPLY), "barrier")
+            self._group.wait(self._srv.isend(None, dest=0, tag=TAG_FENCE), "barrier")
+            self._group.wait(self._srv.Irecv(ack, source=0, tag=TAG_REPLY), "barrier")
         self._group.barrier()
 
     def _drain(self):
@@ -424,7 +333,7 @@ class DistKVStore(KVStore):
 
     def _exit_barrier(self):
         if self._async and self.num_workers > 1 and self.rank != 0:
-            self._group.wait(self._srv.isend(None, dest=0, tag=_TAG_STOP), "exit")
+            self._group.wait(self._srv.isend(None, dest=0, tag=TAG_STOP), "exit")
         if self._barrier_on_exit or self._async:
             self._drain()
             self._group.barrier()
