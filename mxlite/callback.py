@@ -32,7 +32,8 @@ def do_checkpoint(prefix, period=1):
     period = int(max(1, period))
 
     def _callback(iter_no, sym, arg, aux):
-        if (iter_no + 1) % period == 0:
+        from .kvstore.dist import current_rank
+        if (iter_no + 1) % period == 0 and current_rank() == 0:   # rank 0 writes in a dist job
             save_checkpoint(prefix, iter_no + 1, sym, arg, aux)
     return _callback
 

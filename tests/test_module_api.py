@@ -212,8 +212,8 @@ def test_kvstore_local_and_device():
         kv.init(0, mx.nd.ones(3))
     with pytest.raises(mx.MXNetError, match="not been initialized"):
         kv.push(9, mx.nd.ones(3))
-    with pytest.raises(mx.MXNetError, match="Unknown KVStore type 'dist_sync'"):
-        mx.kv.create("dist_sync")
+    with pytest.raises(mx.MXNetError, match="Unknown KVStore type 'horovod'"):
+        mx.kv.create("horovod")
 
 
 def test_kvstore_optimizer_states_file(tmp_path):

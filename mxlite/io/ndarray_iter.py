@@ -90,10 +90,15 @@ class NDArrayIter(DataIter):
         Names of single (or list) inputs.
     layout : str
         Where 'N' is names the batch axis.
+    num_parts, part_index : int
+        Serve only part ``part_index`` of ``num_parts`` equal contiguous parts of the samples (a
+        worker's shard in distributed training, as MNISTIter's arguments of the same names;
+        an mxlite addition to MXNet's NDArrayIter).
     """
 
     def __init__(self, data, label=None, batch_size=1, shuffle=False, last_batch_handle="pad",
-                 data_name="data", label_name="softmax_label", layout="NCHW"):
+                 data_name="data", label_name="softmax_label", layout="NCHW", num_parts=1,
+                 part_index=0):
         super().__init__(batch_size)
         if last_batch_handle not in ("pad", "discard", "roll_over"):
             raise ValueError(f"last_batch_handle must be 'pad', 'discard' or 'roll_over', got "
@@ -104,6 +109,15 @@ class NDArrayIter(DataIter):
         self.data = _init_data(data, allow_empty=False, default_name=data_name)
         self.label = _init_data(label, allow_empty=True, default_name=label_name)
         axis = self._axis()
+        if num_parts != 1 or part_index != 0:
+            if not 0 <= part_index < num_parts:
+                raise ValueError(f"part_index must be in [0, num_parts={num_parts}), got "
+                                 f"{part_index}")
+            step = self.data[0][1].shape[axis] // num_parts
+            self.data = [(k, _slice_axis(v, part_index * step, (part_index + 1) * step, axis))
+                         for k, v in self.data]
+            self.label = [(k, _slice_axis(v, part_index * step, (part_index + 1) * step, axis))
+                          for k, v in self.label]
         n = self.data[0][1].shape[axis]
         for k, v in self.data + self.label:
             if v.shape[axis] != n:

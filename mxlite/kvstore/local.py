@@ -74,8 +74,12 @@ class KVStore:
     def _on_device(self):
         return self._type.endswith("device")
 
-    def _reduce(self, vals):
+    def _reduce(self, vals, key=None):
         where = vals[0].context if self._on_device() else cpu()
+        if self._compression is not None and key is not None:
+            # comm.h ReduceCompressed: each device's value goes through 2-bit compression with
+            # its own residual, even a single device's
+            vals = [self._compression.roundtrip_ndarray((key, i), v) for i, v in enumerate(vals)]
         total = vals[0].as_in_context(where).copy()
         for v in vals[1:]:
             total._data += v.as_in_context(where)._data
@@ -91,7 +95,7 @@ class KVStore:
                 raise MXNetError(f"kvstore.push: key {k!r} holds shape {self._store[k].shape}, "
                                  f"pushed {[v.shape for v in vals]}")
         for k, vals in pairs:
-            merged = self._reduce(vals)
+            merged = self._reduce(vals, k)
             stored = self._store[k]
             if self._on_device() and stored.context != merged.context:
                 # 'device' keeps each value (and its optimizer state) where it is reduced
@@ -134,8 +138,11 @@ class KVStore:
         self.pull(key, out, priority)
 
     def set_gradient_compression(self, compression_params):
-        """Recorded only: a single process sends no gradients anywhere to compress."""
-        self._compression = dict(compression_params)
+        """2-bit compression of each device's pushed value ('device' stores only, as MXNet)."""
+        if "device" not in self._type:
+            raise MXNetError("Gradient compression is not supported for this type of kvstore")
+        from .compression import GradientCompression
+        self._compression = GradientCompression(compression_params)
 
     def set_optimizer(self, optimizer):
         """Apply ``optimizer`` on the store: pushes become updates of the stored weights."""
@@ -169,11 +176,11 @@ class KVStore:
 
 
 def create(name="local"):
-    """A key-value store: 'local' or 'device' (and MXNet's local_* variants). Distributed types
-    ('dist_*', 'nccl', 'horovod') need several processes, which mxlite does not run."""
+    """A single-process store: 'local' or 'device' (and MXNet's local_* variants);
+    ``mx.kv.create`` also makes the distributed ones (kvstore/dist.py, kvstore/nccl.py)."""
     if not isinstance(name, str):
         raise TypeError("name must be a string")
     if name not in _TYPES:
         raise MXNetError(f"Unknown KVStore type {name!r}: mxlite provides "
-                         f"{', '.join(_TYPES)} (one process)")
+                         f"{', '.join(_TYPES)}, nccl, dist_sync, dist_device_sync, dist_async")
     return KVStore(name)

@@ -52,6 +52,14 @@ def initialize_kvstore(kvstore, param_arrays, arg_params, param_names, update_on
 
 def update_params_on_kvstore(param_arrays, grad_arrays, kvstore, param_names):
     """Push each gradient list, let the store update, pull the weights to every device."""
+    if getattr(kvstore, "_defers_reduction", False):
+        # a distributed store reduces in the background: every push first, then the pulls
+        live = [i for i, g in enumerate(grad_arrays) if g[0] is not None]
+        for i in live:
+            kvstore.push(param_names[i], grad_arrays[i], priority=-i)
+        for i in live:
+            kvstore.pull(param_names[i], out=param_arrays[i], priority=-i)
+        return
     for index, (arg_list, grad_list) in enumerate(zip(param_arrays, grad_arrays)):
         if grad_list[0] is None:
             continue
@@ -63,10 +71,18 @@ def update_params(param_arrays, grad_arrays, updater, num_device, kvstore=None,
     """Sum the gradients on the store (if any), then run ``updater`` on each device with the
     indices ``param_index * num_device + device``."""
     updates = [[] for _ in range(num_device)]
+    defer = getattr(kvstore, "_defers_reduction", False)
+    if defer:
+        # a distributed store reduces in the background: every push first, then the pulls
+        for index, grad_list in enumerate(grad_arrays):
+            if grad_list[0] is not None:
+                kvstore.push(param_names[index], grad_list, priority=-index)
     for index, (arg_list, grad_list) in enumerate(zip(param_arrays, grad_arrays)):
         if grad_list[0] is None:
             continue
-        if kvstore:
+        if defer:
+            kvstore.pull(param_names[index], out=grad_list, priority=-index)
+        elif kvstore:
             kvstore.pushpull(param_names[index], grad_list, priority=-index)
         for k, (w, g) in enumerate(zip(arg_list, grad_list)):
             updates[k].append((index * num_device + k, g, w))

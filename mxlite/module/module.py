@@ -109,7 +109,9 @@ class Module(BaseModule):
 
     def save_checkpoint(self, prefix, epoch, save_optimizer_states=False, remove_amp_cast=True):
         """Write ``prefix-symbol.json``, ``prefix-%04d.params`` and optionally
-        ``prefix-%04d.states`` (each file atomically)."""
+        ``prefix-%04d.states`` (each file atomically). In a distributed job only rank 0 writes."""
+        if self._kvstore is not None and self._kvstore.rank != 0:
+            return
         self._symbol.save("%s-symbol.json" % prefix, remove_amp_cast=remove_amp_cast)
         param_name = "%s-%04d.params" % (prefix, epoch)
         self.save_params(param_name)
