@@ -9,6 +9,7 @@ from . import name as name  # noqa: F401  (mx.name.NameManager)
 from . import executor, binding  # noqa: F401
 from . import autograd, util  # noqa: F401
 from . import fluent as _fluent
+from . import memory as _memory
 from .attribute import AttrScope
 from .base import MXNetError
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
@@ -18,6 +19,7 @@ from .util import is_np_shape, np_shape, set_np_shape, use_np_shape  # noqa: F40
 nd = ndarray
 sym = symbol
 _fluent.install()
+_memory.tune_host_allocator()
 
 __version__ = "0.1.0"
 

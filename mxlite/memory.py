@@ -31,7 +31,8 @@ import numpy as np
 from .base import MXNetError
 
 __all__ = ["ShapeOnly", "MemoryPlan", "Workspace", "nbytes", "resize_array", "MATCH_RANGE",
-           "check_allocation", "available_bytes", "GUARD", "GUARD_MIN_BYTES"]
+           "tune_host_allocator", "check_allocation", "available_bytes", "GUARD",
+           "GUARD_MIN_BYTES"]
 
 #: a free block serves requests from 1/MATCH_RANGE to MATCH_RANGE times its size (MXNet's
 #: MXNET_EXEC_MATCH_RANGE default)
@@ -344,3 +345,32 @@ def resize_array(old, shape, name, allow_up_sizing, make):
                          f"C-contiguous, so the new executor cannot share its memory; bind a "
                          f"contiguous array (mx.nd.array(x) or x.copy())")
     return old.reshape(-1)[:size].reshape(shape)
+
+
+# glibc mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def tune_host_allocator():
+    """Keep freed host memory in the process for reuse (glibc only; once, at import).
+
+    Freeing values as soon as they die (the plan above) hands large NumPy buffers back to glibc,
+    which by default returns any block over its mmap threshold to the OS and faults the next one
+    in page by page: a LeNet training step spends a third of its time in page faults that way.
+    Raising the mmap threshold to its maximum (32 MiB) and the trim threshold to 1 GiB makes freed
+    activations serve the next allocations, as MXNet's storage pool does. Peak memory is
+    unchanged; the process simply keeps its peak between steps. ``MXLITE_HOST_ALLOCATOR=system``
+    leaves glibc's defaults alone. Returns whether the settings were applied.
+    """
+    import ctypes
+    import ctypes.util
+    import os
+    if os.environ.get("MXLITE_HOST_ALLOCATOR", "").lower() == "system":
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (macOS, musl ...): nothing to tune
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(_M_TRIM_THRESHOLD, 1 << 30))
