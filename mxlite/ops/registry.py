@@ -137,12 +137,12 @@ class OpDef:
     lists input positions whose buffer the op's first output may reuse when the plan says that
     input dies at the step (``StepContext.overwritable``), MXNet's FInplaceOption; only outputs of
     ops declaring ``fresh_outputs`` (new arrays, never an input or a view of one) are reused.
-    ``positional_input_names`` makes the monitor name
-    inputs ``input0, input1 ...`` as MXNet does for ops that declare no input names.
-    ``specialize(params)`` returns the OpDef a node with those params carries (Custom ops).
-    ``input_var_attrs`` maps an input name to attributes its auto-created variable gets
-    (BatchNorm's moving statistics carry their initialiser). ``gpu_forward``/``gpu_backward`` are
-    the GPU overrides, declared in the family's ``<family>_cuda`` module.
+    ``positional_input_names`` makes the monitor name inputs ``input0, input1 ...`` as MXNet does
+    for ops that declare no input names. ``specialize(params)`` returns the OpDef a node with those
+    params carries (Custom ops). ``input_var_attrs`` maps an input name to attributes its
+    auto-created variable gets (BatchNorm's moving statistics carry their initialiser).
+    ``gpu_forward``/``gpu_backward`` are the GPU overrides, which call the launchers of the
+    family's ``<family>_cuda`` module.
     """
 
     name: str
