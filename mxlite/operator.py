@@ -6,6 +6,7 @@ A registered op type is applied with ``mx.sym.Custom(..., op_type=name)`` or
 ``Custom`` declaration is in ``mxlite/ops/custom.py``). The user's keyword parameters reach the
 prop's constructor as strings, as in MXNet.
 """
+import collections
 import itertools
 
 import numpy as np
@@ -13,8 +14,11 @@ import numpy as np
 from .base import MXNetError
 from .ndarray.ndarray import NDArray
 from .ops import custom as _custom
+from .ops import registry
+from .ops.params import REQUIRED, Params
 
-__all__ = ["CustomOp", "CustomOpProp", "register", "get_all_registered_operators", "PythonOp",
+__all__ = ["CustomOp", "CustomOpProp", "register", "get_all_registered_operators",
+           "get_operator_arguments", "OperatorArguments", "PythonOp",
            "NumpyOp", "NDArrayOp"]
 
 
@@ -97,7 +101,33 @@ def register(reg_name):
 
 
 def get_all_registered_operators():
-    return sorted(_PROPS)
+    """Every operator name the registry knows, aliases included (MXNet's MXListAllOpNames)."""
+    return registry.all_names()
+
+
+# What ``get_operator_arguments`` returns, as in MXNet's operator.py.
+OperatorArguments = collections.namedtuple("OperatorArguments", ["narg", "names", "types"])
+
+
+def get_operator_arguments(op_name):
+    """The inputs and parameters of a registered operator, with MXNet's type strings: inputs are
+    ``NDArray-or-Symbol`` (``NDArray-or-Symbol[]`` for a variadic one), parameters as the op's
+    documentation prints them (``{'relu', 'sigmoid', ...}, required``)."""
+    op = registry.get(op_name)
+    if op.variadic:
+        names, types = ["data"], ["NDArray-or-Symbol[]"]
+    else:
+        # the inputs with every parameter at its default (required ones unset)
+        defaults = Params({f.name: None if f.default is REQUIRED else f.default
+                           for f in op.params})
+        names = op.input_names(defaults)
+        types = ["NDArray-or-Symbol"] * len(names)
+    for field in op.params:
+        if field.name == "num_args":
+            continue
+        names.append(field.name)
+        types.append(field.describe())
+    return OperatorArguments(len(names), names, types)
 
 
 class _Undeclared:

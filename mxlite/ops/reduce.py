@@ -104,10 +104,20 @@ register(_make("nansum", lambda xp, x, ax: xp.nansum(x, axis=ax, dtype=acc_dtype
 register(_make("nanprod", lambda xp, x, ax: xp.nanprod(x, axis=ax, dtype=acc_dtype(x.dtype)),
                lambda xp, x, g, y, ax: xp.where(xp.isnan(x), 0, g * y / x)))
 # max/min send the gradient to every element equal to the result (broadcast_reduce_op.h).
-register(_make("max", lambda xp, x, ax: x.max(axis=ax) if x.size else x.sum(axis=ax),
-               lambda xp, x, g, y, ax: g * (x == y)))
-register(_make("min", lambda xp, x, ax: x.min(axis=ax) if x.size else x.sum(axis=ax),
-               lambda xp, x, g, y, ax: g * (x == y)))
+def _extremum(name):
+    """max / min over ``ax``; an empty reduction (a zero-length reduced axis) has no value, and
+    MXNet refuses it (NumPy would raise ValueError)."""
+    def fn(xp, x, ax):
+        axes = range(x.ndim) if ax is None else (ax if isinstance(ax, tuple) else (ax,))
+        if any(x.shape[a] == 0 for a in axes):
+            raise MXNetError(f"Error in operator {name}: cannot take the {name} over a zero-size "
+                             f"axis of data with shape {tuple(x.shape)}")
+        return getattr(x, name)(axis=ax) if x.size else x.sum(axis=ax)
+    return fn
+
+
+register(_make("max", _extremum("max"), lambda xp, x, g, y, ax: g * (x == y)))
+register(_make("min", _extremum("min"), lambda xp, x, g, y, ax: g * (x == y)))
 
 
 def _norm_dtype(x):

@@ -327,6 +327,8 @@ def _block(op, p, s):
                          f"{fmt_shape(s)}")
     if b <= 0:
         raise MXNetError(f"{op}: block_size must be a positive integer value, got {b}")
+    if 0 in s:
+        raise MXNetError(f"{op}: data of shape {fmt_shape(s)} has a zero-size dimension")
     return b
 
 
