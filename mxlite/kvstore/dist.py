@@ -39,7 +39,7 @@ from ..ndarray import NDArray
 from .compression import GradientCompression
 from .dist_async import (TAG_FENCE, TAG_OPTIMIZER, TAG_REPLY, TAG_STATES, TAG_STOP, AsyncServer,
                          _host)
-from .local import KVStore, _key_value_pairs
+from .local import KVStore, _key_value_pairs, _pull_pairs
 from .mpi import get_group
 
 __all__ = ["DistKVStore", "reduce_metric", "current_rank"]
@@ -236,16 +236,7 @@ class DistKVStore(AsyncServer, KVStore):
         self._apply(key, total.reshape(g.shape).astype(g.dtype, copy=False))
 
     def pull(self, key, out=None, priority=0, ignore_sparse=True):
-        if out is None:
-            raise MXNetError("kvstore.pull: out is required")
-        pairs = _key_value_pairs(key, out, "pull")
-        for k, outs in pairs:
-            if k not in self._store:
-                raise MXNetError(f"kvstore.pull: key {k!r} has not been initialized")
-            for o in outs:
-                if o.shape != self._store[k].shape:
-                    raise MXNetError(f"kvstore.pull: key {k!r} holds shape "
-                                     f"{self._store[k].shape}, out has {o.shape}")
+        pairs = _pull_pairs(self._store, key, out)
         for k, outs in pairs:
             if self._async:
                 self._pull_async(k)

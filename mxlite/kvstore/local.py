@@ -30,6 +30,22 @@ def _key_value_pairs(key, value, what):
                      f"NDArrays, got {type(value).__name__}")
 
 
+def _pull_pairs(store, key, out):
+    """``_key_value_pairs`` of a pull, checked against the stored values: every key initialised
+    and every ``out`` of its stored shape (nothing is written before all are checked)."""
+    if out is None:
+        raise MXNetError("kvstore.pull: out is required")
+    pairs = _key_value_pairs(key, out, "pull")
+    for k, outs in pairs:
+        if k not in store:
+            raise MXNetError(f"kvstore.pull: key {k!r} has not been initialized")
+        for o in outs:
+            if o.shape != store[k].shape:
+                raise MXNetError(f"kvstore.pull: key {k!r} holds shape {store[k].shape}, out "
+                                 f"has {o.shape}")
+    return pairs
+
+
 class KVStore:
     """A key-value store for one process (MXNet's KVStoreLocal)."""
 
@@ -109,16 +125,7 @@ class KVStore:
 
     def pull(self, key, out=None, priority=0, ignore_sparse=True):
         """Copy each key's stored value into ``out`` (an NDArray or one per device)."""
-        if out is None:
-            raise MXNetError("kvstore.pull: out is required")
-        pairs = _key_value_pairs(key, out, "pull")
-        for k, outs in pairs:
-            if k not in self._store:
-                raise MXNetError(f"kvstore.pull: key {k!r} has not been initialized")
-            for o in outs:
-                if o.shape != self._store[k].shape:
-                    raise MXNetError(f"kvstore.pull: key {k!r} holds shape "
-                                     f"{self._store[k].shape}, out has {o.shape}")
+        pairs = _pull_pairs(self._store, key, out)
         for k, outs in pairs:
             for o in outs:
                 o._assign(self._store[k])
