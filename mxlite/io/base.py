@@ -109,7 +109,23 @@ class DataIter:
         """The number of filler samples at the end of the current batch."""
 
 
-class ResizeIter(DataIter):
+class _ServesCurrentBatch:
+    """The DataIter accessors of an iterator whose ``next`` sets ``current_batch``."""
+
+    def getdata(self):
+        return self.current_batch.data
+
+    def getlabel(self):
+        return self.current_batch.label
+
+    def getindex(self):
+        return self.current_batch.index
+
+    def getpad(self):
+        return self.current_batch.pad
+
+
+class ResizeIter(_ServesCurrentBatch, DataIter):
     """Yield exactly ``size`` batches per epoch from ``data_iter``, restarting it when it runs
     out.
 
@@ -152,20 +168,8 @@ class ResizeIter(DataIter):
         self.cur += 1
         return True
 
-    def getdata(self):
-        return self.current_batch.data
 
-    def getlabel(self):
-        return self.current_batch.label
-
-    def getindex(self):
-        return self.current_batch.index
-
-    def getpad(self):
-        return self.current_batch.pad
-
-
-class PrefetchingIter(DataIter):
+class PrefetchingIter(_ServesCurrentBatch, DataIter):
     """Read the next batch of one or more iterators in background threads while the current
     one is used; the batches of several iterators are joined (data lists, then label lists).
 
@@ -290,14 +294,3 @@ class PrefetchingIter(DataIter):
             return self.current_batch
         raise StopIteration
 
-    def getdata(self):
-        return self.current_batch.data
-
-    def getlabel(self):
-        return self.current_batch.label
-
-    def getindex(self):
-        return self.current_batch.index
-
-    def getpad(self):
-        return self.current_batch.pad

@@ -19,7 +19,27 @@ from .base import DataBatch, DataDesc, DataIter
 __all__ = ["CSVIter", "LibSVMIter", "MNISTIter"]
 
 
-class _BatchLoader(DataIter):
+class _ServesOneArray:
+    """``next`` and the accessors of a file iterator whose ``iter_next`` sets ``_batch``: like
+    MXNet's C++-backed iterators (MXDataIter), ``getdata``/``getlabel`` return one NDArray, not a
+    list."""
+
+    def next(self):
+        if self.iter_next():
+            return self._batch
+        raise StopIteration
+
+    def getdata(self):
+        return self._batch.data[0]
+
+    def getlabel(self):
+        return self._batch.label[0]
+
+    def getindex(self):
+        return self._batch.index
+
+
+class _BatchLoader(_ServesOneArray, DataIter):
     """Batches of rows of host arrays, with MXNet's round_batch rules (iter_batchloader.h)."""
 
     def __init__(self, data, label, batch_size, round_batch, data_name, label_name, ctx=None):
@@ -80,23 +100,8 @@ class _BatchLoader(DataIter):
                                 index=self._ibuf.copy())
         return True
 
-    def next(self):
-        if self.iter_next():
-            return self._batch
-        raise StopIteration
-
-    # like MXNet's C++-backed iterators (MXDataIter), these return one NDArray, not a list
-    def getdata(self):
-        return self._batch.data[0]
-
-    def getlabel(self):
-        return self._batch.label[0]
-
     def getpad(self):
         return self._batch.pad
-
-    def getindex(self):
-        return self._batch.index
 
 
 def _read_csv(path, shape, what, dtype):
@@ -220,7 +225,7 @@ def read_idx(path, magic):
     return body.reshape(dims)
 
 
-class MNISTIter(DataIter):
+class MNISTIter(_ServesOneArray, DataIter):
     """MNIST from idx-ubyte files: images (batch, 1, 28, 28) or, ``flat``, (batch, 784), pixels
     divided by 256; labels (batch,). Only full batches are served.
 
@@ -282,19 +287,5 @@ class MNISTIter(DataIter):
         self._loc += self.batch_size
         return True
 
-    def next(self):
-        if self.iter_next():
-            return self._batch
-        raise StopIteration
-
-    def getdata(self):
-        return self._batch.data[0]
-
-    def getlabel(self):
-        return self._batch.label[0]
-
     def getpad(self):
         return 0
-
-    def getindex(self):
-        return self._batch.index

@@ -92,6 +92,12 @@ class BaseRNNCell:
         for cell in getattr(self, "_cells", ()):
             cell.reset()
 
+    def _dense_params(self):
+        """The i2h/h2h weight and bias variables of a gated or plain cell, created in MXNet's
+        order (i2h_weight, i2h_bias, h2h_weight, h2h_bias)."""
+        return (self.params.get("i2h_weight"), self.params.get("i2h_bias"),
+                self.params.get("h2h_weight"), self.params.get("h2h_bias"))
+
     def __call__(self, inputs, states):
         raise NotImplementedError()
 
@@ -183,10 +189,7 @@ class RNNCell(BaseRNNCell):
         super().__init__(prefix=prefix, params=params)
         self._num_hidden = num_hidden
         self._activation = activation
-        self._iW = self.params.get("i2h_weight")
-        self._iB = self.params.get("i2h_bias")
-        self._hW = self.params.get("h2h_weight")
-        self._hB = self.params.get("h2h_bias")
+        self._iW, self._iB, self._hW, self._hB = self._dense_params()
 
     @property
     def state_info(self):
@@ -254,10 +257,7 @@ class GRUCell(BaseRNNCell):
     def __init__(self, num_hidden, prefix="gru_", params=None):
         super().__init__(prefix=prefix, params=params)
         self._num_hidden = num_hidden
-        self._iW = self.params.get("i2h_weight")
-        self._iB = self.params.get("i2h_bias")
-        self._hW = self.params.get("h2h_weight")
-        self._hB = self.params.get("h2h_bias")
+        self._iW, self._iB, self._hW, self._hB = self._dense_params()
 
     @property
     def state_info(self):
