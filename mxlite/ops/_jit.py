@@ -1,0 +1,136 @@
+"""Compiled CPU kernels: numba when it is installed, the NumPy code path when it is not.
+
+The generic NumPy code of every op stays the reference; a family module may add a compiled CPU
+kernel for a hot path (the CPU counterpart of the ``*_cuda.py`` modules). Such kernels are plain
+Python functions decorated with :func:`cpu_kernel`; they are compiled on first call (never at
+import), cached on disk by numba so later processes load them, and run across the cores with
+``prange`` when declared ``parallel``.
+
+Settings (read once, when the first kernel runs):
+
+* ``MXLITE_JIT=0`` turns every compiled kernel off (the NumPy path runs), as does a missing numba
+  (``pip install 'mxlite[fast]'``; one hint is logged).
+* Threads: ``MXLITE_NUM_THREADS``, else ``OMP_NUM_THREADS`` (MXNet's setting), else the CPUs
+  this process may run on. A kernel never runs while a BLAS call does (the executor runs one
+  step at a time), so the two pools do not oversubscribe the cores.
+* numba's threading layer defaults to ``workqueue`` (fork-safe and always available); calls of
+  parallel kernels are serialised by a lock, which makes it safe from several Python threads.
+  ``NUMBA_THREADING_LAYER`` overrides the choice.
+"""
+import logging
+import os
+import threading
+
+__all__ = ["enabled", "cpu_kernel", "prange", "threads", "fast_dtype"]
+
+_HINT = ("mxlite: numba is not installed, so CPU ops run on the NumPy path; "
+         "pip install 'mxlite[fast]' for compiled multi-threaded kernels")
+
+_state = {"numba": None, "checked": False}
+_lock = threading.Lock()          # serialises parallel kernels (workqueue is not thread-safe)
+_compile_lock = threading.RLock()
+
+
+def threads():
+    """The number of threads compiled kernels use."""
+    for name in ("MXLITE_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(name, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:       # not on Linux
+        return os.cpu_count() or 1
+
+
+def _load():
+    """numba, configured, or None when it is off or missing (decided once per process)."""
+    if _state["checked"]:
+        return _state["numba"]
+    with _compile_lock:
+        if _state["checked"]:
+            return _state["numba"]
+        numba = None
+        if os.environ.get("MXLITE_JIT", "1").strip() != "0":
+            os.environ.setdefault("NUMBA_NUM_THREADS", str(threads()))
+            try:
+                import numba
+            except ImportError:
+                logging.getLogger("mxlite").info(_HINT)
+            else:
+                if "NUMBA_THREADING_LAYER" not in os.environ:
+                    numba.config.THREADING_LAYER = "workqueue"
+        _state["numba"] = numba
+        _state["checked"] = True
+    return numba
+
+
+def enabled():
+    """Whether compiled CPU kernels run in this process."""
+    return _load() is not None
+
+
+def fast_dtype(*arrays):
+    """Whether every array is float32 or float64 (what the compiled kernels are written for; float16
+    and integer data take the NumPy path)."""
+    return all(a.dtype.char in "fd" for a in arrays)
+
+
+def prange(*args):
+    """``range`` in Python; inside a ``parallel`` kernel numba runs its iterations across threads."""
+    return range(*args)
+
+
+class _Kernel:
+    """A kernel compiled on its first call; calls of parallel kernels hold a process-wide lock."""
+
+    def __init__(self, fn, parallel, fastmath):
+        self.fn = fn
+        self.parallel = parallel
+        self.fastmath = fastmath
+        self._compiled = None
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+
+    def _compile(self):
+        with _compile_lock:
+            return self._compile_unlocked()
+
+    def _compile_unlocked(self):
+        numba = _load()
+        if numba is None:
+            raise RuntimeError(f"{self.__name__}: compiled CPU kernels are off (MXLITE_JIT=0 or "
+                               f"numba missing); callers must check mxlite.ops._jit.enabled()")
+        if self._compiled is not None:
+            return self._compiled
+        # the kernel sees numba's prange, and other kernels it calls as compiled ones
+        glb = dict(self.fn.__globals__)
+        for name in self.fn.__code__.co_names:
+            value = glb.get(name)
+            if value is prange:
+                glb[name] = numba.prange
+            elif isinstance(value, _Kernel):
+                glb[name] = value._compiled or value._compile_unlocked()
+        fn = type(self.fn)(self.fn.__code__, glb, self.fn.__name__, self.fn.__defaults__,
+                           self.fn.__closure__)
+        fn.__module__ = self.fn.__module__
+        fn.__qualname__ = self.fn.__qualname__
+        self._compiled = numba.njit(cache=True, nogil=True, parallel=self.parallel,
+                                    fastmath=self.fastmath, error_model="numpy")(fn)
+        return self._compiled
+
+    def __call__(self, *args):
+        compiled = self._compiled or self._compile()
+        if not self.parallel:
+            return compiled(*args)
+        with _lock:
+            return compiled(*args)
+
+
+def cpu_kernel(parallel=False, fastmath=False):
+    """Decorator: ``fn`` compiled with numba on first call (cached on disk), run through a lock when
+    ``parallel``. Use ``prange`` from this module for the loop to spread across threads; callers
+    check :func:`enabled` (and :func:`fast_dtype`) and otherwise take the NumPy path."""
+    def wrap(fn):
+        return _Kernel(fn, parallel, fastmath)
+    return wrap
