@@ -17,16 +17,18 @@ Settings (read once, when the first kernel runs):
   parallel kernels are serialised by a lock, which makes it safe from several Python threads.
   ``NUMBA_THREADING_LAYER`` overrides the choice.
 """
+import contextlib
 import logging
 import os
 import threading
 
-__all__ = ["enabled", "cpu_kernel", "prange", "threads", "fast_dtype"]
+__all__ = ["enabled", "cpu_kernel", "prange", "threads", "fast_dtype", "forced"]
 
 _HINT = ("mxlite: numba is not installed, so CPU ops run on the NumPy path; "
          "pip install 'mxlite[fast]' for compiled multi-threaded kernels")
 
-_state = {"numba": None, "checked": False}
+# numba: the module while kernels run, else None; module: numba once imported (for ``forced``)
+_state = {"numba": None, "module": None, "checked": False}
 _lock = threading.Lock()          # serialises parallel kernels (workqueue is not thread-safe)
 _compile_lock = threading.RLock()
 
@@ -56,11 +58,11 @@ def _load():
             try:
                 import numba
             except ImportError:
-                logging.getLogger("mxlite").info(_HINT)
+                logging.getLogger("mxlite").warning(_HINT)
             else:
                 if "NUMBA_THREADING_LAYER" not in os.environ:
                     numba.config.THREADING_LAYER = "workqueue"
-        _state["numba"] = numba
+        _state["numba"] = _state["module"] = numba
         _state["checked"] = True
     return numba
 
@@ -68,6 +70,23 @@ def _load():
 def enabled():
     """Whether compiled CPU kernels run in this process."""
     return _load() is not None
+
+
+@contextlib.contextmanager
+def forced(on):
+    """Within the block, compiled kernels run (``on``; numba must be installed) or do not: tests
+    compare the two paths, benchmarks time them."""
+    _load()
+    numba = _state["module"]
+    if on and numba is None:
+        raise RuntimeError("compiled CPU kernels need numba (pip install 'mxlite[fast]') and "
+                           "MXLITE_JIT unset or 1")
+    saved = _state["numba"]
+    _state["numba"] = numba if on else None
+    try:
+        yield
+    finally:
+        _state["numba"] = saved
 
 
 def fast_dtype(*arrays):
@@ -97,7 +116,7 @@ class _Kernel:
             return self._compile_unlocked()
 
     def _compile_unlocked(self):
-        numba = _load()
+        numba = _load() or _state["module"]
         if numba is None:
             raise RuntimeError(f"{self.__name__}: compiled CPU kernels are off (MXLITE_JIT=0 or "
                                f"numba missing); callers must check mxlite.ops._jit.enabled()")

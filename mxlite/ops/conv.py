@@ -5,7 +5,10 @@ its data gradient GEMM + col2im; Deconvolution is the same pair used the other w
 forward is Convolution's data gradient). float16 is computed in float32. As in MXNet's CPU
 code, ``workspace`` (MB) bounds the column matrix: the batch runs in chunks that fit.
 """
+import numpy as np
+
 from ..base import MXNetError
+from . import _jit, conv_cpu
 from ._im2col import (
     batch_last,
     chunks,
@@ -166,13 +169,62 @@ def _conv_shape(p, in_shapes):
     return shapes, [(data[0], p["num_filter"]) + _conv_out(p, data[2:])]
 
 
-def _conv_cols(sc, p, x, out, cdt):
-    """(lo, hi, columns) per batch chunk of ``x``, in workspace buffers. Backward builds the
-    columns again from the current input rather than keeping forward's: an argument changed in
-    place between forward and backward then gives the gradient of what backward sees, as for
-    every other op, and no step holds a column matrix between calls."""
+def _compiled_col2im(sc, *arrays):
+    """Whether ``conv_cpu.col2im_2d`` takes this call: numpy float32/float64 data, a 2-D kernel,
+    compiled kernels on."""
+    return (sc.xp is np and arrays[0].ndim == 4 and _jit.enabled()
+            and _jit.fast_dtype(*arrays))
+
+
+def _col2im_2d(p, pad, cols_sp, cols, image):
+    """``conv_cpu.col2im_2d`` of sample-major ``cols`` (windows laid out over ``cols_sp``) into the
+    (n, C, H, W) ``image``, the ``pad`` border dropped."""
+    (kh, kw), (sh, sw), (dh, dw) = p["kernel"], p["stride"], p["dilate"]
+    conv_cpu.col2im_2d(cols, image, kh, kw, sh, sw, pad[0], pad[1], dh, dw, cols_sp[0],
+                       cols_sp[1])
+
+
+def _pointwise(p, x):
+    """A 1x1 convolution with unit stride, no padding and one group, on data computed in its own
+    dtype: one GEMM per sample straight between the (C, H*W) images, no column matrix."""
+    return (all(k == 1 for k in p["kernel"]) and all(s == 1 for s in p["stride"])
+            and not any(p["pad"]) and p["num_group"] == 1 and compute_dtype(x.dtype) == x.dtype)
+
+
+def _pointwise_forward(sc, p, x, w, bias):
+    n, f = x.shape[0], p["num_filter"]
+    out = sc.xp.empty((n, f) + x.shape[2:], x.dtype)
+    sc.xp.matmul(w.reshape(f, -1), x.reshape(n, x.shape[1], -1), out=out.reshape(n, f, -1))
+    if bias is not None:
+        out += bias.reshape((1, f) + (1,) * (x.ndim - 2))
+    return out
+
+
+def _pointwise_backward(sc, p, x, w, gy, want_dx):
+    """(dx or None, dw) of a pointwise convolution: dx per sample, dw as one GEMM over the
+    batch-folded (channels, samples*positions) matrices of each chunk."""
+    xp = sc.xp
+    n, c, f = x.shape[0], x.shape[1], p["num_filter"]
+    w2 = w.reshape(f, c)
+    dx = None
+    if want_dx:
+        dx = xp.empty(x.shape, x.dtype)
+        xp.matmul(w2.T, gy.reshape(n, f, -1), out=dx.reshape(n, c, -1))
+    dw = xp.zeros((f, c), x.dtype)
+    positions = prod(x.shape[2:])
+    for lo, hi in chunks(n, (c + f) * positions * x.dtype.itemsize, p["workspace"]):
+        xr = rows(xp, x[lo:hi], x.dtype, False, sc.workspace, "cols")
+        gr = rows(xp, gy[lo:hi], x.dtype, False, sc.workspace, "rows")
+        dw += gr @ xr.T
+    return dx, dw
+
+
+def _conv_cols(sc, p, x, out, cdt, last):
+    """(lo, hi, columns) per batch chunk of ``x``, in workspace buffers, batch-last when ``last``.
+    Backward builds the columns again from the current input rather than keeping forward's: an
+    argument changed in place between forward and backward then gives the gradient of what
+    backward sees, as for every other op, and no step holds a column matrix between calls."""
     xp, ws = sc.xp, sc.workspace
-    last = batch_last(out)
     per = x.shape[1] * prod(p["kernel"]) * prod(out)
     for lo, hi in chunks(x.shape[0], per * cdt.itemsize, p["workspace"]):
         img = image(xp, x[lo:hi], p["pad"], cdt, last, ws)
@@ -195,10 +247,12 @@ def _conv_forward(sc, p, ins):
     cdt = compute_dtype(x.dtype)
     n, f, g = x.shape[0], p["num_filter"], p["num_group"]
     out_sp = _conv_out(p, x.shape[2:])
+    bias = _bias(p, ins, cdt)
+    if _pointwise(p, x):
+        return [_pointwise_forward(sc, p, x, w, bias)]
     w3 = _groups(w, g, cdt)
     out = xp.empty((n, f) + out_sp, x.dtype)
-    bias = _bias(p, ins, cdt)
-    for lo, hi, cols in _conv_cols(sc, p, x, out_sp, cdt):
+    for lo, hi, cols in _conv_cols(sc, p, x, out_sp, cdt, batch_last(out_sp)):
         y = scratch(xp, sc.workspace, "y", w3.shape[:2] + cols.shape[1:], cdt)
         xp.matmul(w3, cols.reshape(g, -1, cols.shape[1]), out=y)  # (G, F/G, columns)
         unrows(xp, y.reshape(f, -1), out[lo:hi], batch_last(out_sp), bias)
@@ -209,34 +263,50 @@ def _conv_backward(sc, p, ograds, ins, outs):
     xp = sc.xp
     x, w, gy = ins[0], ins[1], ograds[0]
     cdt = compute_dtype(x.dtype)
-    c, g = x.shape[1], p["num_group"]
-    out_sp = tuple(gy.shape[2:])
-    last = batch_last(out_sp)
-    w3 = _groups(w, g, cdt)
-    dw = xp.zeros(w3.shape, cdt)
-    db = None if p["no_bias"] else xp.zeros(p["num_filter"], cdt)
     # the data gradient (a col2im pass) is skipped when nothing reads it (a network's first layer)
     want_dx = sc.grad_wanted is None or sc.grad_wanted[0]
-    dx = xp.empty(x.shape, x.dtype) if want_dx else None
-    padded = tuple(s + 2 * q for s, q in zip(x.shape[2:], p["pad"]))
-    for lo, hi, cols in _conv_cols(sc, p, x, out_sp, cdt):
-        g2 = rows(xp, gy[lo:hi], cdt, last, sc.workspace)             # (F, columns)
-        g3 = g2.reshape(g, w3.shape[1], -1)
-        cols3 = cols.reshape(g, -1, cols.shape[1])
-        dw += xp.matmul(g3, cols3.transpose(0, 2, 1))
-        if db is not None:
-            db += g2.sum(axis=1)
-        if not want_dx:
-            continue
-        dcols = scratch(xp, sc.workspace, "dcols", cols3.shape, cdt)
-        xp.matmul(w3.transpose(0, 2, 1), g3, out=dcols)
-        res = col2im(xp, dcols, c, hi - lo, padded, p["kernel"], p["stride"], p["dilate"],
-                     out_sp, cdt, last, sc.workspace)
-        uncrop(xp, res, p["pad"], dx[lo:hi], last)
+    if p["no_bias"]:
+        db = None
+    else:
+        db = gy.sum(axis=(0,) + tuple(range(2, gy.ndim)), dtype=cdt)
+    if _pointwise(p, x):
+        dx, dw = _pointwise_backward(sc, p, x, w, gy, want_dx)
+    else:
+        dx, dw = _conv_data_weight_grads(sc, p, x, w, gy, want_dx, cdt)
     grads = [dx, dw.reshape(w.shape).astype(w.dtype, copy=False)]
     if db is not None:
         grads.append(db.astype(ins[2].dtype, copy=False))
     return grads
+
+
+def _conv_data_weight_grads(sc, p, x, w, gy, want_dx, cdt):
+    """(dx or None, dw): dw from the rebuilt columns, dx by col2im of W^T times the gradient,
+    compiled (``conv_cpu.col2im_2d``, which reads sample-major columns) where it can run."""
+    xp = sc.xp
+    c, g = x.shape[1], p["num_group"]
+    out_sp = tuple(gy.shape[2:])
+    compiled = want_dx and _compiled_col2im(sc, x, gy)
+    last = False if compiled else batch_last(out_sp)
+    w3 = _groups(w, g, cdt)
+    dw = xp.zeros(w3.shape, cdt)
+    dx = xp.empty(x.shape, x.dtype) if want_dx else None
+    padded = tuple(s + 2 * q for s, q in zip(x.shape[2:], p["pad"]))
+    for lo, hi, cols in _conv_cols(sc, p, x, out_sp, cdt, last):
+        g2 = rows(xp, gy[lo:hi], cdt, last, sc.workspace)             # (F, columns)
+        g3 = g2.reshape(g, w3.shape[1], -1)
+        cols3 = cols.reshape(g, -1, cols.shape[1])
+        dw += xp.matmul(g3, cols3.transpose(0, 2, 1))
+        if not want_dx:
+            continue
+        dcols = scratch(xp, sc.workspace, "dcols", cols3.shape, cdt)
+        xp.matmul(w3.transpose(0, 2, 1), g3, out=dcols)
+        if compiled:
+            _col2im_2d(p, p["pad"], out_sp, dcols.reshape(cols.shape), dx[lo:hi])
+            continue
+        res = col2im(xp, dcols, c, hi - lo, padded, p["kernel"], p["stride"], p["dilate"],
+                     out_sp, cdt, last, sc.workspace)
+        uncrop(xp, res, p["pad"], dx[lo:hi], last)
+    return dx, dw
 
 
 def _batch_fill(p, in_shapes, out_shapes):
@@ -315,7 +385,8 @@ def _deconv_forward(sc, p, ins):
     cdt = compute_dtype(x.dtype)
     n, c, f, g = x.shape[0], x.shape[1], p["num_filter"], p["num_group"]
     in_sp = tuple(x.shape[2:])
-    last = batch_last(in_sp)
+    compiled = _compiled_col2im(sc, x, w)
+    last = False if compiled else batch_last(in_sp)
     out_sp, pad = _deconv_out(p, in_sp)
     padded = tuple(o + 2 * q for o, q in zip(out_sp, pad))
     w3 = _groups(w, g, cdt)                                        # (G, C/G, F/G * K)
@@ -326,6 +397,11 @@ def _deconv_forward(sc, p, ins):
         xt = rows(xp, x[lo:hi], cdt, last, sc.workspace).reshape(g, c // g, -1)
         cols = scratch(xp, sc.workspace, "dcols", (g, w3.shape[2], xt.shape[2]), cdt)
         xp.matmul(w3.transpose(0, 2, 1), xt, out=cols)             # (G, F/G * K, columns)
+        if compiled:
+            _col2im_2d(p, pad, in_sp, cols.reshape(-1, cols.shape[2]), out[lo:hi])
+            if bias is not None:
+                out[lo:hi] += bias.reshape(1, -1, 1, 1)
+            continue
         res = col2im(xp, cols, f, hi - lo, padded, p["kernel"], p["stride"], p["dilate"],
                      in_sp, cdt, last, sc.workspace)
         uncrop(xp, res, pad, out[lo:hi], last, bias)
