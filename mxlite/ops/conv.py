@@ -169,19 +169,51 @@ def _conv_shape(p, in_shapes):
     return shapes, [(data[0], p["num_filter"]) + _conv_out(p, data[2:])]
 
 
-def _compiled_col2im(sc, *arrays):
-    """Whether ``conv_cpu.col2im_2d`` takes this call: numpy float32/float64 data, a 2-D kernel,
-    compiled kernels on."""
+def _compiled(sc, *arrays):
+    """Whether the compiled kernels of ``conv_cpu`` take this call: numpy float32/float64 data, a
+    2-D kernel, compiled kernels on."""
     return (sc.xp is np and arrays[0].ndim == 4 and _jit.enabled()
             and _jit.fast_dtype(*arrays))
+
+
+def _geometry_2d(p, pad=None):
+    """(kh, kw, sh, sw, ph, pw, dh, dw): the scalar arguments of the ``conv_cpu`` kernels."""
+    (kh, kw), (sh, sw), (dh, dw) = p["kernel"], p["stride"], p["dilate"]
+    ph, pw = p["pad"] if pad is None else pad
+    return kh, kw, sh, sw, ph, pw, dh, dw
+
+
+def _depthwise(sc, p, x, w):
+    """A compiled depthwise convolution: one input channel per group."""
+    return p["num_group"] == x.shape[1] and _compiled(sc, x, w)
+
+
+def _depthwise_forward(p, x, w, bias):
+    out_sp = _conv_out(p, x.shape[2:])
+    out = np.empty((x.shape[0], p["num_filter"]) + out_sp, x.dtype)
+    conv_cpu.depthwise_forward_2d(np.ascontiguousarray(x), np.ascontiguousarray(w), out,
+                                  *_geometry_2d(p))
+    if bias is not None:
+        out += bias.reshape(1, -1, 1, 1)
+    return out
+
+
+def _depthwise_backward(p, x, w, gy, want_dx):
+    x, w, gy = (np.ascontiguousarray(a) for a in (x, w, gy))
+    geometry = _geometry_2d(p)
+    dx = None
+    if want_dx:
+        dx = np.empty(x.shape, x.dtype)
+        conv_cpu.depthwise_data_grad_2d(gy, w, dx, *geometry)
+    dw = np.empty(w.shape, w.dtype)
+    conv_cpu.depthwise_weight_grad_2d(x, gy, dw, *geometry)
+    return dx, dw
 
 
 def _col2im_2d(p, pad, cols_sp, cols, image):
     """``conv_cpu.col2im_2d`` of sample-major ``cols`` (windows laid out over ``cols_sp``) into the
     (n, C, H, W) ``image``, the ``pad`` border dropped."""
-    (kh, kw), (sh, sw), (dh, dw) = p["kernel"], p["stride"], p["dilate"]
-    conv_cpu.col2im_2d(cols, image, kh, kw, sh, sw, pad[0], pad[1], dh, dw, cols_sp[0],
-                       cols_sp[1])
+    conv_cpu.col2im_2d(cols, image, *_geometry_2d(p, pad), cols_sp[0], cols_sp[1])
 
 
 def _pointwise(p, x):
@@ -250,6 +282,8 @@ def _conv_forward(sc, p, ins):
     bias = _bias(p, ins, cdt)
     if _pointwise(p, x):
         return [_pointwise_forward(sc, p, x, w, bias)]
+    if _depthwise(sc, p, x, w):
+        return [_depthwise_forward(p, x, w, bias)]
     w3 = _groups(w, g, cdt)
     out = xp.empty((n, f) + out_sp, x.dtype)
     for lo, hi, cols in _conv_cols(sc, p, x, out_sp, cdt, batch_last(out_sp)):
@@ -271,6 +305,8 @@ def _conv_backward(sc, p, ograds, ins, outs):
         db = gy.sum(axis=(0,) + tuple(range(2, gy.ndim)), dtype=cdt)
     if _pointwise(p, x):
         dx, dw = _pointwise_backward(sc, p, x, w, gy, want_dx)
+    elif _depthwise(sc, p, x, w):
+        dx, dw = _depthwise_backward(p, x, w, gy, want_dx)
     else:
         dx, dw = _conv_data_weight_grads(sc, p, x, w, gy, want_dx, cdt)
     grads = [dx, dw.reshape(w.shape).astype(w.dtype, copy=False)]
@@ -285,7 +321,7 @@ def _conv_data_weight_grads(sc, p, x, w, gy, want_dx, cdt):
     xp = sc.xp
     c, g = x.shape[1], p["num_group"]
     out_sp = tuple(gy.shape[2:])
-    compiled = want_dx and _compiled_col2im(sc, x, gy)
+    compiled = want_dx and _compiled(sc, x, gy)
     last = False if compiled else batch_last(out_sp)
     w3 = _groups(w, g, cdt)
     dw = xp.zeros(w3.shape, cdt)
@@ -385,7 +421,7 @@ def _deconv_forward(sc, p, ins):
     cdt = compute_dtype(x.dtype)
     n, c, f, g = x.shape[0], x.shape[1], p["num_filter"], p["num_group"]
     in_sp = tuple(x.shape[2:])
-    compiled = _compiled_col2im(sc, x, w)
+    compiled = _compiled(sc, x, w)
     last = False if compiled else batch_last(in_sp)
     out_sp, pad = _deconv_out(p, in_sp)
     padded = tuple(o + 2 * q for o, q in zip(out_sp, pad))
