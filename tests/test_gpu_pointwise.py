@@ -67,3 +67,75 @@ def test_float16_runs_unfused_on_gpu(monkeypatch):
     sym = mx.sym.relu(a * b) + b
     ex, out, _ = _run(sym, mx.gpu(), {"a": (4,), "b": (4,)}, "float16", True, monkeypatch)
     assert not ex._groups
+
+
+def declared_cases():
+    """(op name, attrs) for every op declaring a scalar form (Activation once per act_type)."""
+    from mxlite.ops import registry
+    cases = []
+    for op in registry.all_ops():
+        if op.pointwise is None:
+            continue
+        if op.name == "Activation":
+            cases += [(op.name, {"act_type": a})
+                      for a in ("relu", "sigmoid", "tanh", "softrelu", "softsign")]
+        elif "scalar" in op.params.fields:
+            cases.append((op.name, {"scalar": "1.7"}))
+        else:
+            cases.append((op.name, {}))
+    return cases
+
+
+def all_declarations(cases):
+    """One list of Exprs: each case's output and input gradients over its own variables
+    (x<2j>, x<2j+1>, head gradient g<j>)."""
+    from mxlite.ops import pointwise, registry
+    exprs = []
+    for j, (name, attrs) in enumerate(cases):
+        op = registry.get(name)
+        p = op.parse(attrs)
+        ins = [pointwise.var(f"x{2 * j + i}") for i in range(len(op.input_names(p)))]
+        pw = pointwise.declared(op, p)
+        y = pointwise.as_expr(pw.forward(pointwise.XP, p, *ins))
+        exprs += [y, *map(pointwise.as_expr, pw.grads(pointwise.XP, p, pointwise.var(f"g{j}"),
+                                                       *ins, y))]
+    return exprs
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_every_declaration_in_cuda(dtype):
+    """The CUDA printer of every declared op (one generated kernel holding them all) against the
+    op's own NumPy forward and gradients, non-finite inputs included."""
+    import cupy
+    from mxlite.context import cpu
+    from mxlite.ops import pointwise_cuda, registry
+    from mxlite.ops.registry import StepContext
+    cases = declared_cases()
+    run, used = pointwise_cuda.kernel(all_declarations(cases), np.dtype(dtype), "all")
+    n = 301
+    rng = np.random.default_rng(5)
+    host, want = {}, []
+    for j, (name, attrs) in enumerate(cases):
+        op = registry.get(name)
+        p = op.parse(attrs)
+        lo, hi = ((1.1, 3.0) if name == "arccosh" else
+                  (0.1, 0.9) if name in ("log", "log2", "log10", "sqrt", "rsqrt", "_power",
+                                         "_power_scalar") else (-0.9, 0.9))
+        ins = [rng.uniform(lo, hi, n).astype(dtype) for _ in op.input_names(p)]
+        for i, x in enumerate(ins):
+            x[i * 4:i * 4 + 4] = [np.nan, np.inf, -np.inf, 0.0]
+        g = rng.uniform(-1, 1, n).astype(dtype)
+        host.update({f"x{2 * j + i}": x for i, x in enumerate(ins)})
+        host[f"g{j}"] = g
+        sc = StepContext(np, cpu(), True, name)
+        with np.errstate(all="ignore"):
+            out = op.forward(sc, p, ins)[0]
+            want += [(name, "forward", out)]
+            want += [(name, f"gradient {i}", gi)
+                     for i, gi in enumerate(op.backward(sc, p, [g], ins, [out]))]
+    outs = [cupy.empty(n, dtype) for _ in want]
+    run(n, *(cupy.asarray(host[v]) for v in used), *outs)
+    rtol, atol = TOL[dtype]
+    for (name, what, expected), got in zip(want, outs):
+        np.testing.assert_allclose(cupy.asnumpy(got), expected, rtol=rtol * 10, atol=atol * 10,
+                                   equal_nan=True, err_msg=f"{name} {what}")
