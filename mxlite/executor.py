@@ -92,7 +92,7 @@ class Executor:
         self._fwd_steps = [
             (_kernel(step.op, ctx, "forward"), self._contexts[k], step.params, tuple(step.ins),
              tuple(step.outs), self._memory.fwd_release[k]) for k, step in enumerate(plan.steps)]
-        self._fwd_program = self._fused_program()
+        self._fwd_program, self._fwd_names = self._fused_program()
         self._vals = [None] * plan.n_slots
         self._monitor = None
         self._monitor_all = False
@@ -103,20 +103,22 @@ class Executor:
     # ------------------------------------------------------------------------------
     def _fused_program(self):
         """The forward program with each element-wise group (``passes.pointwise_groups``) as one
-        entry at its last step, dropping what its members' steps would have dropped."""
-        if not self._groups:
-            return self._fwd_steps
+        entry at its last step, dropping what its members' steps would have dropped; and the
+        (node name, op name) of each entry (for the profiler)."""
+        steps = self._plan.steps
         root_of = {k: g for g in self._groups for k in g.members}
-        program = []
+        program, names = [], []
         for k, entry in enumerate(self._fwd_steps):
             g = root_of.get(k)
             if g is None:
                 program.append(entry)
+                names.append((steps[k].name, steps[k].op.name))
             elif k == g.root:
                 release = tuple(s for m in g.members for s in self._memory.fwd_release[m])
                 program.append((g.kernel.forward, self._contexts[k], None, g.ins, (g.out,),
                                 release))
-        return program
+                names.append((g.name, "_fused"))
+        return program, names
 
     def _direct_gradients(self):
         """Let a fused group write an argument's gradient straight into its buffer when

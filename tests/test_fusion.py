@@ -117,9 +117,9 @@ def run(sym, shapes, dtype, fusion, monkeypatch, grad_req="write", seed=0, head_
     ex = sym.simple_bind(cpu(), grad_req=grad_req, type_dict={k: dtype for k in shapes},
                          **shapes)
     rng = np.random.default_rng(seed)
-    for name, arr in ex.arg_dict.items():
+    for arr in ex.arg_dict.values():
         arr[:] = rng.uniform(-1.5, 1.5, arr.shape).astype(dtype)
-    for name, arr in ex.grad_dict.items():
+    for arr in ex.grad_dict.values():
         if arr is not None:
             arr[:] = 0.5  # what grad_req 'add' accumulates onto
     hrng = np.random.default_rng(head_seed)
@@ -312,3 +312,20 @@ def test_generated_source_is_cached_in_a_file(tmp_path, monkeypatch):
     np.testing.assert_allclose(out, np.exp(np.arange(4.0)) * 3.5 + 0.25)
     files = list((tmp_path / "pointwise").glob("*.py"))
     assert files or pointwise._cpu_kernels  # written now, or compiled earlier in this process
+
+
+def test_profiler_names_fused_steps(tmp_path, monkeypatch):
+    a, b, c = (mx.sym.Variable(n) for n in "abc")
+    sym = mx.sym.FullyConnected(mx.sym.tanh(a * b + c), num_hidden=2, name="fc")
+    monkeypatch.setenv("MXLITE_FUSION", "1")
+    ex = sym.simple_bind(cpu(), a=(3, 4), b=(3, 4), c=(3, 4))
+    assert ex._groups
+    mx.profiler.set_config(profile_all=True, filename=str(tmp_path / "p.json"))
+    mx.profiler.set_state("run")
+    try:
+        ex.forward(is_train=True)
+        ex.backward([mx.nd.ones((3, 2))])
+        table = mx.profiler.dumps(reset=True)
+    finally:
+        mx.profiler.set_state("stop")
+    assert "_fused" in table and "FullyConnected" in table and "_backward__fused" in table

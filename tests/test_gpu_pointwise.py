@@ -30,7 +30,7 @@ def _run(sym, ctx, shapes, dtype, fusion, monkeypatch, grad_req="write"):
     monkeypatch.setenv("MXLITE_FUSION", "1" if fusion else "0")
     ex = sym.simple_bind(ctx, grad_req=grad_req, type_dict={k: dtype for k in shapes}, **shapes)
     rng = np.random.default_rng(0)
-    for name, arr in ex.arg_dict.items():
+    for arr in ex.arg_dict.values():
         arr[:] = mx.nd.array(rng.uniform(-1.5, 1.5, arr.shape), dtype=dtype)
     for arr in ex.grad_dict.values():
         arr[:] = 0.25

@@ -90,7 +90,8 @@ def _act_pointwise(p):
 
 
 register(OpDef(name="Activation", params=_ACT_PARAMS, forward=_act_forward, backward=_act_backward,
-               pointwise=_act_pointwise, positional_input_names=True, float_inputs=FLOAT_DATA, backward_reads=_act_reads,
+               pointwise=_act_pointwise, positional_input_names=True, float_inputs=FLOAT_DATA,
+               backward_reads=_act_reads,
                inplace=(0,),
                infer_shape=same_shape,
                doc="Applies an activation function element-wise: relu, sigmoid, tanh, softrelu "

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["KernelSource", "declared_kernels", "kernels_dir", "kernel_function",
-           "source_function", "compile_all_sources_with_nvrtc", "nvrtc_options", "DTYPE_SUFFIX", "dtype_suffix",
-           "sm_count", "grid_size", "contiguous", "output_like"]
+           "source_function", "compile_all_sources_with_nvrtc", "nvrtc_options", "DTYPE_SUFFIX",
+           "dtype_suffix", "sm_count", "grid_size", "contiguous", "output_like"]
 
 #: Options mxlite passes to ``cupy.RawModule``; CuPy adds its own (see :func:`nvrtc_options`).
 MODULE_OPTIONS = ("--std=c++17",)
