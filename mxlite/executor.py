@@ -4,6 +4,11 @@ Everything is decided at bind: the plan, the output buffers, which steps run bac
 after the fusions of ``mxlite.passes``), when each value and gradient is dropped
 (``mxlite.memory``), which arguments receive gradients and how (``grad_req`` is applied in exactly
 one place, ``_store_gradients``). The forward and backward loops only walk lists.
+
+Element-wise groups (``passes.pointwise_groups``) run as one forward entry and one backward unit;
+a fused backward writes an argument's gradient straight into its buffer when grad_req is 'write'
+and nothing else contributes to it. With a monitor callback installed, forward walks the unfused
+steps (``_fwd_steps``), so the callback sees every intermediate value.
 """
 import numpy as np
 

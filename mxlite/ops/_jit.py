@@ -82,7 +82,8 @@ def prange(*args):
 
 
 class _Kernel:
-    """A kernel compiled on its first call; calls of parallel kernels hold a process-wide lock."""
+    """A kernel compiled on its first call; calls of parallel kernels hold a process-wide lock.
+    ``cache=False`` skips numba's disk cache (needed for functions without a source file)."""
 
     def __init__(self, fn, parallel, fastmath, cache=True):
         self.fn = fn
