@@ -84,7 +84,7 @@ def pointwise_groups(plan, shapes, dtypes, device, grad_slots=()):
     decl = {}
     for k, step in enumerate(steps):
         pw = _fusable(step, shapes, dtypes)
-        if pw is not None and pointwise.group_supported(device, dtypes[step.outs[0]]):
+        if pw is not None and dtypes[step.outs[0]] in pointwise.FUSABLE_DTYPES:
             decl[k] = pw
     if len(decl) < 2:
         return []
@@ -103,7 +103,8 @@ def pointwise_groups(plan, shapes, dtypes, device, grad_slots=()):
         members[gid].append(k)
     groups = []
     for ks in members:
-        if len(ks) < 2:
+        # (asked only now: a plan without a group never loads numba)
+        if len(ks) < 2 or not pointwise.group_supported(device, dtypes[steps[ks[0]].outs[0]]):
             continue
         ks = sorted(ks)
         rows = [(decl[k], steps[k].params, tuple(steps[k].ins), steps[k].outs[0]) for k in ks]
