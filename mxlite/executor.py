@@ -4,6 +4,11 @@ Everything is decided at bind: the plan, the output buffers, which steps run bac
 after the fusions of ``mxlite.passes``), when each value and gradient is dropped
 (``mxlite.memory``), which arguments receive gradients and how (``grad_req`` is applied in exactly
 one place, ``_store_gradients``). The forward and backward loops only walk lists.
+
+Element-wise groups (``passes.pointwise_groups``) run as one forward entry and one backward unit;
+a fused backward writes an argument's gradient straight into its buffer when grad_req is 'write'
+and nothing else contributes to it. With a monitor callback installed, forward walks the unfused
+steps (``_fwd_steps``), so the callback sees every intermediate value.
 """
 import numpy as np
 
@@ -14,7 +19,7 @@ from .memory import MemoryPlan, ShapeOnly, Workspace, check_allocation, resize_a
 from .ndarray.ndarray import NDArray, from_data
 from .ops.params import did_you_mean
 from .ops.registry import StepContext
-from .passes import backward_units
+from .passes import backward_units, pointwise_groups
 
 __all__ = ["Executor"]
 _HEAD_GRAD_MSG = ("Because the last operator is not Loss function, head_gradient is required when "
@@ -59,9 +64,12 @@ class Executor:
         self._grad_targets = [(plan.arg_slots[i], self.grad_arrays[i], grad_reqs[i] == "add")
                               for i in self._grad_positions]
         bwd_steps, self._grad_slots = plan.backward_steps(grad_slots)
+        device = "gpu" if ctx.is_gpu else "cpu"
+        self._groups = pointwise_groups(plan, shapes, dtypes, device, self._grad_slots)
         self._units = backward_units(plan, bwd_steps, lambda op: _kernel(op, ctx, "backward"),
-                                     "gpu" if ctx.is_gpu else "cpu")
-        self._memory = MemoryPlan(plan, shapes, dtypes, self._units, self._grad_slots)
+                                     device, self._groups)
+        self._memory = MemoryPlan(plan, shapes, dtypes, self._units, self._grad_slots,
+                                  self._groups)
         for sc, overwritable in zip(self._contexts, self._memory.overwritable):
             sc.overwritable = overwritable
         # the outputs and the planned peak of intermediate values, before anything is allocated
@@ -80,13 +88,16 @@ class Executor:
                 self._contexts[k].out = self._out_data[plan.head_slots.index(step.outs[0])]
         self._bwd_program = [self._backward_entry(u, release)
                              for u, release in zip(self._units, self._memory.grad_release)]
+        self._direct_gradients()
         self._refusal = next((msg for msg in (_refusing_op(symbol, self._arg_names[i])
                                               for i in self._grad_positions) if msg), None)
         self._head_needs = [node.op is None or node.op.needs_head_grad for node, _ in plan.heads]
-        # (kernel, step context, params, input slots, output slots, slots to drop after) per step
-        self._fwd_program = [
+        # (kernel, step context, params, input slots, output slots, slots to drop after) per step;
+        # the monitored forward walks these, the plain one the fused program
+        self._fwd_steps = [
             (_kernel(step.op, ctx, "forward"), self._contexts[k], step.params, tuple(step.ins),
              tuple(step.outs), self._memory.fwd_release[k]) for k, step in enumerate(plan.steps)]
+        self._fwd_program, self._fwd_names = self._fused_program()
         self._vals = [None] * plan.n_slots
         self._monitor = None
         self._monitor_all = False
@@ -95,6 +106,42 @@ class Executor:
 
     # ----- setup helpers
     # ------------------------------------------------------------------------------
+    def _fused_program(self):
+        """The forward program with each element-wise group (``passes.pointwise_groups``) as one
+        entry at its last step, dropping what its members' steps would have dropped; and the
+        (node name, op name) of each entry (for the profiler)."""
+        steps = self._plan.steps
+        root_of = {k: g for g in self._groups for k in g.members}
+        program, names = [], []
+        for k, entry in enumerate(self._fwd_steps):
+            g = root_of.get(k)
+            if g is None:
+                program.append(entry)
+                names.append((steps[k].name, steps[k].op.name))
+            elif k == g.root:
+                release = tuple(s for m in g.members for s in self._memory.fwd_release[m])
+                program.append((g.kernel.forward, self._contexts[k], None, g.ins, (g.out,),
+                                release))
+                names.append((g.name, "_fused"))
+        return program, names
+
+    def _direct_gradients(self):
+        """Let a fused group write an argument's gradient straight into its buffer when
+        grad_req is 'write' and the group is the only unit contributing to it (as MXNet's
+        kWriteTo): no temporary, no copy in ``_store_gradients``."""
+        if not self._groups:
+            return
+        buffers = {slot: nd._data for slot, nd, add in self._grad_targets if not add}
+        count = {}
+        for entry in self._bwd_program:
+            for _, slot in entry[7]:
+                count[slot] = count.get(slot, 0) + 1
+        for unit, entry in zip(self._units, self._bwd_program):
+            if unit.op_name != "_fused":
+                continue
+            entry[1].grad_out = tuple(buffers.get(s) if count.get(s) == 1 else None
+                                      for s in unit.ins)
+
     def _backward_entry(self, unit, release):
         """One backward unit as the tuple the backward loop unpacks. What the unit's backward
         reads is fetched through templates: a slot number (>= 0) reads the value, -1 passes the
@@ -260,7 +307,7 @@ class Executor:
         """The forward loop with the monitor callback after every step."""
         vals = self._vals
         with self._scope:
-            for k, (fwd, sc, params, ins, outs, release) in enumerate(self._fwd_program):
+            for k, (fwd, sc, params, ins, outs, release) in enumerate(self._fwd_steps):
                 sc.is_train = is_train
                 results = fwd(sc, params, [vals[s] for s in ins])
                 for s, o in zip(outs, results):
@@ -330,6 +377,8 @@ class Executor:
             if g is None:
                 continue
             buf = grad_nd._data
+            if g is buf:
+                continue  # written in place by a fused group (_direct_gradients)
             if add:
                 buf += g.astype(buf.dtype, copy=False)
             else:
@@ -451,8 +500,11 @@ class Executor:
         peak, storage MXNet-style) and the memory allocated at bind."""
         persistent = sum(int(d.nbytes) for d in self._out_data)
         persistent += sum(int(g._data.nbytes) for g in (self.grad_arrays or []) if g is not None)
-        return self._plan.describe(self._slot_shapes, self._slot_dtypes, self._units,
+        text = self._plan.describe(self._slot_shapes, self._slot_dtypes, self._units,
                                    persistent, self._memory)
+        if self._groups:
+            text += "\nFused element-wise steps: " + ", ".join(g.name for g in self._groups)
+        return text
 
     def get_optimized_symbol(self):
         return self._symbol

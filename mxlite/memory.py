@@ -152,6 +152,9 @@ class MemoryPlan:
     shapes, dtypes : dict slot -> shape / dtype
     bwd_units : list of BackwardUnit, in the order backward runs them (empty: no backward)
     grad_slots : set of slots whose gradients are wanted
+    groups : list of passes.PointwiseGroup
+        Fused element-wise groups: their interior values are never materialised, and their
+        inputs live until the group runs (at its last step).
 
     Attributes
     ----------
@@ -163,9 +166,14 @@ class MemoryPlan:
         Total size of the shared storage blocks the values fit in (MXNet's "Total N MB").
     """
 
-    def __init__(self, plan, shapes, dtypes, bwd_units=(), grad_slots=()):
+    def __init__(self, plan, shapes, dtypes, bwd_units=(), grad_slots=(), groups=()):
         self._shapes, self._dtypes = shapes, dtypes
         n_steps = len(plan.steps)
+        self._virtual = frozenset().union(*(g.interior for g in groups))
+        self._last_use = last_use = dict(plan.last_use)
+        for g in groups:
+            for s in g.ins:
+                last_use[s] = max(last_use.get(s, g.root), g.root)
         persistent = set(plan.arg_slots) | set(plan.aux_slots) | set(plan.head_slots)
         backward_reads = set()
         for unit in bwd_units:
@@ -175,17 +183,17 @@ class MemoryPlan:
         for k, step in enumerate(plan.steps):
             for s in step.outs:
                 if s not in keep:
-                    last = plan.last_use.get(s, k)
+                    last = last_use.get(s, k)
                     self.fwd_release[min(last, n_steps - 1)].append(s)
         self.fwd_release = [tuple(r) for r in self.fwd_release]
-        self.overwritable = [self._overwritable(plan, k, keep) for k in range(n_steps)]
+        self.overwritable = [self._overwritable(plan, k, keep, last_use)
+                             for k in range(n_steps)]
         self.grad_release = [tuple(unit.visible) for unit in bwd_units]
         self.kept_bytes = sum(self._size(s) for s in backward_reads - persistent)
         self._timeline = self._events(plan, bwd_units, grad_slots)
         self.peak_bytes, self.storage_bytes = self._simulate()
 
-    @staticmethod
-    def _overwritable(plan, k, keep):
+    def _overwritable(self, plan, k, keep, last_use):
         """Input positions of step ``k`` whose buffer its output may take over: declared by the op,
         read by nobody after this step (and once by it), not kept, and owned by the value (made by
         an op declaring ``fresh_outputs``: never its inputs or views of them)."""
@@ -196,8 +204,9 @@ class MemoryPlan:
                 continue
             s = step.ins[pos]
             src = plan.steps_by_out.get(s)
-            if (s not in keep and src is not None and plan.steps[src].op.fresh_outputs
-                    and plan.last_use.get(s) == k and step.ins.count(s) == 1):
+            if (s not in keep and s not in self._virtual and src is not None
+                    and plan.steps[src].op.fresh_outputs
+                    and last_use.get(s) == k and step.ins.count(s) == 1):
                 out.append(pos)
         return tuple(out)
 
@@ -212,6 +221,8 @@ class MemoryPlan:
         bound = set(plan.arg_slots) | set(plan.aux_slots)
         for k, step in enumerate(plan.steps):
             for i, s in enumerate(step.outs):
+                if s in self._virtual:
+                    continue  # computed inside a fused kernel, never stored
                 if i == 0 and step.op.forward_view and step.ins[0] not in bound:
                     events.append(("alias", ("v", s), 0, None, ("v", step.ins[0])))
                 elif i == 0 and self.overwritable[k]:

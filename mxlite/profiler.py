@@ -204,8 +204,8 @@ def _timed_programs(exe):
     if cached is not None and cached[0] is exe._fwd_program:
         return cached[1], cached[2]
     steps, ctx = exe._plan.steps, exe._ctx
-    fwd = [(_timed(entry[0], steps[k].name, steps[k].op.name, ctx),) + tuple(entry[1:])
-           for k, entry in enumerate(exe._fwd_program)]
+    fwd = [(_timed(entry[0], node, op_name, ctx),) + tuple(entry[1:])
+           for entry, (node, op_name) in zip(exe._fwd_program, exe._fwd_names)]
     bwd = []
     for entry, unit in zip(exe._bwd_program, exe._units):
         node = steps[unit.step].name

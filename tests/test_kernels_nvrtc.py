@@ -50,3 +50,23 @@ def test_entry_point_names():
         assert required in names
     with pytest.raises(ValueError, match="int32"):
         cuda.dtype_suffix("int32")
+
+
+@pytest.mark.skipif(_nvrtc_missing() is not None, reason=str(_nvrtc_missing()))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_nvrtc_compiles_generated_pointwise_source(dtype):
+    """The CUDA printer of element-wise fusion (``ops.pointwise``) emits NVRTC-clean code for
+    every declared op: one generated kernel holding them all, compiled as CuPy would."""
+    from cupy.cuda import nvrtc
+
+    from mxlite.ops import pointwise
+    from test_gpu_pointwise import all_declarations, declared_cases
+    src, _ = pointwise.cuda_source(f"pointwise_all_{dtype}",
+                                   all_declarations(declared_cases()), dtype)
+    program = nvrtc.createProgram(src, "pointwise.cu", (), ())
+    try:
+        nvrtc.compileProgram(program, cuda.nvrtc_options("80"))
+        log = nvrtc.getProgramLog(program).strip("\x00").strip()
+    finally:
+        nvrtc.destroyProgram(program)
+    assert "warning" not in log.lower() and "error" not in log.lower(), log

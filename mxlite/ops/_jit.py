@@ -101,12 +101,14 @@ def prange(*args):
 
 
 class _Kernel:
-    """A kernel compiled on its first call; calls of parallel kernels hold a process-wide lock."""
+    """A kernel compiled on its first call; calls of parallel kernels hold a process-wide lock.
+    ``cache=False`` skips numba's disk cache (needed for functions without a source file)."""
 
-    def __init__(self, fn, parallel, fastmath):
+    def __init__(self, fn, parallel, fastmath, cache=True):
         self.fn = fn
         self.parallel = parallel
         self.fastmath = fastmath
+        self.cache = cache
         self._compiled = None
         self.__doc__ = fn.__doc__
         self.__name__ = fn.__name__
@@ -134,7 +136,7 @@ class _Kernel:
                            self.fn.__closure__)
         fn.__module__ = self.fn.__module__
         fn.__qualname__ = self.fn.__qualname__
-        self._compiled = numba.njit(cache=True, nogil=True, parallel=self.parallel,
+        self._compiled = numba.njit(cache=self.cache, nogil=True, parallel=self.parallel,
                                     fastmath=self.fastmath, error_model="numpy")(fn)
         return self._compiled
 

@@ -24,6 +24,7 @@ from ..base import MXNetError
 from ._special import erf
 from ._util import f32, unbroadcast
 from .params import Enum, Float, ParamSpec
+from .pointwise import Pointwise
 from .registry import FLOAT_DATA, BackwardReads, OpDef, register, same_shape
 
 # --------------------------------------------------------------------------------------------------
@@ -81,8 +82,16 @@ def _act_backward(sc, p, ograds, ins, outs):
     return [g.astype(ins[0].dtype, copy=False)]
 
 
+def _act_pointwise(p):
+    """Activation's scalar form for element-wise fusion: the formulas above, traced."""
+    act = p["act_type"]
+    return Pointwise(lambda xp, _, x: activation_forward(xp, act, x),
+                     lambda xp, _, g, x, y: (activation_backward(xp, act, g, x, y),))
+
+
 register(OpDef(name="Activation", params=_ACT_PARAMS, forward=_act_forward, backward=_act_backward,
-               positional_input_names=True, float_inputs=FLOAT_DATA, backward_reads=_act_reads,
+               pointwise=_act_pointwise, positional_input_names=True, float_inputs=FLOAT_DATA,
+               backward_reads=_act_reads,
                inplace=(0,),
                infer_shape=same_shape,
                doc="Applies an activation function element-wise: relu, sigmoid, tanh, softrelu "

@@ -8,6 +8,7 @@ over the broadcast axes.
 
 from ..base import MXNetError
 from ._util import fmt_list, quiet, safe_mod, unbroadcast
+from .pointwise import Pointwise
 from .registry import READS_SHAPES, OpDef, register, unify_shapes
 
 __all__ = ["BINARY", "broadcast_shape"]
@@ -152,6 +153,14 @@ def _make_backward(grads):
 
 
 _PASSTHROUGH = {"add": (0, 1), "sub": (0,)}
+# the element-wise (identical shapes) flavour of these rows is fusable (``ops.pointwise``); the
+# broadcast flavour, the comparisons and mod (integer-only branches) stay unfused
+_FUSABLE = ("add", "sub", "mul", "div", "power", "maximum", "minimum", "hypot")
+
+
+def _pointwise(fn, grads):
+    return Pointwise(lambda xp, p, a, b: fn(xp, a, b),
+                     lambda xp, p, g, a, b, out: grads(xp, g, a, b, out))
 
 
 def _register_all():
@@ -169,6 +178,8 @@ def _register_all():
                            # elemwise_add's input gradients are the head gradient itself
                            grad_passthrough=_PASSTHROUGH.get(key, ()) if name == ew_name else (),
                            fresh_outputs=True,
+                           pointwise=(_pointwise(fn, grads)
+                                      if name == ew_name and key in _FUSABLE else None),
                            doc=f"Element-wise {name.split('_', 1)[-1]} of lhs and rhs"
                                + (" with broadcasting." if name.startswith("broadcast")
                                   else " (identical shapes).")))

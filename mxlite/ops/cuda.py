@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["KernelSource", "declared_kernels", "kernels_dir", "kernel_function",
-           "compile_all_sources_with_nvrtc", "nvrtc_options", "DTYPE_SUFFIX", "dtype_suffix",
-           "sm_count", "grid_size", "contiguous", "output_like"]
+           "source_function", "compile_all_sources_with_nvrtc", "nvrtc_options", "DTYPE_SUFFIX",
+           "dtype_suffix", "sm_count", "grid_size", "contiguous", "output_like"]
 
 #: Options mxlite passes to ``cupy.RawModule``; CuPy adds its own (see :func:`nvrtc_options`).
 MODULE_OPTIONS = ("--std=c++17",)
@@ -126,6 +126,28 @@ def kernel_function(filename, entry):
                 options = MODULE_OPTIONS + ("-I" + str(kernels_dir()),)
                 module = cupy.RawModule(code=_source(filename), options=options)
                 _modules[(filename, device)] = module
+            function = module.get_function(entry)
+            _functions[key] = function
+    return function
+
+
+def source_function(code, entry):
+    """The entry point ``entry`` of generated CUDA source ``code`` (fused element-wise groups) on
+    the current device, compiled once per source text and device, with the options and include
+    directory of the ``kernels/`` sources."""
+    import cupy
+
+    device = cupy.cuda.runtime.getDevice()
+    digest = hashlib.sha256(code.encode()).hexdigest()
+    key = ("<generated>", digest, entry, device)
+    function = _functions.get(key)
+    if function is None:
+        with _lock:
+            module = _modules.get(("<generated>", digest, device))
+            if module is None:
+                options = MODULE_OPTIONS + ("-I" + str(kernels_dir()),)
+                module = cupy.RawModule(code=code, options=options)
+                _modules[("<generated>", digest, device)] = module
             function = module.get_function(entry)
             _functions[key] = function
     return function

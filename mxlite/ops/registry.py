@@ -43,7 +43,7 @@ class StepContext:
     """
 
     __slots__ = ("xp", "ctx", "is_train", "state", "node_name", "grad_wanted", "out", "workspace",
-                 "out_shapes", "overwritable")
+                 "out_shapes", "overwritable", "grad_out")
 
     def __init__(self, xp, ctx, is_train=False, node_name="", workspace=None):
         self.xp = xp
@@ -64,6 +64,9 @@ class StepContext:
         # the persistent buffer of this step's first output when it is an executor output: an op
         # may compute into it (same shape and dtype) instead of returning a new array
         self.out = None
+        # per input, the gradient buffer its gradient may be written into (grad_req 'write', the
+        # only contribution), or None (set by the executor for fused element-wise groups)
+        self.grad_out = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,11 @@ class OpDef:
     # (Activation, softmax, Convolution ...) and silently truncates or wraps for others
     # (sigmoid of int32 2 is 0, exp of bool is True); the type rule refuses both alike.
     float_inputs: tuple = ()
+    # The op's scalar form for element-wise fusion (``ops.pointwise.Pointwise``, or a function
+    # ``params -> Pointwise or None``): the same formulas as forward/backward, traced into
+    # generated kernels by ``mxlite.passes``. Only single-output ops whose inputs and output
+    # share one shape declare it.
+    pointwise: object = None
 
     def __post_init__(self):
         if self.partial_shapes is None:

@@ -6,6 +6,7 @@ type.
 """
 from ._util import quiet, safe_mod
 from .params import Bool, Float, ParamSpec
+from .pointwise import Pointwise
 from .registry import OpDef, register, same_shape
 
 _PARAMS = ParamSpec(Float("scalar", 1.0, "scalar input value"),
@@ -95,8 +96,21 @@ def _make(fn, grad):
     return forward, backward
 
 
+# rows fusable by ``ops.pointwise`` (their formulas traced with the scalar as a constant); mod
+# and the comparisons stay unfused
+_FUSABLE = {"_plus_scalar", "_minus_scalar", "_rminus_scalar", "_mul_scalar", "_div_scalar",
+            "_rdiv_scalar", "_power_scalar", "_rpower_scalar", "_maximum_scalar",
+            "_minimum_scalar", "_hypot_scalar"}
+
+
+def _pointwise(fn, grad):
+    return Pointwise(lambda xp, p, x: fn(xp, x, _s(xp, x, p)),
+                     lambda xp, p, g, x, out: (grad(xp, g, x, _s(xp, x, p), out),))
+
+
 for _name, _alias, _fn, _grad in SCALAR:
     _fwd, _bwd = _make(_fn, _grad)
     register(OpDef(name=_name, aliases=(_alias,), params=_PARAMS, forward=_fwd, backward=_bwd,
+                   pointwise=_pointwise(_fn, _grad) if _name in _FUSABLE else None,
                    infer_shape=same_shape, needs_head_grad=_grad is not None,
                    doc=f"{_name.strip('_').replace('_', ' ')} of an array and a scalar."))

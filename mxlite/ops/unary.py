@@ -22,6 +22,7 @@ import numpy as np
 from ._special import digamma, erf, erfinv, gamma, gammaln
 from ._util import quiet, upcast
 from .params import Bool, Float, ParamSpec
+from .pointwise import Pointwise
 from .registry import FLOAT_DATA, READS_SHAPES, BackwardReads, OpDef, register, same_shape
 
 _SQRT_2_OVER_PI = 2.0 / math.sqrt(math.pi)
@@ -111,9 +112,21 @@ _FLOAT_MATH = {"exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt",
                "tanh", "arcsinh", "arccosh", "arctanh", "sigmoid", "softsign", "erf", "erfinv",
                "degrees", "radians"}
 
+# rows whose forward and gradient are plain scalar formulas: element-wise fusion traces them
+# (``ops.pointwise``); the others use functions the tracer does not model (erf, cbrt, rounding)
+_FUSABLE = {"negative", "abs", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt",
+            "square", "reciprocal", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh",
+            "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "sigmoid", "relu", "softsign"}
+
+
+def _pointwise(fn, grad):
+    return Pointwise(lambda xp, p, x: fn(xp, x), lambda xp, p, g, x, y: (grad(xp, g, x, y),))
+
+
 for _name, _aliases, _fn, _grad in UNARY:
     _fwd, _bwd = _make(_fn, _grad)
     register(OpDef(name=_name, aliases=_aliases, forward=_fwd, backward=_bwd,
+                   pointwise=_pointwise(_fn, _grad) if _name in _FUSABLE else None,
                    float_inputs=FLOAT_DATA if _name in _FLOAT_MATH else (),
                    infer_shape=same_shape, needs_head_grad=_grad is not None,
                    backward_reads=(_READS_OUTPUT if _name in _OUTPUT_GRADS else READS_SHAPES

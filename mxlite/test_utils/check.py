@@ -213,7 +213,9 @@ def check_numeric_gradient(sym, location, aux_states=None, numeric_eps=None, rto
     input_shape = {k: v.shape for k, v in location.items()}
     _, out_shape, _ = sym.infer_shape(**input_shape)
     proj = sym_mod.Variable("__random_proj")
-    out = sym_mod.make_loss(sym * proj)
+    # broadcast_mul (same shapes, same values as ``*``) is never fused: the projection must not
+    # merge into the checked symbol's last op, whose own backward is what is being checked
+    out = sym_mod.make_loss(sym_mod.broadcast_mul(sym, proj))
 
     proj_value = _nd().array(_random_projection(out_shape[0]), ctx=ctx, dtype=dtype)
     location = dict(list(location.items()) + [("__random_proj", proj_value)])
