@@ -169,23 +169,17 @@ def _conv_shape(p, in_shapes):
     return shapes, [(data[0], p["num_filter"]) + _conv_out(p, data[2:])]
 
 
-def _compiled(sc, *arrays):
-    """Whether the compiled kernels of ``conv_cpu`` take this call: numpy float32/float64 data, a
-    2-D kernel, compiled kernels on."""
-    return (sc.xp is np and arrays[0].ndim == 4 and _jit.enabled()
-            and _jit.fast_dtype(*arrays))
-
-
-def _geometry_2d(p, pad=None):
+def _geometry_2d(p):
     """(kh, kw, sh, sw, ph, pw, dh, dw): the scalar arguments of the ``conv_cpu`` kernels."""
-    (kh, kw), (sh, sw), (dh, dw) = p["kernel"], p["stride"], p["dilate"]
-    ph, pw = p["pad"] if pad is None else pad
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = p["kernel"], p["stride"], p["pad"], p["dilate"]
     return kh, kw, sh, sw, ph, pw, dh, dw
 
 
 def _depthwise(sc, p, x, w):
-    """A compiled depthwise convolution: one input channel per group."""
-    return p["num_group"] == x.shape[1] and _compiled(sc, x, w)
+    """Whether the compiled depthwise kernels (``conv_cpu``) take this call: one input channel per
+    group, a 2-D kernel, numpy float32/float64 data, compiled kernels on."""
+    return (p["num_group"] == x.shape[1] and sc.xp is np and x.ndim == 4 and _jit.enabled()
+            and _jit.fast_dtype(x, w))
 
 
 def _depthwise_forward(p, x, w, bias):
@@ -208,12 +202,6 @@ def _depthwise_backward(p, x, w, gy, want_dx):
     dw = np.empty(w.shape, w.dtype)
     conv_cpu.depthwise_weight_grad_2d(x, gy, dw, *geometry)
     return dx, dw
-
-
-def _col2im_2d(p, pad, cols_sp, cols, image):
-    """``conv_cpu.col2im_2d`` of sample-major ``cols`` (windows laid out over ``cols_sp``) into the
-    (n, C, H, W) ``image``, the ``pad`` border dropped."""
-    conv_cpu.col2im_2d(cols, image, *_geometry_2d(p, pad), cols_sp[0], cols_sp[1])
 
 
 def _pointwise(p, x):
@@ -251,6 +239,12 @@ def _pointwise_backward(sc, p, x, w, gy, want_dx):
     return dx, dw
 
 
+def _cache_positions(xp, spatial):
+    """The positions per sample that size cache-friendly batch chunks on the CPU; None on a GPU,
+    whose GEMMs want the largest chunk the workspace allows."""
+    return prod(spatial) if xp is np else None
+
+
 def _conv_cols(sc, p, x, out, cdt, last):
     """(lo, hi, columns) per batch chunk of ``x``, in workspace buffers, batch-last when ``last``.
     Backward builds the columns again from the current input rather than keeping forward's: an
@@ -258,7 +252,8 @@ def _conv_cols(sc, p, x, out, cdt, last):
     backward sees, as for every other op, and no step holds a column matrix between calls."""
     xp, ws = sc.xp, sc.workspace
     per = x.shape[1] * prod(p["kernel"]) * prod(out)
-    for lo, hi in chunks(x.shape[0], per * cdt.itemsize, p["workspace"]):
+    sizes = chunks(x.shape[0], per * cdt.itemsize, p["workspace"], _cache_positions(xp, out))
+    for lo, hi in sizes:
         img = image(xp, x[lo:hi], p["pad"], cdt, last, ws)
         buf = scratch(xp, ws, "cols", (per * (hi - lo),), cdt)
         yield lo, hi, im2col(xp, img, p["kernel"], p["stride"], p["dilate"], out, buf, last)
@@ -294,7 +289,6 @@ def _conv_forward(sc, p, ins):
 
 
 def _conv_backward(sc, p, ograds, ins, outs):
-    xp = sc.xp
     x, w, gy = ins[0], ins[1], ograds[0]
     cdt = compute_dtype(x.dtype)
     # the data gradient (a col2im pass) is skipped when nothing reads it (a network's first layer)
@@ -316,13 +310,11 @@ def _conv_backward(sc, p, ograds, ins, outs):
 
 
 def _conv_data_weight_grads(sc, p, x, w, gy, want_dx, cdt):
-    """(dx or None, dw): dw from the rebuilt columns, dx by col2im of W^T times the gradient,
-    compiled (``conv_cpu.col2im_2d``, which reads sample-major columns) where it can run."""
+    """(dx or None, dw): dw from the rebuilt columns, dx by col2im of W^T times the gradient."""
     xp = sc.xp
     c, g = x.shape[1], p["num_group"]
     out_sp = tuple(gy.shape[2:])
-    compiled = want_dx and _compiled(sc, x, gy)
-    last = False if compiled else batch_last(out_sp)
+    last = batch_last(out_sp)
     w3 = _groups(w, g, cdt)
     dw = xp.zeros(w3.shape, cdt)
     dx = xp.empty(x.shape, x.dtype) if want_dx else None
@@ -336,9 +328,6 @@ def _conv_data_weight_grads(sc, p, x, w, gy, want_dx, cdt):
             continue
         dcols = scratch(xp, sc.workspace, "dcols", cols3.shape, cdt)
         xp.matmul(w3.transpose(0, 2, 1), g3, out=dcols)
-        if compiled:
-            _col2im_2d(p, p["pad"], out_sp, dcols.reshape(cols.shape), dx[lo:hi])
-            continue
         res = col2im(xp, dcols, c, hi - lo, padded, p["kernel"], p["stride"], p["dilate"],
                      out_sp, cdt, last, sc.workspace)
         uncrop(xp, res, p["pad"], dx[lo:hi], last)
@@ -421,23 +410,17 @@ def _deconv_forward(sc, p, ins):
     cdt = compute_dtype(x.dtype)
     n, c, f, g = x.shape[0], x.shape[1], p["num_filter"], p["num_group"]
     in_sp = tuple(x.shape[2:])
-    compiled = _compiled(sc, x, w)
-    last = False if compiled else batch_last(in_sp)
+    last = batch_last(in_sp)
     out_sp, pad = _deconv_out(p, in_sp)
     padded = tuple(o + 2 * q for o, q in zip(out_sp, pad))
     w3 = _groups(w, g, cdt)                                        # (G, C/G, F/G * K)
     out = xp.empty((n, f) + out_sp, x.dtype)
     bias = _bias(p, ins, cdt)
     per = f * prod(p["kernel"]) * prod(in_sp) * cdt.itemsize
-    for lo, hi in chunks(n, per, p["workspace"]):
+    for lo, hi in chunks(n, per, p["workspace"], _cache_positions(xp, in_sp)):
         xt = rows(xp, x[lo:hi], cdt, last, sc.workspace).reshape(g, c // g, -1)
         cols = scratch(xp, sc.workspace, "dcols", (g, w3.shape[2], xt.shape[2]), cdt)
         xp.matmul(w3.transpose(0, 2, 1), xt, out=cols)             # (G, F/G * K, columns)
-        if compiled:
-            _col2im_2d(p, pad, in_sp, cols.reshape(-1, cols.shape[2]), out[lo:hi])
-            if bias is not None:
-                out[lo:hi] += bias.reshape(1, -1, 1, 1)
-            continue
         res = col2im(xp, cols, f, hi - lo, padded, p["kernel"], p["stride"], p["dilate"],
                      in_sp, cdt, last, sc.workspace)
         uncrop(xp, res, pad, out[lo:hi], last, bias)
@@ -456,7 +439,7 @@ def _deconv_backward(sc, p, ograds, ins, outs):
     dw = xp.zeros(w3.shape, cdt)
     dx = xp.empty(x.shape, x.dtype)
     per = gy.shape[1] * prod(p["kernel"]) * prod(in_sp)
-    for lo, hi in chunks(n, per * cdt.itemsize, p["workspace"]):
+    for lo, hi in chunks(n, per * cdt.itemsize, p["workspace"], _cache_positions(xp, in_sp)):
         img = image(xp, gy[lo:hi], pad, cdt, last, sc.workspace, "gimg")
         buf = scratch(xp, sc.workspace, "cols", (per * (hi - lo),), cdt)
         cols = im2col(xp, img, p["kernel"], p["stride"], p["dilate"], in_sp, buf, last)
