@@ -36,6 +36,11 @@ class StepContext:
 
     out_shapes : tuple of shapes or None
         Set by the executor: the inferred shapes of the step's outputs.
+    grad_out : tuple or None
+        Set by the executor for backward: per input, the gradient array its gradient is written
+        to when nothing else contributes to it (grad_req 'write'), else None. A backward may
+        compute that input's gradient into it (same shape and dtype) and return that very array:
+        the executor then skips the copy (and the fresh pages of a new array).
     workspace : Workspace or None
         Set by the executor: scratch buffers shared by every step of one executor (steps run one
         at a time), so temporaries are allocated once per executor rather than per call or per
@@ -43,7 +48,7 @@ class StepContext:
     """
 
     __slots__ = ("xp", "ctx", "is_train", "state", "node_name", "grad_wanted", "out", "workspace",
-                 "out_shapes", "overwritable")
+                 "out_shapes", "overwritable", "grad_out")
 
     def __init__(self, xp, ctx, is_train=False, node_name="", workspace=None):
         self.xp = xp
@@ -64,6 +69,7 @@ class StepContext:
         # the persistent buffer of this step's first output when it is an executor output: an op
         # may compute into it (same shape and dtype) instead of returning a new array
         self.out = None
+        self.grad_out = None
 
 
 @dataclass(frozen=True)
