@@ -187,6 +187,9 @@ def _make_softmax(name, log, negate):
                                             ins[1] if p["use_length"] else None)
             return [gx, xp.zeros_like(ins[1])] if p["use_length"] else [gx]
         g, y = _acc(xp, ograds[0]), _acc(xp, outs[0])
+        if log and p["use_length"]:
+            # the sum runs over the valid positions only (softmax-inl.h SoftmaxWithLengthGrad)
+            g = xp.where(_length_mask(xp, ins[1], y.shape, axis), g, 0)
         if log:
             gx = g - xp.exp(y) * g.sum(axis=axis, keepdims=True)
         else:
@@ -377,7 +380,8 @@ def softmax_output_grad(xp, p, prob, label):
         # class that is inf, so every position but the label's gets -inf, as in MXNet
         with _np.errstate(divide="ignore"):
             smooth = _np.float32(alpha) / _np.float32(k - 1)
-        target = xp.where(hit, 1.0 - alpha, smooth)
+        # 1 - alpha in float too (MXNet's param is a float), on NumPy 1.x as on 2.x
+        target = xp.where(hit, _np.float32(1.0 - alpha), smooth)
         # a label outside [0, K) gets no 1-alpha anywhere but still the smoothing mass
         grad = prob - target.astype(prob.dtype)
     else:
@@ -446,7 +450,7 @@ def _so_grad_compiled(p, prob, label, out=None):
         # as softmax_output_grad: alpha / (K - 1) in float32 (inf with one class)
         with _np.errstate(divide="ignore"):
             miss = float(_np.float32(alpha) / _np.float32(k - 1))
-        hit = 1.0 - alpha
+        hit = float(_np.float32(1.0 - alpha))
     softmax_cpu.softmax_output_grad_rows(prob, lab, out, hit, miss, _so_scale(p, lab, ignore, 1),
                                          ignore, p["use_ignore"], p["out_grad"])
     return out

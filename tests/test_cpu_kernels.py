@@ -1,0 +1,206 @@
+"""The compiled CPU kernels (``mxlite/ops/*_cpu.py``, numba) against the NumPy code they replace.
+
+Each case binds an op, runs forward and backward once with the kernels on and once with them off
+(``mxlite.ops._jit.enabled`` patched to False: the NumPy path, the reference), and compares
+outputs, gradients and aux states at float32/float64 tolerances. The cases hit what the kernels
+special-case: one row, odd sizes, non-last axes, non-contiguous inputs (a transpose feeding the
+op), every parameter the fast path accepts, and grad_req 'write' (the kernel writes into the
+gradient array) and 'add'. Skipped as a whole without numba.
+"""
+import numpy as np
+import pytest
+
+import mxlite as mx
+from mxlite.ops import _jit
+
+pytestmark = pytest.mark.skipif(not _jit.enabled(), reason="numba missing or MXLITE_JIT=0")
+
+TOL = {"float32": (1e-5, 1e-6), "float64": (1e-12, 1e-13)}
+DTYPES = ["float32", "float64"]
+
+
+def _run(sym, shapes, dtype, grad_req, seed, fill, is_train=True, aux_fill=None, steps=1):
+    """(outputs, gradients, aux states) of one bind: forward, then backward with fixed heads."""
+    rng = np.random.default_rng(seed)
+    types = {n: "int32" if n == "length" else dtype for n in shapes}
+    ex = sym.simple_bind(mx.cpu(), grad_req=grad_req, type_dict=types, **shapes)
+    for name, arr in ex.arg_dict.items():
+        arr[:] = fill(name, arr.shape, rng).astype(arr.dtype)
+    for name, arr in ex.aux_dict.items():
+        arr[:] = (aux_fill or (lambda n, s, r: r.random(s) + 0.5))(name, arr.shape, rng)
+    if grad_req == "add":
+        for arr in ex.grad_arrays:
+            if arr is not None:
+                arr[:] = rng.standard_normal(arr.shape)
+    heads = [mx.nd.array(rng.standard_normal(o.shape), dtype=o.dtype) for o in ex.outputs]
+    for _ in range(steps):
+        ex.forward(is_train=is_train)
+        if grad_req != "null":
+            ex.backward(heads)
+    outs = [o.asnumpy() for o in ex.outputs]
+    grads = {n: g.asnumpy() for n, g in ex.grad_dict.items() if g is not None}
+    aux = {n: a.asnumpy() for n, a in ex.aux_dict.items()}
+    return outs, grads, aux
+
+
+def _normal(name, shape, rng):
+    return rng.standard_normal(shape) * 2
+
+
+def check(monkeypatch, sym, shapes, dtype, grad_req="write", fill=_normal, **kw):
+    """Kernels on vs off: the same outputs, gradients and aux states."""
+    fast = _run(sym, shapes, dtype, grad_req, 0, fill, **kw)
+    with monkeypatch.context() as m:
+        m.setattr(_jit, "enabled", lambda: False)
+        ref = _run(sym, shapes, dtype, grad_req, 0, fill, **kw)
+    rtol, atol = TOL[dtype]
+    for what, a, b in (("output", fast[0], ref[0]), ("grad", fast[1], ref[1]),
+                       ("aux", fast[2], ref[2])):
+        if isinstance(a, dict):
+            assert a.keys() == b.keys()
+            a, b = [a[k] for k in sorted(a)], [b[k] for k in sorted(b)]
+        for x, y in zip(a, b):
+            assert x.dtype == y.dtype, what
+            np.testing.assert_allclose(x, y, rtol=rtol, atol=atol, err_msg=what)
+
+
+def _data(layout_t):
+    """The data variable, fed transposed (a non-contiguous array) when ``layout_t``."""
+    d = mx.sym.Variable("data")
+    return mx.sym.transpose(d) if layout_t else d
+
+
+# ----- softmax, log_softmax, softmin
+SOFTMAX_CASES = [
+    ("softmax", (1, 7), {}),
+    ("softmax", (5, 1), {}),
+    ("softmax", (13, 37), {}),
+    ("softmax", (4, 3, 129), {"axis": 1}),
+    ("softmax", (6, 11), {"axis": 0}),
+    ("softmax", (9, 300), {"temperature": 0.7}),
+    ("softmax", (9, 300), {"temperature": -2.5}),
+    ("log_softmax", (5, 33), {}),
+    ("log_softmax", (3, 4, 5), {"axis": 0, "temperature": 3.0}),
+    ("softmin", (7, 65), {}),
+    ("softmin", (2, 8, 3), {"axis": -2, "temperature": 0.5}),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op,shape,params", SOFTMAX_CASES,
+                         ids=[f"{o}-{'x'.join(map(str, s))}-{p}" for o, s, p in SOFTMAX_CASES])
+def test_softmax(monkeypatch, op, shape, params, dtype):
+    sym = getattr(mx.sym, op)(mx.sym.Variable("data"), **params)
+    check(monkeypatch, sym, {"data": shape}, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("grad_req", ["write", "add"])
+def test_softmax_transposed_input(monkeypatch, dtype, grad_req):
+    sym = mx.sym.log_softmax(_data(True), axis=-1)
+    check(monkeypatch, sym, {"data": (19, 6)}, dtype, grad_req)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("axis", [-1, 1])
+def test_softmax_length(monkeypatch, op, axis, dtype):
+    shape = (3, 10, 4) if axis == 1 else (3, 4, 10)
+    lshape = (3, 4)
+
+    def fill(name, s, rng):
+        if name == "length":  # 0 (a fully masked row), partial, full and beyond the axis
+            length = rng.integers(0, 13, s)
+            length.reshape(-1)[::5] = 0
+            return length
+        return rng.standard_normal(s)
+    sym = getattr(mx.sym, op)(mx.sym.Variable("data"), mx.sym.Variable("length"), axis=axis,
+                              use_length=True, temperature=1.5)
+    fast = _run(sym, {"data": shape, "length": lshape}, dtype, {"data": "write",
+                                                              "length": "null"}, 0, fill)
+    with monkeypatch.context() as m:
+        m.setattr(_jit, "enabled", lambda: False)
+        ref = _run(sym, {"data": shape, "length": lshape}, dtype,
+                   {"data": "write", "length": "null"}, 0, fill)
+    rtol, atol = TOL[dtype]
+    np.testing.assert_allclose(fast[0][0], ref[0][0], rtol=rtol, atol=atol)
+    np.testing.assert_allclose(fast[1]["data"], ref[1]["data"], rtol=rtol, atol=atol)
+
+
+def test_softmax_nan_and_inf_rows(monkeypatch):
+    x = np.array([[0.0, 1.0, np.nan], [np.inf, 0.0, 1.0], [-np.inf, 0.0, 1.0],
+                  [-np.inf, -np.inf, -np.inf], [-200.0, 0.0, -1e30]], np.float32)
+    fast = mx.nd.softmax(mx.nd.array(x)).asnumpy()
+    with monkeypatch.context() as m, np.errstate(invalid="ignore"):
+        m.setattr(_jit, "enabled", lambda: False)
+        ref = mx.nd.softmax(mx.nd.array(x)).asnumpy()
+    np.testing.assert_allclose(fast, ref, rtol=1e-6, atol=1e-30)
+
+
+def test_softmax_large_rows_float32_accuracy():
+    """The float32 exp polynomial over its whole range (arguments down to -87 and below)."""
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((64, 4099)) * 30).astype(np.float32)
+    y = mx.nd.softmax(mx.nd.array(x)).asnumpy()
+    # exp of the float32 difference (its rounding is float32's, not the polynomial's)
+    ref = np.exp((x - x.max(1, keepdims=True)).astype(np.float64))
+    ref /= ref.sum(1, keepdims=True)
+    np.testing.assert_allclose(y, ref, rtol=2e-6, atol=1e-37)
+
+
+# ----- SoftmaxOutput
+def _labels(classes, ignore=None):
+    def fill(name, shape, rng):
+        if name.endswith("label"):
+            lab = rng.integers(-1, classes + 1, shape).astype(np.float64)  # some out of range
+            lab += rng.choice([0.0, 0.4, -0.3], shape) * (lab > 0)        # truncated like MXNet
+            if ignore is not None:
+                lab.reshape(-1)[::3] = ignore
+            return lab
+        return rng.standard_normal(shape)
+    return fill
+
+
+SO_CASES = [
+    ((1, 5), {}),
+    ((17, 33), {}),
+    ((8, 10), {"grad_scale": 0.25}),
+    ((8, 10), {"use_ignore": True, "ignore_label": 2}),
+    ((8, 10), {"use_ignore": True, "ignore_label": 2, "normalization": "valid"}),
+    ((8, 10), {"normalization": "batch", "out_grad": True}),
+    ((8, 10), {"smooth_alpha": 0.1}),
+    ((8, 1), {"smooth_alpha": 0.1}),
+    ((8, 10), {"smooth_alpha": 0.2, "use_ignore": True, "ignore_label": 3,
+               "normalization": "valid", "grad_scale": 2.0, "out_grad": True}),
+    ((4, 3, 5), {}),
+    ((4, 3, 5), {"preserve_shape": True}),
+    ((3, 6, 2, 5), {"multi_output": True}),
+    ((3, 6, 7), {"multi_output": True, "use_ignore": True, "ignore_label": 1,
+                 "normalization": "valid", "out_grad": True}),
+    ((3, 6, 7), {"multi_output": True, "normalization": "batch", "grad_scale": 3.0,
+                 "smooth_alpha": 0.3}),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape,params", SO_CASES,
+                         ids=[f"{'x'.join(map(str, s))}-{p}" for s, p in SO_CASES])
+def test_softmax_output(monkeypatch, shape, params, dtype):
+    sym = mx.sym.SoftmaxOutput(mx.sym.Variable("data"), name="so", **params)
+    classes = shape[1] if params.get("multi_output") else shape[-1]
+    check(monkeypatch, sym, {"data": shape}, dtype,
+          {"data": "write", "so_label": "null"},
+          fill=_labels(classes, params.get("ignore_label")))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_output_grad_add_and_shared(monkeypatch, dtype):
+    """'add' (no direct write) and one data feeding two losses (two contributions)."""
+    d = mx.sym.Variable("data")
+    sym = mx.sym.SoftmaxOutput(d, name="so")
+    check(monkeypatch, sym, {"data": (6, 9)}, dtype, {"data": "add", "so_label": "null"},
+          fill=_labels(9))
+    both = mx.sym.Group([mx.sym.SoftmaxOutput(d, name="a"),
+                         mx.sym.SoftmaxOutput(d, name="b", grad_scale=2.0)])
+    check(monkeypatch, both, {"data": (6, 9)}, dtype,
+          {"data": "write", "a_label": "null", "b_label": "null"}, fill=_labels(9))
