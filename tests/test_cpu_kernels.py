@@ -204,3 +204,73 @@ def test_softmax_output_grad_add_and_shared(monkeypatch, dtype):
                          mx.sym.SoftmaxOutput(d, name="b", grad_scale=2.0)])
     check(monkeypatch, both, {"data": (6, 9)}, dtype,
           {"data": "write", "a_label": "null", "b_label": "null"}, fill=_labels(9))
+
+
+# ----- optimizer updates
+OPT_CASES = [
+    ("sgd_update", 0, {"lr": 0.1}),
+    ("sgd_update", 0, {"lr": 0.05, "wd": 1e-3, "rescale_grad": 0.5, "clip_gradient": 0.7}),
+    ("sgd_mom_update", 1, {"lr": 0.1, "momentum": 0.9}),
+    ("sgd_mom_update", 1, {"lr": 0.1, "momentum": 0.9, "wd": 1e-2, "rescale_grad": 1 / 32,
+                           "clip_gradient": 0.01}),
+    ("adam_update", 2, {"lr": 0.01}),
+    ("adam_update", 2, {"lr": 0.01, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-6, "wd": 0.1,
+                        "rescale_grad": 2.0, "clip_gradient": 1.5}),
+    ("mp_sgd_mom_update", 1, {"lr": 0.1, "momentum": 0.9, "wd": 1e-2}),
+]
+
+
+def _update(op, n_states, params, size, dtype, inplace, seed=0):
+    rng = np.random.default_rng(seed)
+    mp = op.startswith("mp_")
+    w = rng.standard_normal(size).astype(dtype)
+    g = (rng.standard_normal(size) * 3).astype(dtype)
+    states = [(rng.random(size) if i == 1 else rng.standard_normal(size)).astype(
+        "float32" if mp else dtype) for i in range(n_states)]
+    arrays = [mx.nd.array(a, dtype=a.dtype) for a in [w, g] + states]
+    if mp:
+        arrays.append(mx.nd.array(w, dtype="float32"))
+    out = arrays[0] if inplace else mx.nd.zeros(w.shape, dtype=dtype)
+    for _ in range(2):
+        getattr(mx.nd, op)(*arrays, out=out, **params)
+    return [out.asnumpy()] + [a.asnumpy() for a in arrays]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("size", [4099, (1 << 20) + 3])
+@pytest.mark.parametrize("inplace", [True, False])
+@pytest.mark.parametrize("op,n_states,params", OPT_CASES,
+                         ids=[f"{o}-{i}" for i, (o, _, _) in enumerate(OPT_CASES)])
+def test_optimizer_update(monkeypatch, op, n_states, params, size, inplace, dtype):
+    fast = _update(op, n_states, params, size, dtype, inplace)
+    with monkeypatch.context() as m:
+        m.setattr(_jit, "enabled", lambda: False)
+        ref = _update(op, n_states, params, size, dtype, inplace)
+    rtol, atol = TOL["float32" if op.startswith("mp_") else dtype]  # mp_: float32 master copy
+    for a, b in zip(fast, ref):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+def test_optimizer_update_through_module(monkeypatch):
+    """The optimizers' in-place path (mx.optimizer + update_inplace) in a Module fit."""
+    def fit():
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((64, 100)).astype(np.float32)
+        y = rng.integers(0, 10, 64).astype(np.float32)
+        net = mx.sym.FullyConnected(mx.sym.Variable("data"), num_hidden=64, name="fc1")
+        net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(mx.sym.relu(net), num_hidden=10,
+                                                         name="fc2"), name="softmax")
+        mod = mx.mod.Module(net)
+        it = mx.io.NDArrayIter(x, y, batch_size=16)
+        mx.random.seed(0)
+        mod.fit(it, num_epoch=2, optimizer="sgd",
+                optimizer_params={"learning_rate": 0.1, "momentum": 0.9, "wd": 1e-3},
+                initializer=mx.init.Xavier())
+        return {k: v.asnumpy() for k, v in mod.get_params()[0].items()}
+    fast = fit()
+    with monkeypatch.context() as m:
+        m.setattr(_jit, "enabled", lambda: False)
+        ref = fit()
+    for k in fast:
+        np.testing.assert_allclose(fast[k], ref[k], rtol=1e-4, atol=1e-6, err_msg=k)
