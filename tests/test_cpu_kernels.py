@@ -274,3 +274,38 @@ def test_optimizer_update_through_module(monkeypatch):
         ref = fit()
     for k in fast:
         np.testing.assert_allclose(fast[k], ref[k], rtol=1e-4, atol=1e-6, err_msg=k)
+
+
+# ----- BatchNorm
+BN_CASES = [
+    ((2, 3, 5, 7), {}),
+    ((1, 4, 33), {"fix_gamma": False}),
+    ((3, 5, 2, 3, 3), {"fix_gamma": False, "eps": 1e-5, "momentum": 0.7}),
+    ((4, 6, 9), {"axis": 2, "fix_gamma": False}),                  # channel last
+    ((6, 5), {"fix_gamma": False}),                                # after FullyConnected
+    ((2, 3, 4, 4), {"use_global_stats": True, "fix_gamma": False}),
+    ((2, 3, 4, 4), {"output_mean_var": True, "fix_gamma": False}),
+    ((1, 1, 1, 9), {"eps": 0.0, "fix_gamma": False}),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("is_train", [True, False])
+@pytest.mark.parametrize("shape,params", BN_CASES,
+                         ids=[f"{'x'.join(map(str, s))}-{p}" for s, p in BN_CASES])
+def test_batch_norm(monkeypatch, shape, params, is_train, dtype):
+    def fill(name, s, rng):
+        if name == "data":
+            return rng.standard_normal(s) * 3 + 1.5
+        return rng.standard_normal(s)
+    for op in ("BatchNorm",) + (("BatchNorm_v1",) if len(shape) in (2, 4)
+                                and "axis" not in params else ()):
+        sym = getattr(mx.sym, op)(mx.sym.Variable("data"), name="bn", **params)
+        check(monkeypatch, sym, {"data": shape}, dtype, fill=fill, is_train=is_train, steps=2)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_batch_norm_transposed_input_grad_add(monkeypatch, dtype):
+    sym = mx.sym.BatchNorm(mx.sym.transpose(mx.sym.Variable("data"), axes=(1, 0, 2)),
+                           fix_gamma=False, name="bn")
+    check(monkeypatch, sym, {"data": (3, 2, 17)}, dtype, "add")

@@ -9,8 +9,9 @@ Scalars are rounded to the arrays' dtype first, as NumPy does with a Python floa
 array, so results agree with the NumPy path to the last bits but for contraction (FMA).
 
 Each kernel is a serial body over whole (sliced) arrays, its loop from 0 so that LLVM vectorises
-it (numba's negative-index wrap-around blocks that for ``range(lo, hi)``): small arrays (biases) run it directly, large ones
-in parallel chunks (thread start-up costs more than a small update).
+it (numba's negative-index wrap-around blocks that for ``range(lo, hi)``): small arrays (biases)
+run it directly, large ones in parallel chunks (thread start-up costs more than a small
+update).
 """
 import math
 

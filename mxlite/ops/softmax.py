@@ -7,6 +7,7 @@ import numpy as _np
 
 from ..base import MXNetError
 from . import _jit, softmax_cpu, softmax_cuda
+from ._util import grad_buffer
 from .params import Bool, Dtype, Enum, Float, Int, ParamSpec
 from .registry import FLOAT_DATA, BackwardReads, OpDef, register, same_shape
 
@@ -418,17 +419,6 @@ def _so_scale(p, lab_int, ignore, spatial):
     if p["multi_output"] and norm != "valid":
         scale /= spatial
     return scale
-
-
-def grad_buffer(sc, pos, shape, dtype):
-    """The gradient array input ``pos``'s gradient goes to (``StepContext.grad_out``) when it fits
-    (``shape``, ``dtype``, C-contiguous), else None: computing into it saves the executor's copy."""
-    bufs = sc.grad_out
-    buf = bufs[pos] if bufs is not None and pos < len(bufs) else None
-    if (buf is None or not isinstance(buf, _np.ndarray) or buf.shape != tuple(shape)
-            or buf.dtype != dtype or not buf.flags.c_contiguous):
-        return None
-    return buf
 
 
 def _so_grad_compiled(p, prob, label, out=None):
