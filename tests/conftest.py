@@ -29,8 +29,9 @@ def _compiled_kernels_at_every_size():
     the NumPy path for speed only; tests run them at every size, so the op database's small cases
     check them against the float64 references too (test_cpu_kernels.py checks them against the
     NumPy path)."""
-    from mxlite.ops import batch_norm_cpu, optimizer_cpu
+    from mxlite.ops import batch_norm_cpu, optimizer_cpu, pool_cpu
     batch_norm_cpu.MIN_SIZE = batch_norm_cpu.MIN_INNER = optimizer_cpu.MIN_SIZE = 0
+    pool_cpu.MIN_SIZE = 0
 
 
 def pytest_sessionstart(session):

@@ -309,3 +309,35 @@ def test_batch_norm_transposed_input_grad_add(monkeypatch, dtype):
     sym = mx.sym.BatchNorm(mx.sym.transpose(mx.sym.Variable("data"), axes=(1, 0, 2)),
                            fix_gamma=False, name="bn")
     check(monkeypatch, sym, {"data": (3, 2, 17)}, dtype, "add")
+
+
+# ----- Pooling (max backward with overlapping windows)
+POOL_CASES = [
+    ((2, 3, 9, 11), {"kernel": (3, 3), "stride": (2, 2), "pad": (1, 1)}),
+    ((1, 1, 8, 8), {"kernel": (3, 3), "stride": (1, 1)}),
+    ((2, 2, 7, 10), {"kernel": (3, 2), "stride": (2, 1), "pad": (1, 1),
+                     "pooling_convention": "full"}),
+    ((1, 2, 5, 5), {"kernel": (2, 2), "stride": (1, 1)}),
+    ((2, 2, 6, 6), {"kernel": (2, 2), "stride": (2, 2)}),            # disjoint: NumPy path
+]
+
+
+def _ties(name, shape, rng):
+    """Few distinct values, so windows hold ties (the first maximum gets the gradient)."""
+    return rng.integers(-3, 3, shape).astype(np.float64)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fill", [_normal, _ties], ids=["normal", "ties"])
+@pytest.mark.parametrize("shape,params", POOL_CASES,
+                         ids=[f"{'x'.join(map(str, s))}-{p}" for s, p in POOL_CASES])
+def test_max_pool_backward(monkeypatch, shape, params, fill, dtype):
+    sym = mx.sym.Pooling(mx.sym.Variable("data"), pool_type="max", **params)
+    check(monkeypatch, sym, {"data": shape}, dtype, fill=fill)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_max_pool_backward_transposed_input_grad_add(monkeypatch, dtype):
+    sym = mx.sym.Pooling(mx.sym.transpose(mx.sym.Variable("data"), axes=(0, 1, 3, 2)),
+                         kernel=(3, 3), stride=(2, 2), pad=(1, 1), pool_type="max")
+    check(monkeypatch, sym, {"data": (2, 3, 7, 9)}, dtype, "add")

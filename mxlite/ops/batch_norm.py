@@ -115,7 +115,8 @@ def _compiled_view(xp, x, axis, *vectors):
     float32/float64 data, C-contiguous, not small (MIN_SIZE), a contiguous run per channel of at
     least MIN_INNER elements, per-channel vectors of the same dtype; else None."""
     if (xp is not np or not isinstance(x, np.ndarray) or not x.flags.c_contiguous
-            or x.size < batch_norm_cpu.MIN_SIZE or not _jit.fast_dtype(x) or any(v.dtype != x.dtype for v in vectors)):
+            or x.size < batch_norm_cpu.MIN_SIZE or not _jit.fast_dtype(x)
+            or any(v.dtype != x.dtype for v in vectors)):
         return None
     inner = int(np.prod(x.shape[axis + 1:]))
     if inner < batch_norm_cpu.MIN_INNER or not _jit.enabled():
