@@ -6,7 +6,8 @@ The NumPy kernels in ``optimizer.py`` stay the reference; they are called with f
 float32/float64 arrays of one dtype only. Why compiled: the NumPy update of SGD with momentum
 makes five passes over memory and Adam nine; each element is read and written once here.
 Scalars are rounded to the arrays' dtype first, as NumPy does with a Python float and a float32
-array, so results agree with the NumPy path to the last bits but for contraction (FMA).
+array, and the operations are NumPy's in NumPy's order without FMA contraction, so results are
+the NumPy path's bit for bit.
 
 Each kernel is a serial body over whole (sliced) arrays, its loop from 0 so that LLVM vectorises
 it (numba's negative-index wrap-around blocks that for ``range(lo, hi)``): small arrays (biases)
@@ -21,8 +22,10 @@ from ._jit import cpu_kernel, prange
 
 __all__ = ["sgd", "sgd_mom", "adam"]
 
-# contraction only: no reassociation is needed (nothing is reduced), NaN and inf stay IEEE's
-FASTMATH = {"contract"}
+# strict IEEE arithmetic (no FMA contraction either): the same operations in the same order as
+# the NumPy code give the same bits, so a training run does not depend on which path an array
+# took (a trajectory would otherwise drift apart by rounding)
+FASTMATH = False
 PARALLEL_MIN = 1 << 20   # elements below which an update runs on one thread
 MIN_SIZE = 1 << 12       # below this the call overhead outweighs the fused loop: NumPy path
 _BLOCK = 1 << 14
