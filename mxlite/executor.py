@@ -88,7 +88,7 @@ class Executor:
                 self._contexts[k].out = self._out_data[plan.head_slots.index(step.outs[0])]
         self._bwd_program = [self._backward_entry(u, release)
                              for u, release in zip(self._units, self._memory.grad_release)]
-        self._direct_gradients()
+        self._direct_grads = self._direct_grad_targets()
         self._refusal = next((msg for msg in (_refusing_op(symbol, self._arg_names[i])
                                               for i in self._grad_positions) if msg), None)
         self._head_needs = [node.op is None or node.op.needs_head_grad for node, _ in plan.heads]
@@ -125,23 +125,6 @@ class Executor:
                 names.append((g.name, "_fused"))
         return program, names
 
-    def _direct_gradients(self):
-        """Let a fused group write an argument's gradient straight into its buffer when
-        grad_req is 'write' and the group is the only unit contributing to it (as MXNet's
-        kWriteTo): no temporary, no copy in ``_store_gradients``."""
-        if not self._groups:
-            return
-        buffers = {slot: nd._data for slot, nd, add in self._grad_targets if not add}
-        count = {}
-        for entry in self._bwd_program:
-            for _, slot in entry[7]:
-                count[slot] = count.get(slot, 0) + 1
-        for unit, entry in zip(self._units, self._bwd_program):
-            if unit.op_name != "_fused":
-                continue
-            entry[1].grad_out = tuple(buffers.get(s) if count.get(s) == 1 else None
-                                      for s in unit.ins)
-
     def _backward_entry(self, unit, release):
         """One backward unit as the tuple the backward loop unpacks. What the unit's backward
         reads is fetched through templates: a slot number (>= 0) reads the value, -1 passes the
@@ -165,6 +148,19 @@ class Executor:
                                                          reads.input_shapes),
                 template(unit.outs, reads.outputs), unit.visible, unit.needs_head_grad, targets,
                 release)
+
+    def _direct_grad_targets(self):
+        """Per backward unit: ``(pos, grad NDArray)`` for each input whose gradient goes straight
+        to a grad_req 'write' array with no other contribution; the op may compute into it
+        (``StepContext.grad_out``), saving the copy in :meth:`_store_gradients`."""
+        writes = {slot: grad_nd for slot, grad_nd, add in self._grad_targets if not add}
+        count = {}
+        for entry in self._bwd_program:
+            for _, slot in entry[7]:
+                count[slot] = count.get(slot, 0) + 1
+        return [tuple((pos, writes[slot]) for pos, slot in entry[7]
+                      if slot in writes and count[slot] == 1)
+                for entry in self._bwd_program]
 
     def _check_devices(self, group2ctx):
         allowed = {self._ctx} | set((group2ctx or {}).values())
@@ -341,8 +337,8 @@ class Executor:
                                      f"{self._output_names[i]} has shape {self.outputs[i].shape}")
                 # a head listed twice takes the last gradient given for it, as MXNet does
                 grads[slot] = xp.array(g._data, dtype=self._out_data[i].dtype)
-            for bwd, sc, params, ins, outs, visible, needs_head, targets, release in \
-                    self._bwd_program:
+            for (bwd, sc, params, ins, outs, visible, needs_head, targets, release), direct in \
+                    zip(self._bwd_program, self._direct_grads):
                 if len(visible) == 1:
                     g = grads.get(visible[0])
                     if g is None and needs_head:
@@ -356,6 +352,10 @@ class Executor:
                         ograds = [g if g is not None else xp.zeros_like(vals[s])
                                   for g, s in zip(ograds, visible)]
                 sc.is_train = is_train
+                if direct:
+                    sc.grad_out = [None] * len(ins)
+                    for pos, grad_nd in direct:
+                        sc.grad_out[pos] = grad_nd._data
                 igrads = bwd(sc, params, ograds, [vals[s] if s >= 0 else c for s, c in ins],
                              [vals[s] if s >= 0 else c for s, c in outs])
                 ograds = g = None  # the consumed gradients die now, not at the next unit
@@ -378,7 +378,7 @@ class Executor:
                 continue
             buf = grad_nd._data
             if g is buf:
-                continue  # written in place by a fused group (_direct_gradients)
+                continue  # computed in place (StepContext.grad_out)
             if add:
                 buf += g.astype(buf.dtype, copy=False)
             else:

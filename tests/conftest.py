@@ -24,7 +24,18 @@ HAVE_GPU = GPU_UNAVAILABLE is None
 REQUIRE_GPU = os.environ.get("MXLITE_REQUIRE_GPU") == "1"
 
 
+def _compiled_kernels_at_every_size():
+    """The compiled CPU kernels (``mxlite/ops/*_cpu.py``) leave small or channel-last arrays to
+    the NumPy path for speed only; tests run them at every size, so the op database's small cases
+    check them against the float64 references too (test_cpu_kernels.py checks them against the
+    NumPy path)."""
+    from mxlite.ops import batch_norm_cpu, optimizer_cpu, pool_cpu
+    batch_norm_cpu.MIN_SIZE = batch_norm_cpu.MIN_INNER = optimizer_cpu.MIN_SIZE = 0
+    pool_cpu.MIN_SIZE = 0
+
+
 def pytest_sessionstart(session):
+    _compiled_kernels_at_every_size()
     if REQUIRE_GPU and not HAVE_GPU:
         pytest.exit(f"MXLITE_REQUIRE_GPU=1 but no usable CUDA device/CuPy: {GPU_UNAVAILABLE}",
                     returncode=1)

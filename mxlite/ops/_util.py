@@ -12,7 +12,7 @@ from .registry import OpDef, register
 __all__ = ["OptInt", "fmt_shape", "fmt_list", "norm_axis", "one_dtype", "sum_as", "upcast",
            "acc_dtype", "quiet", "unbroadcast", "safe_mod", "register_unary", "unary_shape_rule",
            "reshape_back", "prod", "f32", "kept_shape", "zero_grads", "axis_in",
-           "lhs_type", "uniform_type"]
+           "lhs_type", "uniform_type", "grad_buffer"]
 
 
 class OptInt(Field):
@@ -164,3 +164,14 @@ def uniform_type(op, names, n_out):
                                  f"{np.dtype(t).name}, expected {np.dtype(dtype).name}")
         return [dtype] * len(in_types), [dtype] * n_out
     return rule
+
+
+def grad_buffer(sc, pos, shape, dtype):
+    """The gradient array input ``pos``'s gradient goes to (``StepContext.grad_out``) when it fits
+    (``shape``, ``dtype``, C-contiguous), else None: computing into it saves the executor's copy."""
+    bufs = sc.grad_out
+    buf = bufs[pos] if bufs is not None and pos < len(bufs) else None
+    if (buf is None or not isinstance(buf, np.ndarray) or buf.shape != tuple(shape)
+            or buf.dtype != dtype or not buf.flags.c_contiguous):
+        return None
+    return buf

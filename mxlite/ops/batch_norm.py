@@ -27,7 +27,8 @@ mxlite accepts float16/64 with BatchNorm's type rule.)
 import numpy as np
 
 from ..base import MXNetError
-from ._util import acc_dtype, f32, fmt_shape
+from . import _jit, batch_norm_cpu
+from ._util import acc_dtype, f32, fmt_shape, grad_buffer
 from .layer_norm import MEAN_VAR_OUTPUTS, check_param
 from .params import Bool, Float, Int, Params, ParamSpec
 from .registry import FLOAT_DATA, BackwardReads, OpDef, register
@@ -109,11 +110,51 @@ def _invstd(xp, var, eps):
     return xp.where(var + eps == 0, 0, inv).astype(var.dtype, copy=False) if eps == 0 else inv
 
 
+def _compiled_view(xp, x, axis, *vectors):
+    """``x`` as (outer, C, inner) when the compiled kernels (batch_norm_cpu) serve it: host
+    float32/float64 data, C-contiguous, not small (MIN_SIZE), a contiguous run per channel of at
+    least MIN_INNER elements, per-channel vectors of the same dtype; else None."""
+    if (xp is not np or not isinstance(x, np.ndarray) or not x.flags.c_contiguous
+            or x.size < batch_norm_cpu.MIN_SIZE or not _jit.fast_dtype(x)
+            or any(v.dtype != x.dtype for v in vectors)):
+        return None
+    inner = int(np.prod(x.shape[axis + 1:]))
+    if inner < batch_norm_cpu.MIN_INNER or not _jit.enabled():
+        return None
+    return x.reshape(int(np.prod(x.shape[:axis])), x.shape[axis], inner)
+
+
+def _bn_forward_compiled(sc, p, x3, x, gamma, beta, moving_mean, moving_var):
+    """_bn_forward by the compiled kernels on the (outer, C, inner) view ``x3``."""
+    out = sc.out
+    if out is None or out.shape != x.shape or out.dtype != x.dtype or not out.flags.c_contiguous:
+        out = np.empty(x.shape, x.dtype)
+    out3 = out.reshape(x3.shape)
+    channels = x3.shape[1]
+    if sc.is_train and not p["use_global_stats"]:
+        mean, var, invstd = (np.empty(channels, x.dtype) for _ in range(3))
+        batch_norm_cpu.forward_train(x3, gamma, beta, p["eps"], p["fix_gamma"], out3, mean, var,
+                                     invstd)
+    else:
+        mean = moving_mean.copy()
+        var = moving_var.copy()
+        invstd = _invstd(np, var, p["eps"]).astype(x.dtype, copy=False)
+        scale = invstd if p["fix_gamma"] else invstd * gamma
+        batch_norm_cpu.forward_infer(x3, mean, scale, beta, out3)
+    sc.state["var"] = var
+    return [out, mean, invstd]
+
+
 def _bn_forward(sc, p, ins):
     xp = sc.xp
     x, gamma, beta, moving_mean, moving_var = ins
     acc = acc_dtype(x.dtype)
     axis = _channel_axis(p, x.ndim)
+    x3 = _compiled_view(xp, x, axis, gamma, beta, moving_mean, moving_var)
+    if x3 is not None:
+        if p["fix_gamma"]:
+            gamma[...] = 1  # as below (batch_norm.cc)
+        return _bn_forward_compiled(sc, p, x3, x, gamma, beta, moving_mean, moving_var)
     red, bshape = _layout(x, axis)
     xa = x.astype(acc, copy=False)
     if p["fix_gamma"]:
@@ -163,6 +204,9 @@ def _bn_backward(sc, p, ograds, ins, outs):
         mean = moving_mean.astype(acc, copy=False)
         invstd = _invstd(xp, moving_var.astype(acc, copy=False), p["eps"])
     w = xp.ones_like(invstd) if p["fix_gamma"] else gamma.astype(acc, copy=False)
+    x3 = _compiled_view(xp, x, axis, mean, invstd, w)
+    if x3 is not None and ograds[0].dtype == x.dtype:
+        return _bn_backward_compiled(sc, p, x3, x, ograds[0], mean, invstd, w, batch)
     xc = x.astype(acc, copy=False) - mean.reshape(bshape)
     sum_g = g.sum(axis=red)
     dotp = _channel_dot(xp, g, xc, axis)
@@ -180,6 +224,20 @@ def _bn_backward(sc, p, ograds, ins, outs):
     dgamma = xp.zeros_like(dotp) if p["fix_gamma"] else dotp * invstd
     return [dx.astype(x.dtype, copy=False), dgamma.astype(gamma.dtype, copy=False),
             sum_g.astype(beta.dtype, copy=False), None, None]
+
+
+def _bn_backward_compiled(sc, p, x3, x, g, mean, invstd, w, batch):
+    """_bn_backward's gradients by the compiled kernel (the moving statistics are updated by the
+    caller); dx goes straight into the data's gradient array when the executor offers it."""
+    dx = grad_buffer(sc, 0, x.shape, x.dtype)
+    if dx is None:
+        dx = np.empty(x.shape, x.dtype)
+    sum_g = np.empty(x3.shape[1], x.dtype)
+    dot = np.empty(x3.shape[1], x.dtype)
+    batch_norm_cpu.backward(x3, np.ascontiguousarray(g).reshape(x3.shape), mean, invstd, w,
+                            batch, dx.reshape(x3.shape), sum_g, dot)
+    dgamma = np.zeros_like(dot) if p["fix_gamma"] else dot * invstd
+    return [dx, dgamma, sum_g, None, None]
 
 
 # Auto-created moving statistics carry MXNet's initialiser attributes (batch_norm.cc,

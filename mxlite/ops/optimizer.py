@@ -14,6 +14,7 @@ import threading
 import numpy as np
 
 from ..base import MXNetError
+from . import _jit, optimizer_cpu
 from .params import Bool, Field, Float, Int, ParamSpec, _literal
 from .registry import OpDef, register, unify_shapes
 
@@ -100,8 +101,27 @@ def _scaled_step(xp, p, grad):
     return g
 
 
+def _compiled(xp, arrays):
+    """The flat views of ``arrays`` when the compiled kernels (optimizer_cpu) serve them: host
+    C-contiguous arrays of one float32/float64 dtype and size (not tiny), numba on; else None."""
+    if xp is not np or arrays[0].size < optimizer_cpu.MIN_SIZE or not _jit.enabled():
+        return None
+    first = arrays[0]
+    for a in arrays:
+        if (a.dtype != first.dtype or a.size != first.size or not a.flags.c_contiguous
+                or not isinstance(a, np.ndarray)):
+            return None
+    if not _jit.fast_dtype(first):
+        return None
+    return [a.reshape(-1) for a in arrays]
+
+
 def _sgd(xp, p, ins, out):
     weight, grad = ins
+    flat = _compiled(xp, [weight, grad, out])
+    if flat is not None:
+        optimizer_cpu.sgd(p, *flat)
+        return
     g = _scaled_step(xp, p, grad)
     _decayed_into(out, weight, 1.0 - p["lr"] * p["wd"])
     out -= g
@@ -109,6 +129,10 @@ def _sgd(xp, p, ins, out):
 
 def _sgd_mom(xp, p, ins, out):
     weight, grad, mom = ins
+    flat = _compiled(xp, [weight, grad, mom, out])
+    if flat is not None:
+        optimizer_cpu.sgd_mom(p, *flat)
+        return
     g = _scaled_step(xp, p, grad)
     mom *= p["momentum"]
     mom -= g
@@ -150,6 +174,10 @@ def _nag_mom(xp, p, ins, out):
 
 def _adam(xp, p, ins, out):
     weight, grad, mean, var = ins
+    flat = _compiled(xp, [weight, grad, mean, var, out])
+    if flat is not None:
+        optimizer_cpu.adam(p, *flat)
+        return
     g = _rescaled(xp, p, grad, weight)
     b1, b2 = p["beta1"], p["beta2"]
     tmp = xp.multiply(g, 1.0 - b1, out=_scratch(xp, g, 1))

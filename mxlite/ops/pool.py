@@ -18,7 +18,9 @@ import itertools
 import numpy as np
 
 from ..base import MXNetError
+from . import _jit, pool_cpu
 from ._im2col import compute_dtype, pad_spatial, scratch, window_slices
+from ._util import grad_buffer
 from .params import Bool, Enum, Int, ParamSpec, Shape
 from .registry import FLOAT_DATA, OpDef, register
 
@@ -196,6 +198,23 @@ def _moveaxis(a, src, dst):
     return a.transpose(axes)
 
 
+def _compiled(xp, p, x, kernel, stride):
+    """Whether the compiled kernel (pool_cpu) computes the backward: host float32/float64
+    channel-first 4-D data of at least MIN_SIZE elements, max pooling ('valid' or 'full', not
+    global) with overlapping windows, numba on."""
+    return (xp is np and x.ndim == 4 and p["layout"] not in _CHANNEL_LAST
+            and not p["global_pool"] and p["pool_type"] == "max"
+            and p["pooling_convention"] in ("valid", "full") and x.size >= pool_cpu.MIN_SIZE
+            and any(st < k for st, k in zip(stride, kernel))
+            and _jit.fast_dtype(x) and _jit.enabled())
+
+
+def _planes(a):
+    """A C-contiguous (N*C, H, W) view (a copy only when ``a`` is not C-contiguous)."""
+    a = np.ascontiguousarray(a)
+    return a.reshape(-1, a.shape[2], a.shape[3])
+
+
 def _pool_forward(sc, p, ins):
     xp = sc.xp
     (x,) = _channel_first(p, [ins[0]])
@@ -250,6 +269,13 @@ def _pool_backward(sc, p, ograds, ins, outs):
     xp = sc.xp
     x, g, y = _channel_first(p, [ins[0], ograds[0], outs[0]])
     kernel, stride, pad, out = _geometry(p, x.shape[2:])
+    if _compiled(xp, p, x, kernel, stride) and g.dtype == y.dtype == x.dtype:
+        dx = grad_buffer(sc, 0, x.shape, x.dtype)
+        if dx is None:
+            dx = np.empty(x.shape, x.dtype)
+        pool_cpu.max_backward(_planes(x), _planes(y), _planes(g), dx.reshape(-1, *x.shape[2:]),
+                              kernel[0], kernel[1], stride[0], stride[1], pad[0], pad[1])
+        return [dx]
     ptype = p["pool_type"]
     cdt = compute_dtype(x.dtype)
     if p["global_pool"]:

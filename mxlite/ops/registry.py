@@ -36,6 +36,11 @@ class StepContext:
 
     out_shapes : tuple of shapes or None
         Set by the executor: the inferred shapes of the step's outputs.
+    grad_out : tuple or None
+        Set by the executor for backward: per input, the gradient array its gradient is written
+        to when nothing else contributes to it (grad_req 'write'), else None. A backward may
+        compute that input's gradient into it (same shape and dtype) and return that very array:
+        the executor then skips the copy (and the fresh pages of a new array).
     workspace : Workspace or None
         Set by the executor: scratch buffers shared by every step of one executor (steps run one
         at a time), so temporaries are allocated once per executor rather than per call or per
@@ -64,8 +69,6 @@ class StepContext:
         # the persistent buffer of this step's first output when it is an executor output: an op
         # may compute into it (same shape and dtype) instead of returning a new array
         self.out = None
-        # per input, the gradient buffer its gradient may be written into (grad_req 'write', the
-        # only contribution), or None (set by the executor for fused element-wise groups)
         self.grad_out = None
 
 

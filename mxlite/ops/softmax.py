@@ -6,7 +6,8 @@ float16 inputs are computed in float32 (MXNet's accumulation type) and cast back
 import numpy as _np
 
 from ..base import MXNetError
-from . import softmax_cuda
+from . import _jit, softmax_cpu, softmax_cuda
+from ._util import grad_buffer
 from .params import Bool, Dtype, Enum, Float, Int, ParamSpec
 from .registry import FLOAT_DATA, BackwardReads, OpDef, register, same_shape
 
@@ -49,6 +50,42 @@ def softmax_ref(xp, x, axis, temperature=None, log=False, mask=None):
     return out
 
 
+_NO_LENGTHS = _np.empty(0, _np.int64)
+
+
+def _compiled(xp, *arrays):
+    """Whether the compiled CPU kernels (softmax_cpu) serve these arrays: host float32/float64
+    data with numba on (``_jit``); float16 and the GPU keep their own paths."""
+    return xp is _np and _jit.enabled() and _jit.fast_dtype(*arrays)
+
+
+def _as_rows(a, axis):
+    """``a`` with ``axis`` moved last, C-contiguous (a copy only when it is not already)."""
+    return _np.ascontiguousarray(a if axis == a.ndim - 1 else _np.moveaxis(a, axis, -1))
+
+
+def _from_rows(r, axis):
+    """The inverse of :func:`_as_rows` (a contiguous array in the original axis order)."""
+    return r if axis == r.ndim - 1 else _np.ascontiguousarray(_np.moveaxis(r, -1, axis))
+
+
+def _lengths(length):
+    """The lengths as the int64 vector the kernels take (one per row of :func:`_as_rows`)."""
+    return _NO_LENGTHS if length is None else _np.ascontiguousarray(length, _np.int64).reshape(-1)
+
+
+def softmax_compiled(x, axis, temperature=None, log=False, negate=False, length=None, out=None):
+    """(log-)softmax/softmin of host float32/float64 ``x`` along ``axis`` by the compiled kernel;
+    ``out`` (same shape and dtype, C-contiguous) receives it when given and ``axis`` is last."""
+    rows = _as_rows(x, axis)
+    if out is None or axis != x.ndim - 1 or not out.flags.c_contiguous:
+        out = _np.empty(rows.shape, x.dtype)
+    softmax_cpu.softmax_rows(rows.reshape(-1, rows.shape[-1]), out.reshape(-1, rows.shape[-1]),
+                             -1.0 if negate else 1.0, 1.0 if temperature is None else temperature,
+                             log, _lengths(length))
+    return _from_rows(out, axis)
+
+
 # Rows per block when a large softmax is computed block-wise: a block then fits in the CPU caches,
 # so each element is read from main memory once instead of once per pass.
 _BLOCK_BYTES = 1 << 20
@@ -61,6 +98,8 @@ def softmax_plain(xp, x, axis, out=None):
         return softmax_plain(xp, x.astype(xp.float32), axis)
     if x.size == 0:  # a zero-length axis has no max; the result is as empty as the input
         return xp.empty(x.shape, dtype=x.dtype) if out is None else out
+    if _compiled(xp, x):
+        return softmax_compiled(x, axis, out=out)
     if x.nbytes <= _BLOCK_BYTES or xp is not _np or axis != x.ndim - 1:
         out = xp.subtract(x, x.max(axis=axis, keepdims=True), out=out)
         xp.exp(out, out=out)
@@ -112,11 +151,30 @@ def _softmax_reads(p):
     return BackwardReads(inputs=(1,) if p["use_length"] else (), input_shapes=(0,), outputs=(0,))
 
 
+def _softmax_backward_compiled(p, axis, log, negate, y, g, length):
+    """softmax's backward by the compiled row kernel (float32/float64 on the host)."""
+    yr, gr = _as_rows(y, axis), _as_rows(g, axis)
+    gx = _np.empty(yr.shape, y.dtype)
+    width = yr.shape[-1]
+    softmax_cpu.softmax_rows_backward(yr.reshape(-1, width), gr.reshape(-1, width),
+                                      gx.reshape(-1, width), (-1.0 if negate else 1.0) / _temp(p),
+                                      log, _lengths(length))
+    return _from_rows(gx, axis)
+
+
 def _make_softmax(name, log, negate):
     def forward(sc, p, ins):
         xp = sc.xp
+        axis = p["axis"] % ins[0].ndim
+        # (not ``in (None, dtype)``: a NumPy dtype compares equal to None when it is float64)
+        if (_compiled(xp, ins[0]) and ins[0].size
+                and (p["dtype"] is None or p["dtype"] == ins[0].dtype)):
+            out = sc.out
+            if out is not None and (out.shape != ins[0].shape or out.dtype != ins[0].dtype):
+                out = None
+            return [softmax_compiled(ins[0], axis, p["temperature"], log, negate,
+                                     ins[1] if p["use_length"] else None, out)]
         x = -ins[0] if negate else ins[0]
-        axis = p["axis"] % x.ndim
         mask = _length_mask(xp, ins[1], x.shape, axis) if p["use_length"] else None
         out = softmax_ref(xp, x, axis, p["temperature"], log, mask)
         return [out.astype(p["dtype"] or ins[0].dtype, copy=False)]
@@ -124,7 +182,15 @@ def _make_softmax(name, log, negate):
     def backward(sc, p, ograds, ins, outs):
         xp = sc.xp
         axis = p["axis"] % ins[0].ndim
+        if (_compiled(xp, outs[0], ograds[0]) and outs[0].dtype == ograds[0].dtype == ins[0].dtype
+                and outs[0].size):
+            gx = _softmax_backward_compiled(p, axis, log, negate, outs[0], ograds[0],
+                                            ins[1] if p["use_length"] else None)
+            return [gx, xp.zeros_like(ins[1])] if p["use_length"] else [gx]
         g, y = _acc(xp, ograds[0]), _acc(xp, outs[0])
+        if log and p["use_length"]:
+            # the sum runs over the valid positions only (softmax-inl.h SoftmaxWithLengthGrad)
+            g = xp.where(_length_mask(xp, ins[1], y.shape, axis), g, 0)
         if log:
             gx = g - xp.exp(y) * g.sum(axis=axis, keepdims=True)
         else:
@@ -315,7 +381,8 @@ def softmax_output_grad(xp, p, prob, label):
         # class that is inf, so every position but the label's gets -inf, as in MXNet
         with _np.errstate(divide="ignore"):
             smooth = _np.float32(alpha) / _np.float32(k - 1)
-        target = xp.where(hit, 1.0 - alpha, smooth)
+        # 1 - alpha in float too (MXNet's param is a float), on NumPy 1.x as on 2.x
+        target = xp.where(hit, _np.float32(1.0 - alpha), smooth)
         # a label outside [0, K) gets no 1-alpha anywhere but still the smoothing mass
         grad = prob - target.astype(prob.dtype)
     else:
@@ -339,10 +406,54 @@ def softmax_output_grad(xp, p, prob, label):
     return grad * scale
 
 
+def _so_scale(p, lab_int, ignore, spatial):
+    """grad_scale over the normalisation count (softmax_output-inl.h)."""
+    norm = p["normalization"]
+    if norm == "valid":
+        count = max(1, int((lab_int != ignore).sum()))
+    elif norm == "batch":
+        count = lab_int.shape[0]
+    else:
+        count = 1
+    scale = p["grad_scale"] / count
+    if p["multi_output"] and norm != "valid":
+        scale /= spatial
+    return scale
+
+
+def _so_grad_compiled(p, prob, label, out=None):
+    """softmax_output_grad by the compiled kernels (host float32/float64 ``prob``, viewed per
+    _so_view) into ``out`` (a new array when None); the same rules, in one pass over ``prob``."""
+    prob = _np.ascontiguousarray(prob)
+    out = _np.empty(prob.shape, prob.dtype) if out is None else out.reshape(prob.shape)
+    ignore = int(_label_int(_np, _np.float32(p["ignore_label"])))
+    if p["multi_output"]:
+        lab = _label_int(_np, label.reshape(prob.shape[0], -1))
+        softmax_cpu.softmax_output_grad_spatial(
+            prob, lab, out, _so_scale(p, lab, ignore, prob.shape[2]), ignore, p["use_ignore"],
+            p["out_grad"])
+        return out
+    lab = _label_int(_np, label.reshape(-1)[:prob.shape[0]])
+    hit, miss, k = 1.0, 0.0, prob.shape[1]
+    alpha = p["smooth_alpha"]
+    if alpha:
+        # as softmax_output_grad: alpha / (K - 1) in float32 (inf with one class)
+        with _np.errstate(divide="ignore"):
+            miss = float(_np.float32(alpha) / _np.float32(k - 1))
+        hit = float(_np.float32(1.0 - alpha))
+    softmax_cpu.softmax_output_grad_rows(prob, lab, out, hit, miss, _so_scale(p, lab, ignore, 1),
+                                         ignore, p["use_ignore"], p["out_grad"])
+    return out
+
+
 def _so_backward(sc, p, ograds, ins, outs):
     xp = sc.xp
     x, label = ins
     y = _acc(xp, outs[0])
+    if label.shape != x.shape and _compiled(xp, y) and y.size:
+        buf = grad_buffer(sc, 0, x.shape, y.dtype)
+        grad = _so_grad_compiled(p, _so_view(p, y), label, buf)
+        return [buf if buf is not None else grad.reshape(x.shape), None]
     if label.shape == x.shape:
         grad = (y - label) * p["grad_scale"]
     else:
