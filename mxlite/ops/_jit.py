@@ -96,7 +96,7 @@ def fast_dtype(*arrays):
 
 
 def prange(*args):
-    """``range`` in Python; inside a ``parallel`` kernel numba runs its iterations across threads."""
+    """``range`` in Python; in a ``parallel`` kernel numba runs its iterations across threads."""
     return range(*args)
 
 
