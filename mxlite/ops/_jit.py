@@ -100,16 +100,24 @@ def prange(*args):
     return range(*args)
 
 
+#: A parallel kernel whose first argument has fewer elements than this runs its serial twin: waking
+#: the worker threads costs about 0.1 ms, which a small array (a batch-1 softmax) never pays back.
+SERIAL_BELOW = 1 << 15
+
+
 class _Kernel:
     """A kernel compiled on its first call; calls of parallel kernels hold a process-wide lock.
-    ``cache=False`` skips numba's disk cache (needed for functions without a source file)."""
+    ``cache=False`` skips numba's disk cache (needed for functions without a source file). A
+    parallel kernel also has a serial twin (compiled when first needed) for small arguments."""
 
-    def __init__(self, fn, parallel, fastmath, cache=True):
+    def __init__(self, fn, parallel, fastmath, cache=True, serial=False):
         self.fn = fn
         self.parallel = parallel
         self.fastmath = fastmath
         self.cache = cache
         self._compiled = None
+        self._serial = None
+        self._is_twin = serial
         self.__doc__ = fn.__doc__
         self.__name__ = fn.__name__
 
@@ -135,15 +143,20 @@ class _Kernel:
         fn = type(self.fn)(self.fn.__code__, glb, self.fn.__name__, self.fn.__defaults__,
                            self.fn.__closure__)
         fn.__module__ = self.fn.__module__
-        fn.__qualname__ = self.fn.__qualname__
+        # numba's disk cache is keyed by the qualified name, not by the parallel flag
+        fn.__qualname__ = self.fn.__qualname__ + ("__serial" if self._is_twin else "")
         self._compiled = numba.njit(cache=self.cache, nogil=True, parallel=self.parallel,
                                     fastmath=self.fastmath, error_model="numpy")(fn)
         return self._compiled
 
     def __call__(self, *args):
-        compiled = self._compiled or self._compile()
         if not self.parallel:
-            return compiled(*args)
+            return (self._compiled or self._compile())(*args)
+        if getattr(args[0], "size", SERIAL_BELOW) < SERIAL_BELOW:
+            if self._serial is None:
+                self._serial = _Kernel(self.fn, False, self.fastmath, self.cache, serial=True)
+            return self._serial(*args)
+        compiled = self._compiled or self._compile()
         with _lock:
             return compiled(*args)
 

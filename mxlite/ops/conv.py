@@ -176,9 +176,10 @@ def _geometry_2d(p):
 
 
 def _depthwise(sc, p, x, w):
-    """Whether the compiled depthwise kernels (``conv_cpu``) take this call: one input channel per
-    group, a 2-D kernel, numpy float32/float64 data, compiled kernels on."""
-    return (p["num_group"] == x.shape[1] and sc.xp is np and x.ndim == 4 and _jit.enabled()
+    """Whether the compiled depthwise kernels (``conv_cpu``) take this call: several groups of one
+    input channel each, a 2-D kernel, numpy float32/float64 data, compiled kernels on. (A
+    single-channel input with one group, LeNet's first layer, is one GEMM: faster than planes.)"""
+    return (p["num_group"] == x.shape[1] > 1 and sc.xp is np and x.ndim == 4 and _jit.enabled()
             and _jit.fast_dtype(x, w))
 
 
