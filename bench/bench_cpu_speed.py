@@ -16,7 +16,12 @@ reported as the median of several calls with the ratios between them:
 
 Writes bench/results/<date>-cpu-speed.json and a PNG of the ratios beside it.
 
-    python bench/bench_cpu_speed.py [--quick] [--cases NAME ...] [--impls mxlite mxnet numpy]
+    python bench/bench_cpu_speed.py [--quick] [--native-blas] [--cases NAME ...]
+                                    [--impls mxlite mxnet numpy]
+
+Where the environment pins OpenBLAS to older kernels (OPENBLAS_CORETYPE, as on the development
+machine, whose AVX-512 CPU then runs NumPy's GEMMs with AVX2 kernels at half the rate),
+``--native-blas`` lets the NumPy children choose (the JSON records the kernel set either way).
 """
 import argparse
 import json
@@ -288,12 +293,35 @@ def child(impl, case, quick):
     return {"s": _median(step, repeat, warmup=1), "first_s": first}
 
 
-def run_child(impl, case, quick):
+def child_env(impl, native_blas):
+    """The environment of a child: with ``native_blas``, the NumPy children (mxlite and NumPy by
+    hand) run without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, so NumPy's OpenBLAS picks its kernels
+    for this CPU. MXNet keeps them: its convolutions and FullyConnected run on oneDNN, which
+    chooses its own, and its older bundled OpenBLAS is what those settings protect."""
+    env = dict(os.environ)
+    if native_blas and impl != "mxnet":
+        env.pop("OPENBLAS_CORETYPE", None)
+        env.pop("OPENBLAS_L2_SIZE", None)
+    return env
+
+
+def blas_core(env):
+    """The kernel set NumPy's OpenBLAS loads in ``env`` (its OPENBLAS_VERBOSE report)."""
+    proc = subprocess.run([sys.executable, "-c", "import numpy"], capture_output=True, text=True,
+                          env=dict(env, OPENBLAS_VERBOSE="2"))
+    for line in (proc.stdout + proc.stderr).splitlines():
+        if line.startswith("Core:"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def run_child(impl, case, quick, native_blas=False):
     py = mxnet_python() if impl == "mxnet" else sys.executable
     if py is None:
         return None
     cmd = [py, __file__, "--child", impl, case] + (["--quick"] if quick else [])
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True,
+                          env=child_env(impl, native_blas))
     if proc.returncode != 0:
         sys.stderr.write(f"{impl} {case} failed:\n{proc.stderr[-3000:]}\n")
         return None
@@ -372,13 +400,17 @@ def main():
     parser.add_argument("--impls", nargs="+", default=["mxlite", "mxnet", "numpy"],
                         choices=["mxlite", "mxnet", "numpy"])
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--native-blas", action="store_true",
+                        help="run mxlite and NumPy without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE "
+                             "(their OpenBLAS then picks the kernels for this CPU)")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child[0], args.child[1], args.quick)))
         return
     rows = {}
     for case in args.cases:
-        rows[case] = {impl: run_child(impl, case, args.quick) for impl in args.impls}
+        rows[case] = {impl: run_child(impl, case, args.quick, args.native_blas)
+                      for impl in args.impls}
         summarise({case: rows[case]})
         r = rows[case]
         shown = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()
@@ -386,11 +418,15 @@ def main():
         times = {impl: round(r[impl].get("s", r[impl].get("fwd_s", 0)) * 1e3, 2)
                  for impl in args.impls if r.get(impl)}
         print(f"{case:32s} ms {times} {shown}", flush=True)
-    payload = {"machine": machine(), "quick": args.quick, "cases": rows,
+    blas = {"numpy_openblas_core": blas_core(child_env("numpy", args.native_blas)),
+            "native_blas": args.native_blas,
+            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")}
+    payload = {"machine": dict(machine(), **blas), "quick": args.quick, "cases": rows,
                "command": " ".join(["python", "bench/bench_cpu_speed.py"] + sys.argv[1:])}
     if args.no_write:
         return
-    path = write_results("speed", "cpu", payload)
+    pinned = os.environ.get("OPENBLAS_CORETYPE") and not args.native_blas
+    path = write_results("speed-pinned-blas" if pinned else "speed", "cpu", payload)
     print("wrote", path)
     plot(rows, path[:-5] + ".png")
 
