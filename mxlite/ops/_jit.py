@@ -10,9 +10,10 @@ Settings (read once, when the first kernel runs):
 
 * ``MXLITE_JIT=0`` turns every compiled kernel off (the NumPy path runs), as does a missing numba
   (``pip install 'mxlite[fast]'``; one hint is logged).
-* Threads: ``MXLITE_NUM_THREADS``, else ``OMP_NUM_THREADS`` (MXNet's setting), else the CPUs
-  this process may run on. A kernel never runs while a BLAS call does (the executor runs one
-  step at a time), so the two pools do not oversubscribe the cores.
+* Threads: ``MXLITE_NUM_THREADS``, else ``OMP_NUM_THREADS`` (MXNet's setting, which NumPy's
+  OpenBLAS reads too), else the CPUs this process may run on. A kernel never runs during a BLAS
+  call (the executor runs one step at a time). A parallel kernel given fewer than
+  ``SERIAL_BELOW`` elements runs a serial twin: waking threads would cost more than it saves.
 * numba's threading layer defaults to ``workqueue`` (fork-safe and always available); calls of
   parallel kernels are serialised by a lock, which makes it safe from several Python threads.
   ``NUMBA_THREADING_LAYER`` overrides the choice.

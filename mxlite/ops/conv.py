@@ -3,7 +3,12 @@
 Both run on the kernels of ``mxlite/ops/_im2col.py``: Convolution's forward is im2col + GEMM and
 its data gradient GEMM + col2im; Deconvolution is the same pair used the other way round (its
 forward is Convolution's data gradient). float16 is computed in float32. As in MXNet's CPU
-code, ``workspace`` (MB) bounds the column matrix: the batch runs in chunks that fit.
+code, ``workspace`` (MB) bounds the column matrix: the batch runs in chunks that fit (on the CPU,
+also chunks small enough for the columns to stay in cache while the GEMM reads them).
+
+Two shapes skip the column matrix: a 1x1 unit-stride convolution is one GEMM per sample between
+the (C, H*W) images (any array module), and a depthwise convolution on the CPU runs the compiled
+plane kernels of ``conv_cpu`` (its per-group GEMMs would be too small for BLAS).
 """
 import numpy as np
 
