@@ -176,18 +176,21 @@ def uncrop(xp, res, pad, out, batch_last, bias=None):
 #: a training step's peak memory.
 COLUMN_BYTES = 16 << 20
 
-#: Columns per chunk the GEMMs need to run near their peak rate. Beyond it, smaller chunks are
-#: faster: the column matrix is still in cache when the GEMM reads it (measured on ResNet's 3x3
-#: layers, batch 32: one 56x56 sample per chunk ran 1.25x faster than two).
+#: On the CPU a chunk's column matrix is kept to about this size, so that it is still in cache
+#: when the GEMM reads it (ResNet's 3x3 layers, batch 32: one 56x56 sample per chunk ran 1.25x
+#: faster than two) ...
+CACHE_BYTES = 4 << 20
+#: ... unless that leaves fewer columns than the GEMMs need to run near their peak rate.
 GEMM_COLUMNS = 2048
 
 
 def chunks(n, per_sample_bytes, workspace_mb, positions=None):
-    """Batch ranges for the column matrix: as few samples as give ``GEMM_COLUMNS`` columns when
-    ``positions`` (output positions per sample) is given, within the workspace and
-    ``COLUMN_BYTES`` (at least one sample each)."""
-    budget = min(workspace_mb << 20, COLUMN_BYTES)
-    step = max(1, budget // max(1, per_sample_bytes))
+    """Batch ranges for the column matrix, within the workspace and ``COLUMN_BYTES`` (at least one
+    sample each). With ``positions`` (output positions per sample; the CPU) a chunk holds no more
+    samples than fit in ``CACHE_BYTES`` or give ``GEMM_COLUMNS`` columns, whichever is more."""
+    per_sample_bytes = max(1, per_sample_bytes)
+    step = max(1, min(workspace_mb << 20, COLUMN_BYTES) // per_sample_bytes)
     if positions:
-        step = min(step, max(1, -(-GEMM_COLUMNS // positions)))
+        wanted = max(-(-GEMM_COLUMNS // positions), CACHE_BYTES // per_sample_bytes)
+        step = min(step, max(1, wanted))
     return [(lo, min(n, lo + step)) for lo in range(0, n, step)]
