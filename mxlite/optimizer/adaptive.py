@@ -30,9 +30,7 @@ class Adam(Optimizer):
         return (zeros_like_weight(weight, weight.dtype), zeros_like_weight(weight, weight.dtype))
 
     def update(self, index, weight, grad, state):
-        self._check(weight, grad)
-        self._update_count(index)
-        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr, wd = self._begin_update(index, weight, grad)
         t = self._index_update_count[index]
         lr *= math.sqrt(1. - self.beta2 ** t) / (1. - self.beta1 ** t)
         kwargs = self._clip_kwargs({"beta1": self.beta1, "beta2": self.beta2,
@@ -64,9 +62,7 @@ class AdaGrad(Optimizer):
         return zeros_like_weight(weight)
 
     def update(self, index, weight, grad, state):
-        self._check(weight, grad)
-        self._update_count(index)
-        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr, wd = self._begin_update(index, weight, grad)
         with device_scope(weight.context):
             xp, g = _grad(self, grad)
             hist, w = state._data, weight._data
@@ -93,9 +89,7 @@ class RMSProp(Optimizer):
         return tuple(zeros_like_weight(weight) for _ in range(n))
 
     def update(self, index, weight, grad, state):
-        self._check(weight, grad)
-        self._update_count(index)
-        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr, wd = self._begin_update(index, weight, grad)
         kwargs = {"gamma1": self.gamma1, "epsilon": self.epsilon,
                   "rescale_grad": self.rescale_grad}
         if self.centered:
@@ -153,9 +147,7 @@ class Adamax(Optimizer):
         return (zeros_like_weight(weight, weight.dtype), zeros_like_weight(weight, weight.dtype))
 
     def update(self, index, weight, grad, state):
-        self._check(weight, grad)
-        self._update_count(index)
-        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr, wd = self._begin_update(index, weight, grad)
         t = self._index_update_count[index]
         lr /= 1. - self.beta1 ** t
         with device_scope(weight.context):
@@ -184,9 +176,7 @@ class Nadam(Optimizer):
         return (zeros_like_weight(weight, weight.dtype), zeros_like_weight(weight, weight.dtype))
 
     def update(self, index, weight, grad, state):
-        self._check(weight, grad)
-        self._update_count(index)
-        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr, wd = self._begin_update(index, weight, grad)
         t = self._index_update_count[index]
         b1, b2 = self.beta1, self.beta2
         mom_t = b1 * (1. - 0.5 * pow(0.96, t * self.schedule_decay))
@@ -222,9 +212,7 @@ class Ftrl(Optimizer):
         return (zeros_like_weight(weight), zeros_like_weight(weight))
 
     def update(self, index, weight, grad, state):
-        self._check(weight, grad)
-        self._update_count(index)
-        wd, lr = self._get_wd(index), self._get_lr(index)
+        lr, wd = self._begin_update(index, weight, grad)
         kwargs = self._clip_kwargs({"lamda1": self.lamda1, "beta": self.beta,
                                     "rescale_grad": self.rescale_grad})
         update_inplace("ftrl_update", [weight, grad] + list(state), lr=lr, wd=wd, **kwargs)
@@ -244,9 +232,7 @@ class FTML(Optimizer):
         return tuple(zeros_like_weight(weight, weight.dtype) for _ in range(3))
 
     def update(self, index, weight, grad, state):
-        self._check(weight, grad)
-        self._update_count(index)
-        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr, wd = self._begin_update(index, weight, grad)
         t = self._index_update_count[index]
         kwargs = self._clip_kwargs({"beta1": self.beta1, "beta2": self.beta2,
                                     "epsilon": self.epsilon, "rescale_grad": self.rescale_grad,
@@ -272,9 +258,7 @@ class LAMB(Optimizer):
         return (zeros_like_weight(weight, weight.dtype), zeros_like_weight(weight, weight.dtype))
 
     def _one(self, index, weight, grad, state, multi_precision):
-        self._check(weight, grad)
-        self._update_count(index)
-        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr, wd = self._begin_update(index, weight, grad)
         kwargs = self._clip_kwargs({"beta1": self.beta1, "beta2": self.beta2,
                                     "epsilon": self.epsilon, "rescale_grad": self.rescale_grad,
                                     "bias_correction": self.bias_correction,

@@ -216,6 +216,13 @@ class Optimizer:
         else:
             self.update(index, weight, grad, state)
 
+    def _begin_update(self, index, weight, grad):
+        """The start of every update: check the arrays, count the update (the learning-rate
+        schedule reads the new count), and return ``(lr, wd)`` for ``index``."""
+        self._check(weight, grad)
+        self._update_count(index)
+        return self._get_lr(index), self._get_wd(index)
+
     def _check(self, weight, grad):
         if not isinstance(weight, NDArray) or not isinstance(grad, NDArray):
             raise TypeError(f"{type(self).__name__}.update expects NDArray weight and grad, got "

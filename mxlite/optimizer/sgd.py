@@ -98,9 +98,7 @@ class NAG(SGD):
         self.aggregate_num = 0
 
     def _update_impl(self, index, weight, grad, state, multi_precision=False):
-        self._check(weight, grad)
-        self._update_count(index)
-        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr, wd = self._begin_update(index, weight, grad)
         kwargs = self._kwargs()
         if not multi_precision:
             if state is not None:
@@ -133,9 +131,7 @@ class Signum(Optimizer):
         return zeros_like_weight(weight, weight.dtype) if self.momentum != 0.0 else None
 
     def update(self, index, weight, grad, state):
-        self._check(weight, grad)
-        self._update_count(index)
-        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr, wd = self._begin_update(index, weight, grad)
         kwargs = self._clip_kwargs({"rescale_grad": self.rescale_grad})
         if state is not None:
             if self.momentum > 0:
@@ -162,9 +158,7 @@ class SGLD(Optimizer):
     """Stochastic gradient Langevin dynamics: half an SGD step plus N(0, lr) noise."""
 
     def update(self, index, weight, grad, state):
-        self._check(weight, grad)
-        self._update_count(index)
-        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr, wd = self._begin_update(index, weight, grad)
         from ..ndarray import random as nd_random
         with device_scope(weight.context):
             xp, g = _rescaled_clipped(self, grad)
@@ -190,9 +184,7 @@ class DCASGD(Optimizer):
         return (mom, weight.copy())
 
     def update(self, index, weight, grad, state):
-        self._check(weight, grad)
-        self._update_count(index)
-        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr, wd = self._begin_update(index, weight, grad)
         mom, previous = state
         with device_scope(weight.context):
             xp, g = _rescaled_clipped(self, grad)
