@@ -27,9 +27,7 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import sys
-import time
 
 
 def _set_threads(argv):
@@ -49,7 +47,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mxlite as mx  # noqa: E402
-from common import run_with_mxnet  # noqa: E402
+from common import machine, run_with_mxnet, step_times, time_summary  # noqa: E402
 
 GOAL_RATIO = 1.3
 LR = 0.01
@@ -122,35 +120,6 @@ def executor_step(batch, hidden, rng):
     return step
 
 
-def _measure(step, n):
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return times
-
-
-def _summary(times):
-    ms = np.asarray(times) * 1e3
-    return {"median_ms": round(float(np.median(ms)), 3),
-            "p25_ms": round(float(np.percentile(ms, 25)), 3),
-            "p75_ms": round(float(np.percentile(ms, 75)), 3),
-            "min_ms": round(float(ms.min()), 3), "runs": len(ms)}
-
-
-def _machine():
-    info = {"python": platform.python_version(), "numpy": np.__version__,
-            "cpu_count": os.cpu_count(), "platform": platform.platform()}
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")]
-        info["cpu"] = names[0] if names else ""
-    except OSError:
-        pass
-    return info
-
-
 def _plot(result, path):
     try:
         import matplotlib
@@ -197,25 +166,25 @@ def main(argv=None):
         global mx
         mx = __import__(args.impl)
         step = imperative_step(args.batch, args.hidden, np.random.default_rng(0))
-        _measure(step, args.warmup)
-        print(json.dumps(_summary(_measure(step, args.runs))))
+        step_times(step, args.warmup)
+        print(json.dumps(time_summary(step_times(step, args.runs))))
         return None
 
     steps = {"imperative": imperative_step(args.batch, args.hidden, np.random.default_rng(0)),
              "executor": executor_step(args.batch, args.hidden, np.random.default_rng(0))}
     load_before = os.getloadavg()
     for step in steps.values():
-        _measure(step, args.warmup)
+        step_times(step, args.warmup)
     times = {name: [] for name in steps}
     while len(times["imperative"]) < args.runs:
         for name, step in steps.items():
-            times[name] += _measure(step, min(args.block, args.runs - len(times[name])))
+            times[name] += step_times(step, min(args.block, args.runs - len(times[name])))
     date = datetime.date.today().isoformat()
     result = {
         "benchmark": "mlp_train_step_autograd", "date": date, "device": "cpu",
-        "batch": args.batch, "hidden": args.hidden, "threads": THREADS, "machine": _machine(),
+        "batch": args.batch, "hidden": args.hidden, "threads": THREADS, "machine": machine(),
         "load_avg_before": load_before, "load_avg_after": os.getloadavg(),
-        "results": {name: _summary(t) for name, t in times.items()},
+        "results": {name: time_summary(t) for name, t in times.items()},
         "goal": f"imperative <= {GOAL_RATIO} x executor, and <= MXNet 1.9.1 imperative",
     }
     imp = result["results"]["imperative"]["median_ms"]

@@ -26,7 +26,6 @@ machine, whose AVX-512 CPU then runs NumPy's GEMMs with AVX2 kernels at half the
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -34,7 +33,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from common import machine, mxnet_python, write_results  # noqa: E402
+from common import machine, median_time, mxnet_python, write_results  # noqa: E402
 
 # name -> (kind, parameters); the goal says which ratio decides (see GOALS)
 NETS = {f"{net}_{size}_{mode}_b{batch}": ("net", dict(net=net, size=size, train=mode == "train",
@@ -73,18 +72,6 @@ GOALS = {**{name: ("mxnet", 1.0) for name in NETS},
          "elemwise_chain": ("numpy", 1.0), "mlp_step": ("mxnet", 1.0), "seed_step": ("numpy", 1.3),
          "lenet_step": ("mxnet", 1.0)}
 CONV_GOAL = 0.70  # of the sgemm rate
-
-
-def _median(fn, repeat, warmup=1, min_time=0.0):
-    for _ in range(warmup):
-        fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < repeat or (time.perf_counter() - start < min_time and len(times) < 1000):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def _import(impl):
@@ -264,12 +251,12 @@ def _conv(mx, p, quick):
         ex.backward([mx.nd.ones(out)])
         mx.nd.waitall()
     fwd()
-    t_fwd = _median(fwd, repeat)
-    t_bwd = _median(bwd, repeat)
+    t_fwd = median_time(fwd, repeat, warmup=1)
+    t_bwd = median_time(bwd, repeat, warmup=1)
     a = np.random.default_rng(0).random((2048, 2048), dtype=np.float32)
     b = a.copy()
     o = np.empty_like(a)
-    t_gemm = _median(lambda: np.matmul(a, b, out=o), repeat)
+    t_gemm = median_time(lambda: np.matmul(a, b, out=o), repeat, warmup=1)
     gemm = 2 * 2048 ** 3 / t_gemm / 1e9
     return {"fwd_s": t_fwd, "bwd_s": t_bwd, "fwd_gflops": 2 * macs / t_fwd / 1e9,
             "bwd_gflops": 4 * macs / t_bwd / 1e9, "sgemm_gflops": gemm}
@@ -282,7 +269,7 @@ def child(impl, case, quick):
         if made is None:
             return None
         step, repeat = made
-        return {"s": _median(step, repeat)}
+        return {"s": median_time(step, repeat, warmup=1)}
     mx = _import(impl)
     if kind == "conv":
         return _conv(mx, p, quick)
@@ -290,7 +277,7 @@ def child(impl, case, quick):
     step, repeat = _symbolic(mx, kind, p, quick)
     step()                       # the first call: kernels compiled or loaded from the disk cache
     first = time.perf_counter() - t
-    return {"s": _median(step, repeat, warmup=1), "first_s": first}
+    return {"s": median_time(step, repeat, warmup=1), "first_s": first}
 
 
 def child_env(impl, native_blas):

@@ -15,16 +15,14 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mxlite as mx  # noqa: E402
-from common import run_with_mxnet  # noqa: E402
+from common import machine, run_with_mxnet, step_times, time_summary  # noqa: E402
 
 # Figures the project measured for this step and batch on its 2-vCPU benchmark machine (how many
 # threads, and under what load, is not recorded); kept so every result file carries them.
@@ -93,35 +91,6 @@ def torch_step(batch, data_grad, rng):
     return step
 
 
-def _measure(step, n):
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return times
-
-
-def _summary(times):
-    ms = np.asarray(times) * 1e3
-    return {"median_ms": round(float(np.median(ms)), 3),
-            "p25_ms": round(float(np.percentile(ms, 25)), 3),
-            "p75_ms": round(float(np.percentile(ms, 75)), 3),
-            "min_ms": round(float(ms.min()), 3), "runs": len(ms)}
-
-
-def _machine():
-    info = {"python": platform.python_version(), "numpy": np.__version__,
-            "cpu_count": os.cpu_count(), "platform": platform.platform()}
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")]
-        info["cpu"] = names[0] if names else ""
-    except OSError:
-        pass
-    return info
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=200, help="measured steps per framework")
@@ -136,8 +105,8 @@ def main(argv=None):
         global mx
         mx = __import__(args.impl)
         step = mxlite_step(args.batch, args.data_grad, np.random.default_rng(0))
-        _measure(step, args.warmup)
-        print(json.dumps({"median_ms": _summary(_measure(step, args.runs))["median_ms"]}))
+        step_times(step, args.warmup)
+        print(json.dumps({"median_ms": time_summary(step_times(step, args.runs))["median_ms"]}))
         return
 
     rng = np.random.default_rng(0)
@@ -147,16 +116,16 @@ def main(argv=None):
         steps["pytorch"] = tstep
     load_before = os.getloadavg()
     for step in steps.values():
-        _measure(step, args.warmup)
+        step_times(step, args.warmup)
     times = {name: [] for name in steps}
     while len(times["mxlite"]) < args.runs:
         for name, step in steps.items():
-            times[name] += _measure(step, min(args.block, args.runs - len(times[name])))
+            times[name] += step_times(step, min(args.block, args.runs - len(times[name])))
     result = {
         "benchmark": "lenet_train_step", "date": datetime.date.today().isoformat(),
         "device": "cpu", "batch": args.batch, "data_grad": args.data_grad,
-        "machine": _machine(), "load_avg_before": load_before, "load_avg_after": os.getloadavg(),
-        "results": {name: _summary(t) for name, t in times.items()},
+        "machine": machine(), "load_avg_before": load_before, "load_avg_after": os.getloadavg(),
+        "results": {name: time_summary(t) for name, t in times.items()},
         "reference_ms": REFERENCE_MS, "goal": f"mxlite <= {GOAL_RATIO} x MXNet 1.9.1",
     }
     if tstep is not None:

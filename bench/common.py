@@ -24,11 +24,41 @@ def median_time(fn, repeat=200, warmup=20, min_time=0.0):
     return statistics.median(times)
 
 
+def step_times(step, n):
+    """Seconds of each of ``n`` calls of ``step``."""
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def time_summary(times):
+    """Median, quartiles and minimum of ``times`` (seconds) in milliseconds."""
+    import numpy as np
+    ms = np.asarray(times) * 1e3
+    return {"median_ms": round(float(np.median(ms)), 3),
+            "p25_ms": round(float(np.percentile(ms, 25)), 3),
+            "p75_ms": round(float(np.percentile(ms, 75)), 3),
+            "min_ms": round(float(ms.min()), 3), "runs": len(ms)}
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")]
+    except OSError:
+        return ""
+    return names[0] if names else ""
+
+
 def machine():
     import numpy
     info = {"python": platform.python_version(), "numpy": numpy.__version__,
             "machine": platform.machine(), "processor": platform.processor() or "unknown",
-            "cpus": os.cpu_count(), "date": datetime.date.today().isoformat()}
+            "cpus": os.cpu_count(), "date": datetime.date.today().isoformat(),
+            "platform": platform.platform(), "cpu": _cpu_model()}
     try:
         import torch
         info["torch"] = torch.__version__
