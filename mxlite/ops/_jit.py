@@ -101,8 +101,9 @@ def prange(*args):
     return range(*args)
 
 
-#: A parallel kernel whose first argument has fewer elements than this runs its serial twin: waking
-#: the worker threads costs about 0.1 ms, which a small array (a batch-1 softmax) never pays back.
+#: A parallel kernel whose first argument has fewer elements than this (or, for an integer first
+#: argument, is smaller: a generated kernel's element count) runs its serial twin: waking the
+#: worker threads costs about 0.1 ms, which a small array (a batch-1 softmax) never pays back.
 SERIAL_BELOW = 1 << 15
 
 
@@ -153,7 +154,8 @@ class _Kernel:
     def __call__(self, *args):
         if not self.parallel:
             return (self._compiled or self._compile())(*args)
-        if getattr(args[0], "size", SERIAL_BELOW) < SERIAL_BELOW:
+        work = args[0] if isinstance(args[0], int) else getattr(args[0], "size", SERIAL_BELOW)
+        if work < SERIAL_BELOW:
             if self._serial is None:
                 self._serial = _Kernel(self.fn, False, self.fastmath, self.cache, serial=True)
             return self._serial(*args)
