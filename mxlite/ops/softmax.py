@@ -377,12 +377,8 @@ def softmax_output_grad(xp, p, prob, label):
     # (softmax_output-inl.h)
     alpha = 0.0 if p["multi_output"] else p["smooth_alpha"]
     if alpha:
-        # alpha / (K - 1) in float, as mshadow's SmoothSoftmaxGrad (tensor_cpu-inl.h): with one
-        # class that is inf, so every position but the label's gets -inf, as in MXNet
-        with _np.errstate(divide="ignore"):
-            smooth = _np.float32(alpha) / _np.float32(k - 1)
-        # 1 - alpha in float too (MXNet's param is a float), on NumPy 1.x as on 2.x
-        target = xp.where(hit, _np.float32(1.0 - alpha), smooth)
+        on_label, smooth = _smoothing(alpha, k)
+        target = xp.where(hit, on_label, smooth)
         # a label outside [0, K) gets no 1-alpha anywhere but still the smoothing mass
         grad = prob - target.astype(prob.dtype)
     else:
@@ -393,21 +389,23 @@ def softmax_output_grad(xp, p, prob, label):
     ignored = lab_int == ignore
     if p["use_ignore"]:
         grad = xp.where(ignored, 0, grad)
-    norm = p["normalization"]
-    if norm == "valid":
-        count = max(1, int((_label_int(xp, lab) != ignore).sum()))
-    elif norm == "batch":
-        count = lab.shape[0] if p["multi_output"] else lab.size
-    else:
-        count = 1
-    scale = p["grad_scale"] / count
-    if p["multi_output"] and norm != "valid":
-        scale /= prob.shape[2]
-    return grad * scale
+    return grad * _so_scale(p, _label_int(xp, lab), ignore,
+                            prob.shape[2] if p["multi_output"] else 1)
+
+
+def _smoothing(alpha, k):
+    """(target on the label, target elsewhere) of label smoothing over ``k`` classes, in float32
+    as MXNet computes them: alpha / (K - 1) as mshadow's SmoothSoftmaxGrad (tensor_cpu-inl.h),
+    inf with one class, so every position but the label's gets -inf, as in MXNet; 1 - alpha in
+    float too (MXNet's param is a float), on NumPy 1.x as on 2.x."""
+    with _np.errstate(divide="ignore"):
+        return _np.float32(1.0 - alpha), _np.float32(alpha) / _np.float32(k - 1)
 
 
 def _so_scale(p, lab_int, ignore, spatial):
-    """grad_scale over the normalisation count (softmax_output-inl.h)."""
+    """grad_scale over the normalisation count (softmax_output-inl.h): the labels that are not
+    ``ignore`` ('valid'), the batch ('batch') or 1, and over ``spatial`` positions for
+    multi_output unless 'valid'."""
     norm = p["normalization"]
     if norm == "valid":
         count = max(1, int((lab_int != ignore).sum()))
@@ -434,13 +432,9 @@ def _so_grad_compiled(p, prob, label, out=None):
             p["out_grad"])
         return out
     lab = _label_int(_np, label.reshape(-1)[:prob.shape[0]])
-    hit, miss, k = 1.0, 0.0, prob.shape[1]
-    alpha = p["smooth_alpha"]
-    if alpha:
-        # as softmax_output_grad: alpha / (K - 1) in float32 (inf with one class)
-        with _np.errstate(divide="ignore"):
-            miss = float(_np.float32(alpha) / _np.float32(k - 1))
-        hit = float(_np.float32(1.0 - alpha))
+    hit, miss = 1.0, 0.0
+    if p["smooth_alpha"]:
+        hit, miss = (float(v) for v in _smoothing(p["smooth_alpha"], prob.shape[1]))
     softmax_cpu.softmax_output_grad_rows(prob, lab, out, hit, miss, _so_scale(p, lab, ignore, 1),
                                          ignore, p["use_ignore"], p["out_grad"])
     return out
