@@ -23,7 +23,7 @@ import logging
 import os
 import threading
 
-__all__ = ["enabled", "cpu_kernel", "prange", "threads", "fast_dtype", "forced"]
+__all__ = ["enabled", "cpu_kernel", "prange", "threads", "fast_dtype", "forced", "serves"]
 
 _HINT = ("mxlite: numba is not installed, so CPU ops run on the NumPy path; "
          "pip install 'mxlite[fast]' for compiled multi-threaded kernels")
@@ -94,6 +94,14 @@ def fast_dtype(*arrays):
     """Whether every array is float32 or float64 (what the compiled kernels are written for; float16
     and integer data take the NumPy path)."""
     return all(a.dtype.char in "fd" for a in arrays)
+
+
+def serves(xp, *arrays):
+    """Whether compiled kernels take these arrays: the host array module, float32/float64 NumPy
+    arrays, kernels on (checked last: it may import numba). Families add their own conditions."""
+    import numpy
+    return (xp is numpy and all(isinstance(a, numpy.ndarray) for a in arrays)
+            and fast_dtype(*arrays) and enabled())
 
 
 def prange(*args):

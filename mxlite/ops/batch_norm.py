@@ -114,12 +114,10 @@ def _compiled_view(xp, x, axis, *vectors):
     """``x`` as (outer, C, inner) when the compiled kernels (batch_norm_cpu) serve it: host
     float32/float64 data, C-contiguous, not small (MIN_SIZE), a contiguous run per channel of at
     least MIN_INNER elements, per-channel vectors of the same dtype; else None."""
-    if (xp is not np or not isinstance(x, np.ndarray) or not x.flags.c_contiguous
-            or x.size < batch_norm_cpu.MIN_SIZE or not _jit.fast_dtype(x)
-            or any(v.dtype != x.dtype for v in vectors)):
-        return None
     inner = int(np.prod(x.shape[axis + 1:]))
-    if inner < batch_norm_cpu.MIN_INNER or not _jit.enabled():
+    if (x.size < batch_norm_cpu.MIN_SIZE or inner < batch_norm_cpu.MIN_INNER
+            or any(v.dtype != x.dtype for v in vectors) or not _jit.serves(xp, x)
+            or not x.flags.c_contiguous):
         return None
     return x.reshape(int(np.prod(x.shape[:axis])), x.shape[axis], inner)
 

@@ -184,8 +184,7 @@ def _depthwise(sc, p, x, w):
     """Whether the compiled depthwise kernels (``conv_cpu``) take this call: several groups of one
     input channel each, a 2-D kernel, numpy float32/float64 data, compiled kernels on. (A
     single-channel input with one group, LeNet's first layer, is one GEMM: faster than planes.)"""
-    return (p["num_group"] == x.shape[1] > 1 and sc.xp is np and x.ndim == 4 and _jit.enabled()
-            and _jit.fast_dtype(x, w))
+    return p["num_group"] == x.shape[1] > 1 and x.ndim == 4 and _jit.serves(sc.xp, x, w)
 
 
 def _depthwise_forward(p, x, w, bias):

@@ -104,14 +104,11 @@ def _scaled_step(xp, p, grad):
 def _compiled(xp, arrays):
     """The flat views of ``arrays`` when the compiled kernels (optimizer_cpu) serve them: host
     C-contiguous arrays of one float32/float64 dtype and size (not tiny), numba on; else None."""
-    if xp is not np or arrays[0].size < optimizer_cpu.MIN_SIZE or not _jit.enabled():
-        return None
     first = arrays[0]
-    for a in arrays:
-        if (a.dtype != first.dtype or a.size != first.size or not a.flags.c_contiguous
-                or not isinstance(a, np.ndarray)):
-            return None
-    if not _jit.fast_dtype(first):
+    if (first.size < optimizer_cpu.MIN_SIZE
+            or any(a.dtype != first.dtype or a.size != first.size for a in arrays)
+            or not _jit.serves(xp, *arrays)
+            or not all(a.flags.c_contiguous for a in arrays)):
         return None
     return [a.reshape(-1) for a in arrays]
 

@@ -202,11 +202,10 @@ def _compiled(xp, p, x, kernel, stride):
     """Whether the compiled kernel (pool_cpu) computes the backward: host float32/float64
     channel-first 4-D data of at least MIN_SIZE elements, max pooling ('valid' or 'full', not
     global) with overlapping windows, numba on."""
-    return (xp is np and x.ndim == 4 and p["layout"] not in _CHANNEL_LAST
+    return (x.ndim == 4 and p["layout"] not in _CHANNEL_LAST
             and not p["global_pool"] and p["pool_type"] == "max"
             and p["pooling_convention"] in ("valid", "full") and x.size >= pool_cpu.MIN_SIZE
-            and any(st < k for st, k in zip(stride, kernel))
-            and _jit.fast_dtype(x) and _jit.enabled())
+            and any(st < k for st, k in zip(stride, kernel)) and _jit.serves(xp, x))
 
 
 def _planes(a):

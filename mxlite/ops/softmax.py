@@ -56,7 +56,7 @@ _NO_LENGTHS = _np.empty(0, _np.int64)
 def _compiled(xp, *arrays):
     """Whether the compiled CPU kernels (softmax_cpu) serve these arrays: host float32/float64
     data with numba on (``_jit``); float16 and the GPU keep their own paths."""
-    return xp is _np and _jit.enabled() and _jit.fast_dtype(*arrays)
+    return _jit.serves(xp, *arrays)
 
 
 def _as_rows(a, axis):
